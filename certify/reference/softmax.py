@@ -83,7 +83,7 @@ def jacobian(mpm, f):
         out = mp_zeros(mpm, (n, n))
         for a in supp:
             for b in supp:
-                pa, pb = f[a] / total, f[b] / total
+                pa = f[a] / total
                 d = pa if a == b else 0
                 jab = p_out[a, b]
                 # p_out = diag(p) - p p^T  ->  diag(f) - f f^T = total*diag(p) - total^2 p p^T
@@ -108,7 +108,7 @@ def curvature(mpm, f, v):
     out = mp_zeros(mpm, (n, n))
 
     def g(*uu):
-        return mpm.fsum(p * vk for p, vk in zip(_softmax_list(mpm, list(uu)), vs))
+        return mpm.fsum(p * vk for p, vk in zip(_softmax_list(mpm, list(uu)), vs, strict=True))
 
     for a in range(m):
         for b in range(a, m):
