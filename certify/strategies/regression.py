@@ -1,0 +1,371 @@
+"""Hypothesis strategies for the regression papers (li2023e, deng2023s, gao2023r) and the Newton framework.
+
+Constructive: Hypothesis draws the structure (sizes, design kind, spectrum, scale, where a point sits, an
+integer seed) and a seeded numpy Generator fills the entries. The composite ``*_problems`` strategies return
+one dict (``A``, ``b``, ``x``, ...) so that shapes agree; claims take it as a single input ``prob``.
+
+Instance families covered (claims/README.md section 8): WELL, COND (kappa up to ``cond``), NEARSING, RANKDEF,
+ONES (constant column, or 1_n = A z for a dense z), DUP, COHERENT, SPARSE, TINY; b at its norm bound, b spanning
+signs and magnitudes (0, +-tiny, the cosh breakpoint 4, up to ``bmax``); points on the sphere ||x|| = R and
+saturating points (one logit ahead by a gap); w at the PD threshold (``slack`` = 0); initial points exactly at
+the edge of the initialisation region M r0 = iota l (``radius_fraction`` = 1); adversarial approximate Hessians
+inside the sandwich (``sandwich_specs``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from hypothesis import strategies as st
+
+from certify.errors import invalid
+
+from . import log_uniform, seeds
+
+__all__ = [
+    "DESIGN_KINDS",
+    "make_design",
+    "designs",
+    "signed_magnitudes",
+    "exp_targets",
+    "prob_targets",
+    "ball_points",
+    "slack",
+    "eps0_values",
+    "sandwich_specs",
+    "exp_problems",
+    "softmax_problems",
+    "rescaled_problems",
+    "quadratic_problems",
+]
+
+DESIGN_KINDS = ("well", "cond", "nearsing", "ones", "ones_dense", "rankdef", "dup", "coherent", "sparse")
+_FULL_RANK = ("well", "cond", "nearsing", "ones", "ones_dense", "dup", "coherent", "sparse")
+_WHERE = "certify.strategies.regression"
+
+
+def _orth(rng, n, k):
+    q, r = np.linalg.qr(rng.standard_normal((n, k)))
+    return q * np.sign(np.where(np.diag(r) == 0, 1.0, np.diag(r)))[None, :]
+
+
+def make_design(rng, n, d, kind, cond=1e4, eta=1e-8):
+    """One n x d design matrix of the given family, normalised to ||A||_2 = 1 (zero matrices excepted)."""
+    k = min(n, d)
+    if kind == "well":
+        A = rng.standard_normal((n, d))
+    elif kind == "cond":
+        shape = rng.integers(3)
+        if k == 1:
+            s = np.ones(1)
+        elif shape == 0:
+            s = np.logspace(0, -math.log10(cond), k)
+        elif shape == 1:
+            s = np.where(np.arange(k) < (k + 1) // 2, 1.0, 1.0 / cond)
+        else:
+            s = np.full(k, 1.0 / cond)
+            s[0] = 1.0
+        A = (_orth(rng, n, k) * s[None, :]) @ _orth(rng, d, k).T
+    elif kind == "nearsing":
+        s = np.linspace(1.0, 0.3, k)
+        if k > 1:
+            s[-1] = eta
+        A = (_orth(rng, n, k) * s[None, :]) @ _orth(rng, d, k).T
+    elif kind == "ones":  # a constant column
+        A = rng.standard_normal((n, d))
+        A[:, rng.integers(d)] = 1.0
+    elif kind == "ones_dense":  # 1_n = A z for a dense z, no constant column
+        A = rng.standard_normal((n, d))
+        if d >= 2 and n >= 1:
+            z = rng.standard_normal(d)
+            z[0] = 1.0 if abs(z[0]) < 0.5 else z[0]
+            A[:, 0] = (1.0 - A[:, 1:] @ z[1:]) / z[0]
+    elif kind == "rankdef":
+        r = int(rng.integers(0, k)) if k > 1 else 0
+        A = rng.standard_normal((n, r)) @ rng.standard_normal((r, d)) if r > 0 else np.zeros((n, d))
+        if r == 0:
+            A[0, 0] = 1.0 if d > 1 or n > 1 else 0.0
+    elif kind == "dup":
+        A = rng.standard_normal((n, d))
+        if n >= 2:
+            i, j = rng.choice(n, 2, replace=False)
+            A[j] = A[i] + (0.0 if rng.random() < 0.5 else 10.0 ** (-rng.integers(1, 11))) * rng.standard_normal(d)
+    elif kind == "coherent":
+        A = 1e-3 * rng.standard_normal((n, d))
+        for j in range(min(d, max(1, n // 3))):
+            A[rng.integers(n), j] += 1.0
+    elif kind == "sparse":
+        dens = [0.005, 0.05, 0.5][rng.integers(3)]
+        A = rng.standard_normal((n, d)) * (rng.random((n, d)) < dens)
+        if not A.any():
+            A[rng.integers(n), rng.integers(d)] = 1.0
+    else:
+        raise invalid(f"{_WHERE}.make_design", "kind", kind, f"use one of {DESIGN_KINDS}")
+    nrm = np.linalg.norm(A, 2)
+    return A / nrm if nrm > 0 else A
+
+
+def _rng_range(name, v):
+    if isinstance(v, int):
+        return v, v
+    if isinstance(v, tuple) and len(v) == 2:
+        return int(v[0]), int(v[1])
+    raise invalid(_WHERE, name, v, "pass an int or an inclusive (min, max) tuple")
+
+
+def _norm_choice(norm):
+    """Draw the spectral norm: exactly the bound (boundary), or below it."""
+    if norm is None:
+        return st.just(1.0)
+    lo, hi = (norm, norm) if not isinstance(norm, tuple) else norm
+    return st.one_of(st.just(float(hi)), log_uniform(lo, hi)) if hi > lo else st.just(float(hi))
+
+
+@st.composite
+def _design_draw(draw, n, d, kinds, cond, norm, full_rank):
+    dd = draw(st.integers(*d))
+    nn = draw(st.integers(max(n[0], dd) if full_rank else n[0], max(n[1], dd) if full_rank else n[1]))
+    kind = draw(st.sampled_from([k for k in kinds if (k in _FULL_RANK or not full_rank)]))
+    kappa = draw(log_uniform(cond[0], cond[1])) if cond[1] > cond[0] else cond[0]
+    eta = draw(log_uniform(1e-14, 1e-4))
+    seed = draw(seeds())
+    scale = draw(_norm_choice(norm))
+    A = make_design(np.random.default_rng(seed), nn, dd, kind, kappa, eta)
+    return A * scale
+
+
+def designs(n=(1, 30), d=(1, 6), kinds=DESIGN_KINDS, cond=(1.0, 1e8), norm=None, full_rank=False):
+    """Design matrices A (n x d) from the families of DESIGN_KINDS. ``norm``: the spectral norm, a value or a
+    (min, max) range whose max (the bound) is drawn often; default 1. ``full_rank``: n >= d, no RANKDEF."""
+    n, d = _rng_range("n", n), _rng_range("d", d)
+    bad = [k for k in kinds if k not in DESIGN_KINDS]
+    if bad or not kinds:
+        raise invalid(f"{_WHERE}.designs", "kinds", kinds, f"choose from {DESIGN_KINDS}")
+    cond = (cond, cond) if not isinstance(cond, tuple) else cond
+    return _design_draw(n, d, tuple(kinds), cond, norm, full_rank)
+
+
+def signed_magnitudes(bmax=1e3, specials=(0.0, 4.0, -4.0, 1e-300, -1e-300, 1.0, -1.0)):
+    """Scalars spanning signs and magnitudes up to bmax, with the special values (0, +-tiny, the cosh
+    breakpoint 4) and +-bmax."""
+    sp = [v for v in specials if abs(v) <= bmax] + [bmax, -bmax]
+    mag = log_uniform(1e-6, bmax)
+    return st.one_of(st.sampled_from(sp), st.tuples(st.sampled_from([-1.0, 1.0]), mag).map(lambda t: t[0] * t[1]))
+
+
+def exp_targets(n, bmax=1e3, seed=None):
+    """A strategy for b in R^n (n fixed): element-wise for n <= 12, else a seeded fill of signed magnitudes."""
+    if n <= 12:
+        return st.lists(signed_magnitudes(bmax), min_size=n, max_size=n).map(lambda v: np.array(v, dtype=float))
+
+    @st.composite
+    def build(draw):
+        rng = np.random.default_rng(draw(seeds()))
+        top = draw(log_uniform(1e-3, bmax))
+        v = rng.choice([-1.0, 1.0], n) * 10.0 ** rng.uniform(-6, math.log10(top), n)
+        v[rng.integers(n)] = draw(st.sampled_from([0.0, 4.0, top, -top]))
+        return v
+
+    return build()
+
+
+def _prob_target(rng, n, kind, bound):
+    if kind == "simplex":
+        v = rng.random(n) ** 3
+        return v / v.sum()
+    if kind == "vertex":
+        v = np.zeros(n)
+        v[rng.integers(n)] = 1.0
+        return v
+    if kind == "zero":
+        return np.zeros(n)
+    v = rng.standard_normal(n) if kind == "signed" else np.abs(rng.standard_normal(n))
+    nv = np.linalg.norm(v)
+    v = v / nv if nv > 0 else np.ones(n) / math.sqrt(n)
+    return v * bound if kind in ("at_bound", "signed") else v * bound * rng.random()
+
+
+def prob_targets(n, bound=1.0, kinds=("simplex", "vertex", "at_bound", "signed", "interior", "zero")):
+    """b in R^n with ||b||_2 <= bound: probability vectors, vertices, positive and signed vectors exactly at
+    the bound, interior points, zero."""
+
+    @st.composite
+    def build(draw):
+        kind = draw(st.sampled_from(list(kinds)))
+        b = _prob_target(np.random.default_rng(draw(seeds())), n, kind, bound)
+        nb = np.linalg.norm(b)
+        return b * (bound / nb) if nb > bound else b
+
+    return build()
+
+
+def ball_points(d, R, *, sphere_weight=True):
+    """x in R^d with ||x||_2 <= R; exactly on the sphere ||x|| = R often."""
+
+    @st.composite
+    def build(draw):
+        rng = np.random.default_rng(draw(seeds()))
+        v = rng.standard_normal(d)
+        v /= max(np.linalg.norm(v), 1e-300)
+        t = draw(st.one_of(st.just(1.0), st.floats(0.0, 1.0))) if sphere_weight else draw(st.floats(0.0, 1.0))
+        return v * (R * t)
+
+    return build()
+
+
+def slack():
+    """Relative slack above a threshold: exactly 0 (at the threshold) often, else 1e-8 ... 10."""
+    return st.one_of(st.just(0.0), log_uniform(1e-8, 10.0))
+
+
+def eps0_values(lo=1e-6, hi=0.1, *, include_hi=True):
+    """eps0 in (lo, hi], the top end (the boundary of the hypothesis) drawn often."""
+    base = log_uniform(lo, hi)
+    return st.one_of(st.just(float(hi)), base) if include_hi else base.filter(lambda e: e < hi)
+
+
+def sandwich_specs():
+    """How to draw E in (25): spectrum (random, extreme +-eps0, sign patterns) and basis (random, identity,
+    aligned with the current error)."""
+    return st.fixed_dictionaries(
+        {
+            "spectrum": st.sampled_from(["plus", "minus", "signs", "split", "uniform"]),
+            "basis": st.sampled_from(["aligned", "random", "identity"]),
+            "seed": seeds(),
+        }
+    )
+
+
+def _point(rng, A, R, where):
+    d = A.shape[1]
+    if where == "sat" and A.shape[0] >= 2:
+        # push one logit ahead: x along the top right singular direction of A's most prominent row
+        i = rng.integers(A.shape[0])
+        v = A[i].copy()
+        nv = np.linalg.norm(v)
+        v = v / nv if nv > 0 else rng.standard_normal(d)
+        return v / max(np.linalg.norm(v), 1e-300) * R
+    v = rng.standard_normal(d)
+    v /= max(np.linalg.norm(v), 1e-300)
+    if where == "sphere":
+        return v * R
+    if where == "origin":
+        return np.zeros(d)
+    return v * R * rng.random()
+
+
+@st.composite
+def _exp_problem(draw, n, d, kinds, cond, norm, bmax, R, families, full_rank, pair):
+    A = draw(designs(n, d, kinds, cond, norm, full_rank))
+    nn, dd = A.shape
+    b = draw(exp_targets(nn, bmax))
+    f = draw(st.sampled_from(list(families)))
+    rng = np.random.default_rng(draw(seeds()))
+    where = draw(st.sampled_from(["sphere", "inside", "origin"]))
+    out = {"A": A, "b": b, "f": f, "x": _point(rng, A, R, where)}
+    if pair:
+        out["y"] = _point(rng, A, R, draw(st.sampled_from(["sphere", "inside"])))
+        if draw(st.booleans()):  # a nearby pair
+            h = draw(log_uniform(1e-6, 1.0)) * R
+            y = out["x"] + h * rng.standard_normal(dd) / math.sqrt(dd)
+            ny = np.linalg.norm(y)
+            out["y"] = y if ny <= R else y * (R / ny)
+    return out
+
+
+def exp_problems(n=(1, 12), d=(1, 4), kinds=DESIGN_KINDS, cond=(1.0, 1e6), norm=None, bmax=1e3, R=1.0,
+                 families=("exp", "cosh", "sinh"), full_rank=False, pair=False):
+    """dict(A, b, f, x[, y]) for (32): A from `designs`, b spanning signs and magnitudes, x in the ball
+    ||x|| <= R (on the sphere often, at the origin sometimes); ``pair`` adds a second point y."""
+    return _exp_problem(_rng_range("n", n), _rng_range("d", d), tuple(kinds),
+                        (cond, cond) if not isinstance(cond, tuple) else cond, norm, bmax, R, tuple(families),
+                        full_rank, pair)
+
+
+@st.composite
+def _softmax_problem(draw, n, d, kinds, cond, norm, b_bound, R, full_rank, pair, realisable):
+    A = draw(designs(n, d, kinds, cond, norm, full_rank))
+    nn, dd = A.shape
+    rng = np.random.default_rng(draw(seeds()))
+    where = draw(st.sampled_from(["sphere", "inside", "origin", "sat"]))
+    x = _point(rng, A, R, where)
+    if realisable and draw(st.booleans()):
+        xs = _point(rng, A, R, draw(st.sampled_from(["sphere", "inside"])))
+        u = A @ xs
+        e = np.exp(u - u.max())
+        b = e / e.sum()
+        nb = np.linalg.norm(b)
+        b = b * (b_bound / nb) if nb > b_bound else b
+    else:
+        b = draw(prob_targets(nn, b_bound))
+    out = {"A": A, "b": b, "x": x}
+    if pair:
+        y = _point(rng, A, R, draw(st.sampled_from(["sphere", "inside", "sat"])))
+        if draw(st.booleans()):
+            h = draw(log_uniform(1e-6, 1.0)) * R
+            y = x + h * rng.standard_normal(dd) / math.sqrt(dd)
+            ny = np.linalg.norm(y)
+            y = y if ny <= R else y * (R / ny)
+        out["y"] = y
+    return out
+
+
+def softmax_problems(n=(1, 12), d=(1, 4), kinds=DESIGN_KINDS, cond=(1.0, 1e6), norm=None, b_bound=1.0, R=1.0,
+                     full_rank=False, pair=False, realisable=True):
+    """dict(A, b, x[, y]) for (38): ||b||_2 <= b_bound (at the bound often; realisable b = softmax(A x*)
+    sometimes), x in the ball (on the sphere, saturating the softmax, at the origin)."""
+    return _softmax_problem(_rng_range("n", n), _rng_range("d", d), tuple(kinds),
+                            (cond, cond) if not isinstance(cond, tuple) else cond, norm, b_bound, R, full_rank,
+                            pair, realisable)
+
+
+@st.composite
+def _rescaled_problem(draw, n, d, kinds, cond, norm, R, families, full_rank):
+    A = draw(designs(n, d, kinds, cond, norm, full_rank))
+    nn, _ = A.shape
+    rng = np.random.default_rng(draw(seeds()))
+    sum_kind = draw(st.sampled_from(["one", "zero", "other"]))
+    b = rng.standard_normal(nn) if sum_kind != "one" else rng.random(nn)
+    if sum_kind == "one":
+        b = b / b.sum()
+    elif sum_kind == "zero":
+        b = b - b.mean()
+    out = {"A": A, "b": b, "g": draw(st.sampled_from(list(families))),
+           "x": _point(rng, A, R, draw(st.sampled_from(["sphere", "inside", "origin"])))}
+    return out
+
+
+def rescaled_problems(n=(1, 12), d=(1, 4), kinds=DESIGN_KINDS, cond=(1.0, 1e6), norm=None, R=1.0,
+                      families=("exp", "cosh", "sinh"), full_rank=False):
+    """dict(A, b, g, x) for (44): b with <b, 1_n> in {1, 0, other}."""
+    return _rescaled_problem(_rng_range("n", n), _rng_range("d", d), tuple(kinds),
+                             (cond, cond) if not isinstance(cond, tuple) else cond, norm, R, tuple(families),
+                             full_rank)
+
+
+@st.composite
+def _quadratic(draw, p, cond):
+    pp = draw(st.integers(*p))
+    kappa = draw(st.one_of(st.just(float(cond[1])), log_uniform(cond[0], cond[1]))) if cond[1] > cond[0] \
+        else cond[0]
+    rng = np.random.default_rng(draw(seeds()))
+    shape = draw(st.sampled_from(["logspaced", "two_cluster", "outlier"]))
+    if pp == 1:
+        lam = np.ones(1)
+    elif shape == "logspaced":
+        lam = np.logspace(0, -math.log10(kappa), pp)
+    elif shape == "two_cluster":
+        lam = np.where(np.arange(pp) < (pp + 1) // 2, 1.0, 1.0 / kappa)
+    else:
+        lam = np.full(pp, 1.0 / kappa)
+        lam[0] = 1.0
+    lam = lam * draw(log_uniform(1e-2, 1e2))
+    Q = _orth(rng, pp, pp)
+    H = (Q * lam[None, :]) @ Q.T
+    return {"H": (H + H.T) / 2, "x_star": rng.standard_normal(pp), "seed": int(draw(seeds()))}
+
+
+def quadratic_problems(p=(1, 6), cond=(1.0, 1e8)):
+    """dict(H, x_star, seed): a PD Hessian with condition number up to ``cond`` (the top drawn often)."""
+    return _quadratic(_rng_range("p", p), (cond, cond) if not isinstance(cond, tuple) else cond)
