@@ -1,0 +1,82 @@
+"""certify: turn the claims of theoretical papers on attention into executable properties, search for
+counterexamples, confirm them in high precision, measure how tight each claim is, and report.
+
+The public API is re-exported here; importing `certify` stays light (numba, mpmath and Hypothesis load
+only when used).
+
+    import certify
+    from certify import strategies as cst
+
+    @certify.claim(id="demo2024.softmax_lipschitz", source="...", statement="...", tag="USER",
+                   inputs=dict(u=cst.vectors(n=4, bound=5.0), v=cst.vectors(n=4, bound=5.0)),
+                   params=dict(C=0.5))
+    def softmax_lipschitz(ctx, u, v, C):
+        lhs = ctx.norm(ctx.softmax(u) - ctx.softmax(v), ctx.inf)
+        return certify.le(lhs, C * ctx.norm(u - v, ctx.inf))
+
+    certify.check("demo2024.softmax_lipschitz", profile="ci")
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+from .errors import CertifyError, DuplicateClaim, InvalidArgument, ReferenceUnavailable, UnknownClaim
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "claim": ("certify.claim", "claim"),
+    "scale": ("certify.claim", "scale"),
+    "replace": ("certify.claim", "replace_params"),
+    "drop_assumption": ("certify.claim", "drop_assumption"),
+    "mutant": ("certify.claim", "mutant"),
+    "Claim": ("certify.claim", "Claim"),
+    "registry": ("certify.claim", "registry"),
+    "get_claim": ("certify.claim", "get_claim"),
+    "discover": ("certify.claim", "discover"),
+    "le": ("certify.outcome", "le"),
+    "ge": ("certify.outcome", "ge"),
+    "close": ("certify.outcome", "close"),
+    "all_of": ("certify.outcome", "all_of"),
+    "Outcome": ("certify.outcome", "Outcome"),
+    "fp": ("certify.context", "fp"),
+    "mp": ("certify.context", "mp"),
+    "Verdict": ("certify.search", "Verdict"),
+    "clopper_pearson": ("certify.search", "clopper_pearson"),
+    "PROFILES": ("certify.profiles", "PROFILES"),
+    "strategies": ("certify.strategies", None),
+}
+
+__all__ = sorted([*_LAZY, "check", "CertifyError", "InvalidArgument", "UnknownClaim", "DuplicateClaim",
+                  "ReferenceUnavailable", "__version__"])
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .claim import claim, drop_assumption, scale  # noqa: F401
+    from .context import fp, mp  # noqa: F401
+    from .outcome import all_of, close, ge, le  # noqa: F401
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        module, attr = _LAZY[name]
+        mod = importlib.import_module(module)
+        value = mod if attr is None else getattr(mod, attr)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'certify' has no attribute {name!r}")
+
+
+def check(claim_or_id, profile: str = "ci", seed: int = 0, budget: int | None = None,
+          seconds: float | None = None, params: dict | None = None):
+    """Run one claim (an id or a @certify.claim function) and return its `Verdict`."""
+    from .claim import get_claim
+    from .search import run_claim
+
+    c = get_claim(claim_or_id)
+    if params:
+        c = c.with_params(params)
+    if budget is not None and (not isinstance(budget, int) or budget < 1):
+        raise InvalidArgument(f"certify.check({c.id!r}): bad budget={budget!r}; pass a positive number of examples")
+    return run_claim(c, profile, seed, examples=budget, seconds=seconds)

@@ -1,0 +1,455 @@
+"""Claim records, the `@claim` decorator, mutants, the registry and discovery of theorem modules.
+
+A claim is a function ``f(ctx, **inputs, **params)`` returning a margin (see `certify.outcome`), with
+metadata: a stable id, its source and statement, a provenance tag, Hypothesis strategies for its inputs,
+an `assume` predicate (the paper's hypotheses), named params (the paper's constants), an expectation,
+and optional baselines and mutants.
+
+Kinds:
+
+* ``bound`` (default) -- one instance, one margin.
+* ``probability`` -- the function also takes ``rng`` (a numpy Generator) and returns the margin of ONE
+  trial; the verdict compares the failure rate over `trials` trials with `delta`
+  (Clopper-Pearson, see `certify.search`).
+* ``scaling`` -- the function takes ``rng`` and the sweep variable(s) given by ``sweep={name: [values]}``
+  and returns a positive measurement (seconds, flops, iterations); the exponent of
+  ``fit`` ("loglog": log q vs log x, "semilogx": q vs log x, "linear": q vs x) is reported with a
+  confidence interval beside ``expected_exponent``; with ``exponent_bound`` it is also tested.
+
+Scalar evidence (``evidence={"name": {"x": 0.1, "y": 0.02}}``) accumulates into a scatter plot over the
+examples; list evidence (``{"x": [...], "y": [...]}``) is a curve, kept for the worst instance.
+Optional keys: ``xlabel``, ``ylabel``, ``logx``, ``logy``, ``series`` (name of the curve in the plot).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import importlib
+import importlib.util
+import inspect
+import pkgutil
+import re
+import sys
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Callable
+
+from .errors import DuplicateClaim, InvalidArgument, UnknownClaim
+
+__all__ = [
+    "Claim", "Mutant", "claim", "scale", "replace_params", "drop_assumption", "mutant",
+    "registry", "get_claim", "select", "discover", "load_path", "TAGS", "KINDS",
+]
+
+TAGS = ("ABSTRACT", "DERIVED", "RECONSTRUCTED", "USER")
+KINDS = ("bound", "probability", "scaling")
+EXPECTS = ("holds", "refuted", None)
+_ID_RE = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)+$")
+_FITS = ("loglog", "semilogx", "linear")
+
+
+@dataclass(frozen=True)
+class Mutant:
+    """A deliberately wrong variant of a claim: the search must refute it (it shows the search has teeth)."""
+
+    name: str
+    params: dict = field(default_factory=dict)
+    scale: dict = field(default_factory=dict)
+    drop_assume: bool = False
+    transform: Callable | None = None
+
+    def apply(self, claim: Claim) -> Claim:
+        params = dict(claim.params)
+        for k, v in self.params.items():
+            params[k] = v
+        for k, f in self.scale.items():
+            params[k] = params[k] * f
+        fn = claim.fn
+        if self.transform is not None:
+            fn = self.transform(claim.fn)
+        return replace(
+            claim,
+            id=f"{claim.id}~{self.name}",
+            params=params,
+            assume=None if self.drop_assume else claim.assume,
+            fn=fn,
+            expect="refuted",
+            mutants=(),
+            baselines={},
+            is_mutant=True,
+        )
+
+
+def scale(param: str, factor: float) -> Mutant:
+    """Mutant multiplying a named param by `factor` (e.g. halve a constant of an upper bound)."""
+    if not isinstance(param, str):
+        raise InvalidArgument(f"certify.scale: bad param={param!r}; pass the name of a claim parameter")
+    return Mutant(name=f"scale({param},{factor:g})", scale={param: factor})
+
+
+def replace_params(**params) -> Mutant:
+    """Mutant overriding params with wrong values (e.g. a flipped sign or a dropped factor)."""
+    if not params:
+        raise InvalidArgument("certify.replace: no params given; pass NAME=VALUE pairs")
+    desc = ",".join(f"{k}={v!r}" for k, v in sorted(params.items()))
+    return Mutant(name=f"replace({desc})", params=params)
+
+
+def drop_assumption() -> Mutant:
+    """Mutant without the `assume` predicate: the statement outside the paper's hypotheses."""
+    return Mutant(name="drop_assumption", drop_assume=True)
+
+
+def mutant(name: str, transform: Callable) -> Mutant:
+    """Custom mutant: `transform(fn) -> fn'` wraps the claim function."""
+    return Mutant(name=name, transform=transform)
+
+
+@dataclass(frozen=True)
+class Claim:
+    id: str
+    fn: Callable
+    source: str = ""
+    statement: str = ""
+    tag: str = "USER"
+    inputs: dict = field(default_factory=dict)
+    assume: Callable | None = None
+    params: dict = field(default_factory=dict)
+    expect: str | None = "holds"
+    kind: str = "bound"
+    delta: float | None = None
+    trials: int | None = None
+    sweep: dict = field(default_factory=dict)
+    fit: str = "loglog"
+    expected_exponent: float | None = None
+    exponent_bound: float | None = None
+    repeats: int = 3
+    baselines: dict = field(default_factory=dict)
+    mutants: tuple = ()
+    dps: int = 50
+    module: str = ""
+    path: str = ""
+    title: str = ""
+    notes: str = ""
+    is_mutant: bool = False
+
+    # -- derived facts ------------------------------------------------------------------
+    @property
+    def takes_ctx(self) -> bool:
+        return "ctx" in inspect.signature(self.fn).parameters
+
+    @property
+    def takes_rng(self) -> bool:
+        return "rng" in inspect.signature(self.fn).parameters
+
+    @property
+    def paper(self) -> str:
+        return self.id.split(".", 1)[0].split("~")[0]
+
+    def with_params(self, overrides: dict) -> Claim:
+        unknown = sorted(set(overrides) - set(self.params))
+        if unknown:
+            raise InvalidArgument(
+                f"claim {self.id}: unknown param {unknown[0]!r}; its params are "
+                f"{sorted(self.params) or 'none'}"
+            )
+        params = dict(self.params)
+        for k, v in overrides.items():
+            params[k] = _coerce_like(self.id, k, v, self.params[k])
+        return replace(self, params=params)
+
+    def call(self, ctx, instance: dict, rng=None, params: dict | None = None):
+        kwargs = dict(instance)
+        kwargs.update(self.params if params is None else params)
+        if self.takes_ctx:
+            kwargs["ctx"] = ctx
+        if self.takes_rng:
+            kwargs["rng"] = rng
+        return self.fn(**kwargs)
+
+    def check_assume(self, instance: dict) -> bool:
+        if self.assume is None:
+            return True
+        names = inspect.signature(self.assume).parameters
+        if any(p.kind == p.VAR_KEYWORD for p in names.values()):
+            return bool(self.assume(**instance, **self.params))
+        merged = {**self.params, **instance}
+        return bool(self.assume(**{k: merged[k] for k in names if k in merged}))
+
+    def summary(self) -> dict:
+        return {
+            "id": self.id, "source": self.source, "statement": self.statement, "tag": self.tag,
+            "kind": self.kind, "params": _jsonable(self.params), "expected": self.expect,
+            "module": self.module, "title": self.title,
+            "mutants": [m.name for m in self.mutants], "baselines": sorted(self.baselines),
+            "fast_only": not self.takes_ctx and self.kind != "scaling",
+        }
+
+
+def _coerce_like(cid, name, value, default):
+    """`--param` values arrive as strings: parse them like the default."""
+    if not isinstance(value, str) or isinstance(default, str):
+        return value
+    try:
+        if isinstance(default, bool):
+            if value.lower() in ("1", "true", "yes"):
+                return True
+            if value.lower() in ("0", "false", "no"):
+                return False
+            raise ValueError
+        if isinstance(default, int):
+            return int(value)
+        if isinstance(default, float) or default is None:
+            return float(value)
+    except ValueError:
+        raise InvalidArgument(
+            f"claim {cid}: bad value {value!r} for param {name!r} (default {default!r}); "
+            f"pass a {type(default).__name__}"
+        ) from None
+    return value
+
+
+def _jsonable(params: dict) -> dict:
+    out = {}
+    for k, v in params.items():
+        if isinstance(v, (int, float, str, bool)) or v is None:
+            out[k] = v
+        elif isinstance(v, (list, tuple)) and all(isinstance(x, (int, float, str, bool)) for x in v):
+            out[k] = list(v)
+        else:
+            out[k] = repr(v)
+    return out
+
+
+_REGISTRY: dict[str, Claim] = {}
+
+
+def registry() -> dict[str, Claim]:
+    return _REGISTRY
+
+
+def _where(fn) -> str:
+    mod = getattr(fn, "__module__", "?")
+    try:
+        path = inspect.getsourcefile(fn)
+    except TypeError:
+        path = None
+    return f"{mod} ({path})" if path else mod
+
+
+def claim(
+    *,
+    id: str,
+    source: str = "",
+    statement: str = "",
+    tag: str = "USER",
+    inputs: dict | None = None,
+    assume: Callable | None = None,
+    params: dict | None = None,
+    expect: str | None = "holds",
+    kind: str = "bound",
+    delta: float | None = None,
+    trials: int | None = None,
+    sweep: dict | None = None,
+    fit: str = "loglog",
+    expected_exponent: float | None = None,
+    exponent_bound: float | None = None,
+    repeats: int = 3,
+    baselines: dict | None = None,
+    mutants: list | tuple = (),
+    dps: int = 50,
+    title: str = "",
+    notes: str = "",
+):
+    """Register a claim. See the module docstring and DESIGN.md section 2."""
+    where = f"@certify.claim(id={id!r})"
+    if not isinstance(id, str) or not _ID_RE.match(id):
+        raise InvalidArgument(
+            f"{where}: bad id; use lowercase '<paper>.<snake_name>' (letters, digits, _ and dots), "
+            "e.g. 'demo2024.softmax_lipschitz'"
+        )
+    if tag not in TAGS:
+        raise InvalidArgument(f"{where}: bad tag={tag!r}; use one of {', '.join(TAGS)}")
+    if kind not in KINDS:
+        raise InvalidArgument(f"{where}: bad kind={kind!r}; use one of {', '.join(KINDS)}")
+    if expect not in EXPECTS:
+        raise InvalidArgument(f"{where}: bad expect={expect!r}; use 'holds', 'refuted' or None (no expectation)")
+    inputs = dict(inputs or {})
+    params = dict(params or {})
+    from hypothesis.strategies import SearchStrategy
+
+    for name, strat in inputs.items():
+        if not isinstance(strat, SearchStrategy):
+            raise InvalidArgument(
+                f"{where}: input {name!r} is {type(strat).__name__}, not a Hypothesis strategy; "
+                "wrap constants in hypothesis.strategies.just(...)"
+            )
+    clash = sorted(set(inputs) & set(params))
+    if clash:
+        raise InvalidArgument(f"{where}: {clash[0]!r} is both an input and a param; rename one")
+    if assume is not None and not callable(assume):
+        raise InvalidArgument(f"{where}: assume must be a callable predicate, got {assume!r}")
+    if kind == "probability":
+        if delta is None or not (0 < delta < 1):
+            raise InvalidArgument(f"{where}: kind='probability' needs delta in (0, 1), got {delta!r}")
+        if trials is not None and (not isinstance(trials, int) or trials < 1):
+            raise InvalidArgument(f"{where}: trials must be a positive int, got {trials!r}")
+    if kind == "scaling":
+        if not sweep or not isinstance(sweep, dict) or len(sweep) != 1:
+            raise InvalidArgument(f"{where}: kind='scaling' needs sweep={{name: [values]}} with one variable")
+        (_name, values), = sweep.items()
+        if len(values) < 3:
+            raise InvalidArgument(f"{where}: sweep needs at least 3 values to fit an exponent, got {values!r}")
+        if fit not in _FITS:
+            raise InvalidArgument(f"{where}: bad fit={fit!r}; use one of {', '.join(_FITS)}")
+    for m in mutants:
+        if not isinstance(m, Mutant):
+            raise InvalidArgument(f"{where}: mutants must be certify.scale/replace/drop_assumption/mutant, got {m!r}")
+        for p in list(m.params) + list(m.scale):
+            if p not in params:
+                raise InvalidArgument(f"{where}: mutant {m.name} names unknown param {p!r}; params are {sorted(params)}")
+    for name, b in (baselines or {}).items():
+        if not (callable(b) or isinstance(b, dict)):
+            raise InvalidArgument(f"{where}: baseline {name!r} must be a callable or a dict of params")
+
+    def decorate(fn):
+        sig = inspect.signature(fn).parameters
+        has_var_kw = any(p.kind == p.VAR_KEYWORD for p in sig.values())
+        needed = set(inputs) | set(params) | (set(sweep or {}) if kind == "scaling" else set())
+        missing = sorted(n for n in needed if n not in sig and not has_var_kw)
+        if missing:
+            raise InvalidArgument(f"{where}: function {fn.__name__} lacks argument {missing[0]!r}")
+        if kind in ("probability", "scaling") and "rng" not in sig:
+            raise InvalidArgument(f"{where}: kind={kind!r} functions take an 'rng' argument")
+        module = getattr(fn, "__module__", "")
+        path = ""
+        try:
+            path = inspect.getsourcefile(fn) or ""
+        except TypeError:
+            pass
+        rec = Claim(
+            id=id, fn=fn, source=source, statement=statement, tag=tag, inputs=inputs, assume=assume,
+            params=params, expect=expect, kind=kind, delta=delta, trials=trials, sweep=dict(sweep or {}),
+            fit=fit, expected_exponent=expected_exponent, exponent_bound=exponent_bound, repeats=repeats,
+            baselines=dict(baselines or {}), mutants=tuple(mutants), dps=dps, module=module, path=path,
+            title=title or fn.__name__, notes=notes,
+        )
+        old = _REGISTRY.get(id)
+        if old is not None and not _same_definition(old, rec):
+            raise DuplicateClaim(
+                f"claim id {id!r} is defined twice: in {_where(old.fn)} and in {_where(fn)}; "
+                "ids are unique forever, rename one"
+            )
+        _REGISTRY[id] = rec
+        fn.__certify_claim__ = rec
+        return fn
+
+    return decorate
+
+
+def _same_definition(a: Claim, b: Claim) -> bool:
+    # Re-importing one file (e.g. pytest's assertion rewriting or reload) must not count as a duplicate.
+    return a.fn.__qualname__ == b.fn.__qualname__ and (
+        (a.path and a.path == b.path) or a.module == b.module
+    )
+
+
+def get_claim(claim_or_id) -> Claim:
+    if isinstance(claim_or_id, Claim):
+        return claim_or_id
+    rec = getattr(claim_or_id, "__certify_claim__", None)
+    if rec is not None:
+        return rec
+    if not isinstance(claim_or_id, str):
+        raise InvalidArgument(f"expected a claim id or a @certify.claim function, got {claim_or_id!r}")
+    if claim_or_id not in _REGISTRY:
+        discover()
+    if claim_or_id not in _REGISTRY:
+        close = _suggest(claim_or_id)
+        hint = f"; did you mean {close}?" if close else "; `certify list` shows the registered ids"
+        raise UnknownClaim(f"unknown claim id {claim_or_id!r}{hint}")
+    return _REGISTRY[claim_or_id]
+
+
+def _suggest(name: str) -> str:
+    import difflib
+
+    hits = difflib.get_close_matches(name, list(_REGISTRY), n=1, cutoff=0.6)
+    return hits[0] if hits else ""
+
+
+def select(patterns: list[str] | None) -> list[Claim]:
+    """Claims whose id matches any glob pattern (all claims for none), sorted by id."""
+    claims = sorted(_REGISTRY.values(), key=lambda c: c.id)
+    if not patterns:
+        return claims
+    out = []
+    for c in claims:
+        if any(fnmatch.fnmatchcase(c.id, p) or c.id == p for p in patterns):
+            out.append(c)
+    return out
+
+
+_DISCOVERED = False
+
+
+def discover(include_default: bool = True) -> None:
+    """Import the bundled `theorems` package (every module registers its claims)."""
+    global _DISCOVERED
+    if _DISCOVERED or not include_default:
+        return
+    try:
+        pkg = importlib.import_module("theorems")
+    except ModuleNotFoundError:
+        _DISCOVERED = True
+        return
+    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
+        if not info.name.startswith("_"):
+            importlib.import_module(f"theorems.{info.name}")
+    _DISCOVERED = True
+
+
+def load_path(path: str) -> list[str]:
+    """Import a module file or every module of a folder; return the module names imported."""
+    p = Path(path)
+    if not p.exists():
+        raise InvalidArgument(f"no such file or folder: {path!r}; pass a .py file, a folder, or an id pattern")
+    files = [p] if p.is_file() else sorted(q for q in p.rglob("*.py") if not q.name.startswith("_"))
+    names = []
+    for f in files:
+        if f.suffix != ".py":
+            raise InvalidArgument(f"{str(f)!r} is not a Python file; pass a .py file or a folder of them")
+        names.append(_import_file(f.resolve()))
+    return names
+
+
+def _import_file(path: Path) -> str:
+    for mod in list(sys.modules.values()):
+        if getattr(mod, "__file__", None) and Path(mod.__file__).resolve() == path:
+            return mod.__name__
+    name = "certify_user_" + re.sub(r"\W", "_", str(path.with_suffix("")))[-80:]
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except Exception:
+        del sys.modules[name]
+        raise
+    return name
+
+
+def import_claim_home(module: str, path: str) -> None:
+    """Make sure the module that defines a claim is imported (used by worker processes)."""
+    if module and module in sys.modules:
+        return
+    if module and not module.startswith("certify_user_"):
+        try:
+            importlib.import_module(module)
+            return
+        except ImportError:
+            pass
+    if path:
+        _import_file(Path(path).resolve())
+
+

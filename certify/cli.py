@@ -1,0 +1,370 @@
+"""The `certify` command: list, show, run, replay, warmup.
+
+Exit codes: 0 every claim as expected; 1 an unexpected refutation or an error; 2 a usage error.
+User mistakes get a one-line message, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+from .errors import CertifyError, InvalidArgument
+
+STATUS_MARK = {"survived": "ok", "refuted": "REFUTED", "unconfirmed": "unconfirmed", "inconclusive": "?",
+               "error": "ERROR"}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, exit 2
+        self.exit(2, f"certify: error: {message} (see `certify {self.prog.split()[-1]} --help`)\n"
+                  if " " in self.prog else f"certify: error: {message} (see `certify --help`)\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="certify", description="Certify the claims of papers on attention: search for "
+                "counterexamples, confirm them in high precision, measure tightness, report.")
+    p.add_argument("--version", action="store_true", help="print the version and exit")
+    sub = p.add_subparsers(dest="command", parser_class=_Parser)
+
+    ls = sub.add_parser("list", help="list registered claims (optionally matching glob patterns)")
+    ls.add_argument("targets", nargs="*", help="id patterns (globs) or module files/folders")
+
+    sh = sub.add_parser("show", help="show one claim: statement, source, params, mutants, theorem card")
+    sh.add_argument("id")
+    sh.add_argument("--paths", nargs="*", default=[], help="extra module files/folders to load")
+
+    run = sub.add_parser("run", help="search claims and write a report")
+    run.add_argument("targets", nargs="*", help="id patterns (globs, e.g. 'gao2023.*') and/or module files/folders")
+    run.add_argument("--profile", default="ci", help="smoke | ci | certify (default ci)")
+    run.add_argument("--seed", type=int, default=0)
+    run.add_argument("--budget", type=int, default=None, help="examples per claim (overrides the profile)")
+    run.add_argument("--seconds", type=float, default=None, help="wall-clock budget per claim")
+    run.add_argument("--report", default=None, help="report directory (default runs/<profile>-seed<seed>)")
+    run.add_argument("--jobs", type=int, default=1, help="claims run in parallel processes")
+    run.add_argument("--param", action="append", default=[], metavar="ID:NAME=VALUE",
+                     help="override a claim parameter (repeatable)")
+    run.add_argument("--resume", action="store_true", help="continue an interrupted run in --report")
+    run.add_argument("--no-default", action="store_true", help="do not load the bundled theorems package")
+    run.add_argument("--html", action="store_true", default=True, help=argparse.SUPPRESS)
+    run.add_argument("--no-html", dest="html", action="store_false", help="skip the HTML report")
+    run.add_argument("--quiet", action="store_true", help="no progress lines")
+
+    rp = sub.add_parser("replay", help="re-evaluate a saved counterexample or worst instance (no Hypothesis)")
+    rp.add_argument("report_dir")
+    rp.add_argument("id")
+    rp.add_argument("--which", default="auto", choices=["auto", "counterexample", "worst"])
+
+    wu = sub.add_parser("warmup", help="compile the numba kernels ahead of time")
+    wu.add_argument("--quiet", action="store_true")
+
+    ht = sub.add_parser("html", help="render report.html from a report.json")
+    ht.add_argument("report_dir")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.version:
+        from . import __version__
+
+        print(f"certify {__version__}")
+        return 0
+    if not args.command:
+        parser.print_help()
+        return 2
+    try:
+        return {"list": _cmd_list, "show": _cmd_show, "run": _cmd_run, "replay": _cmd_replay,
+                "warmup": _cmd_warmup, "html": _cmd_html}[args.command](args)
+    except CertifyError as exc:
+        print(f"certify: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("certify: interrupted; finished claims are in the report (use --resume to continue)",
+              file=sys.stderr)
+        return 130
+
+
+# ----------------------------------------------------------------------------- helpers
+def _split_targets(targets: list[str], load_default: bool = True) -> list[str]:
+    """Load module files/folders; return the remaining id patterns."""
+    from .claim import discover, load_path
+
+    if load_default:
+        discover()
+    patterns = []
+    for t in targets:
+        if os.path.exists(t) and (t.endswith(".py") or os.path.isdir(t)):
+            load_path(t)
+        elif t.endswith(".py") or "/" in t:
+            raise InvalidArgument(f"no such file or folder: {t!r}; pass a .py file, a folder, or an id pattern")
+        else:
+            patterns.append(t)
+    return patterns
+
+
+def _select(patterns: list[str]):
+    from .claim import registry, select
+
+    claims = select(patterns)
+    if patterns and not claims:
+        raise InvalidArgument(f"no claim matches {' '.join(patterns)!r}; `certify list` shows "
+                              f"the {len(registry())} registered ids")
+    return claims
+
+
+def _parse_params(items: list[str]) -> dict[str, dict]:
+    out: dict[str, dict] = {}
+    for item in items:
+        if ":" not in item or "=" not in item.split(":", 1)[1]:
+            raise InvalidArgument(f"malformed --param {item!r}; use --param ID:NAME=VALUE, "
+                                  "e.g. --param demo.lipschitz:C=0.25")
+        cid, rest = item.split(":", 1)
+        name, value = rest.split("=", 1)
+        if not cid or not name:
+            raise InvalidArgument(f"malformed --param {item!r}; use --param ID:NAME=VALUE")
+        out.setdefault(cid, {})[name] = value
+    return out
+
+
+# ----------------------------------------------------------------------------- commands
+def _cmd_list(args) -> int:
+    patterns = _split_targets(args.targets)
+    claims = _select(patterns)
+    width = max((len(c.id) for c in claims), default=10)
+    for c in claims:
+        print(f"{c.id:<{width}}  {c.tag:<13} {c.kind:<11} {c.statement[:70]}")
+    print(f"{len(claims)} claim(s)", file=sys.stderr)
+    return 0
+
+
+def _cmd_show(args) -> int:
+    from .claim import get_claim
+
+    _split_targets(args.paths)
+    c = get_claim(args.id)
+    mod = sys.modules.get(c.module)
+    print(f"{c.id}  [{c.tag}, {c.kind}]")
+    print(f"source:    {c.source}")
+    print(f"statement: {c.statement}")
+    print(f"expect:    {c.expect}")
+    print(f"params:    {json.dumps(c.summary()['params'], sort_keys=True)}")
+    print(f"inputs:    {', '.join(c.inputs) or '-'}")
+    print(f"assume:    {'yes' if c.assume else 'no'}")
+    print(f"mutants:   {', '.join(m.name for m in c.mutants) or '-'}")
+    print(f"baselines: {', '.join(c.baselines) or '-'}")
+    print(f"reference: {'mpmath at dps %d and %d' % (c.dps, 2 * c.dps) if c.takes_ctx else 'none (fast-only)'}")
+    print(f"module:    {c.module} ({c.path})")
+    if mod is not None and mod.__doc__:
+        print("\n" + mod.__doc__.strip())
+    return 0
+
+
+def _cmd_run(args) -> int:
+    from .claim import get_claim
+    from .profiles import get_profile
+    from .runner import ProcessExecutor, ReportWriter, Task, versions
+
+    profile = get_profile(args.profile)
+    if args.budget is not None and args.budget < 1:
+        raise InvalidArgument(f"--budget: bad value {args.budget}; pass a positive number of examples")
+    if args.seconds is not None and args.seconds <= 0:
+        raise InvalidArgument(f"--seconds: bad value {args.seconds}; pass a positive number of seconds")
+    if args.jobs < 1:
+        raise InvalidArgument(f"--jobs: bad value {args.jobs}; pass a positive integer")
+    patterns = _split_targets(args.targets, load_default=not args.no_default)
+    claims = _select(patterns)
+    if not claims:
+        raise InvalidArgument("no claims registered; pass module files/folders or install the theorems package")
+    overrides = _parse_params(args.param)
+    for cid, kv in overrides.items():
+        get_claim(cid).with_params(kv)  # validates names and values now, before any work
+    report_dir = Path(args.report or f"runs/{profile.name}-seed{args.seed}")
+    tp = profile.with_budget(args.budget, args.seconds)
+    tasks = [Task(claim_id=c.id, module=c.module, path=c.path, profile=profile.name, seed=args.seed,
+                  examples=args.budget, seconds=args.seconds, params=overrides.get(c.id, {}),
+                  report_dir=str(report_dir), timeout=tp.timeout) for c in claims]
+    meta = {"profile": profile.name, "seed": args.seed, "budget": args.budget, "seconds": args.seconds,
+            "versions": versions(), "created_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            "command": "certify " + " ".join(sys.argv[1:]) if sys.argv and "certify" in sys.argv[0] else None}
+    writer = ReportWriter(report_dir, meta, resume=args.resume)
+    done = writer.done_ids()
+    todo = [t for t in tasks if t.claim_id not in done]
+    if done and args.resume:
+        print(f"resuming: {len(done)} claim(s) already finished, {len(todo)} to go", file=sys.stderr)
+    total = len(todo)
+    finished = 0
+    t0 = time.perf_counter()
+
+    def progress(cid, n, worst):
+        if not args.quiet:
+            w = "-" if worst is None else f"{worst:+.3g}"
+            print(f"  .. {cid}: {n} examples, worst relative margin {w}", file=sys.stderr, flush=True)
+
+    for rec in ProcessExecutor(args.jobs).run(todo, progress):
+        finished += 1
+        writer.add(rec)
+        if not args.quiet:
+            print(_line(rec, f"[{finished}/{total}]"), file=sys.stderr, flush=True)
+    report = writer.report()
+    html_path = None
+    if args.html:
+        html_path = _render_html(report_dir)
+    print(_summary(report, time.perf_counter() - t0))
+    print(f"report: {report_dir / 'report.json'}" + (f"  html: {html_path}" if html_path else ""))
+    return 1 if report["summary"]["unexpected"] else 0
+
+
+def _render_html(report_dir: Path):
+    try:
+        from .report import html as html_mod
+    except ImportError:
+        return None
+    try:
+        return html_mod.render_dir(report_dir)
+    except Exception as exc:  # noqa: BLE001 - the JSON report is the source of truth; HTML is a view
+        print(f"certify: warning: HTML rendering failed ({type(exc).__name__}: {exc}); report.json is intact",
+              file=sys.stderr)
+        return None
+
+
+def _cmd_html(args) -> int:
+    path = Path(args.report_dir)
+    if not (path / "report.json").exists():
+        raise InvalidArgument(f"no report.json in {str(path)!r}; pass the directory given to `certify run --report`")
+    out = _render_html(path)
+    if out is None:
+        return 1
+    print(out)
+    return 0
+
+
+def _fmt(x, spec=".3g"):
+    if x is None:
+        return "-"
+    if isinstance(x, str):
+        return x
+    return format(x, spec)
+
+
+def _line(rec: dict, prefix: str = "") -> str:
+    mark = STATUS_MARK.get(rec["status"], rec["status"])
+    worst = rec.get("worst") or {}
+    exp = "" if rec.get("as_expected", True) else "  (UNEXPECTED)"
+    muts = rec.get("mutants") or {}
+    mtxt = f"  mutants {sum(m['killed'] for m in muts.values())}/{len(muts)} killed" if muts else ""
+    return (f"{prefix} {rec['id']}: {mark}{exp}  examples {rec.get('examples', 0)}  "
+            f"worst rel margin {_fmt(worst.get('rel_margin'))}  ratio {_fmt(rec.get('ratio_extreme'))}"
+            f"{mtxt}  {_fmt(rec.get('duration_s'), '.1f')}s")
+
+
+def _summary(report: dict, wall: float) -> str:
+    rows = [("claim", "status", "expected", "examples", "worst rel", "ratio", "mutants")]
+    for c in report["claims"]:
+        muts = c.get("mutants") or {}
+        rows.append((c["id"], c["status"] + ("" if c.get("as_expected", True) else " !"),
+                     str(c.get("expected")), str(c.get("examples", 0)),
+                     _fmt((c.get("worst") or {}).get("rel_margin")), _fmt(c.get("ratio_extreme")),
+                     f"{sum(m['killed'] for m in muts.values())}/{len(muts)}" if muts else "-"))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)) for r in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    counts = ", ".join(f"{k} {v}" for k, v in sorted(report["summary"]["by_status"].items()))
+    unexpected = report["summary"]["unexpected"]
+    lines.append(f"{len(report['claims'])} claims: {counts}; {len(unexpected)} unexpected; {wall:.1f}s")
+    return "\n".join(lines)
+
+
+def _cmd_replay(args) -> int:
+    from .claim import discover, get_claim, import_claim_home
+    from .confirm import confirm, evaluate
+    from .context import fp
+    from .report.instances import load_instance
+
+    rdir = Path(args.report_dir)
+    rpath = rdir / "report.json"
+    if not rpath.exists():
+        raise InvalidArgument(f"no report.json in {str(rdir)!r}; pass the directory given to `certify run --report`")
+    report = json.loads(rpath.read_text())
+    recs = [c for c in report["claims"] if c["id"] == args.id]
+    if not recs:
+        raise InvalidArgument(f"claim {args.id!r} is not in {rpath}; it has {len(report['claims'])} claims")
+    rec = recs[0]
+    which = args.which
+    entry = None
+    if which in ("auto", "counterexample") and rec.get("counterexample"):
+        entry = rec["counterexample"].get("minimal")
+        label = "counterexample"
+    if entry is None or "npz" not in (entry.get("instance") or {}):
+        if which == "counterexample":
+            raise InvalidArgument(f"claim {args.id!r} has no saved counterexample in {rpath}; try --which worst")
+        entry = rec.get("worst")
+        label = "worst instance"
+    if not entry or "npz" not in (entry.get("instance") or {}):
+        raise InvalidArgument(f"claim {args.id!r} has no saved instance in {rpath}")
+    instance, desc = load_instance(rdir / entry["instance"]["npz"])
+    discover()
+    import_claim_home(rec.get("module", ""), "")
+    claim = get_claim(args.id)
+    if desc.get("params"):
+        claim = claim.with_params({k: v for k, v in desc["params"].items() if k in claim.params
+                                   and not isinstance(claim.params[k], (list, tuple, dict))
+                                   and (v is None or isinstance(v, (int, float, str, bool)))})
+    import numpy as np
+
+    rng_factory = None
+    trial = None
+    if claim.kind == "probability":
+        stats = entry.get("trials") or {}
+        failed = stats.get("failed_trials") or []
+        if failed:
+            from .search import _digest
+
+            trial = failed[0]
+            key = [int(rec.get("seed", 0)), _digest(instance) % (2**63), trial]
+            rng_factory = lambda: np.random.default_rng(key)  # noqa: E731
+        else:
+            rng_factory = lambda: np.random.default_rng(0)  # noqa: E731
+    with np.errstate(all="ignore"):
+        o = evaluate(claim, fp, instance, rng_factory)
+    print(f"{claim.id}: replaying the saved {label}" + (f" (trial {trial})" if trial is not None else ""))
+    print(f"  float64 margin: {o.as_float()['margin']!r}  ratio: {o.as_float()['ratio']!r}")
+    c = confirm(claim, instance, rng_factory=rng_factory)
+    if c.status != "unavailable":
+        print(f"  mpmath dps {c.dps}: margin {c.margin_dps!r}; dps {2 * c.dps}: margin {c.margin_2dps!r}")
+    print(f"  reference verdict: {c.status} ({c.reason})")
+    if label == "counterexample":
+        reproduced = c.confirmed or (c.status == "unavailable" and o.violated)
+        print("  reproduced" if reproduced else "  NOT reproduced")
+        return 0 if reproduced else 1
+    return 0
+
+
+def _cmd_warmup(args) -> int:
+    import importlib
+    import pkgutil
+
+    from . import kernels
+
+    t0 = time.perf_counter()
+    names = [m.name for m in pkgutil.iter_modules(kernels.__path__) if not m.name.startswith("_")]
+    for name in sorted(names):
+        t = time.perf_counter()
+        mod = importlib.import_module(f"certify.kernels.{name}")
+        hook = getattr(mod, "warmup", None)
+        if callable(hook):
+            hook()
+        if not args.quiet:
+            print(f"  {name}: {time.perf_counter() - t:.1f}s", file=sys.stderr)
+    print(f"compiled {len(names)} kernel module(s) in {time.perf_counter() - t0:.1f}s")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,226 @@
+"""What a claim body returns: a margin with both sides of the inequality, so ratios can be reported.
+
+`le(a, b)` says a <= b: margin b - a, ratio a / b (the empirical constant when b is the paper's bound).
+`ge(a, b)` says a >= b: margin a - b, ratio a / b. `close(a, b)` says ||a - b||_max <= atol + rtol ||b||_max.
+`all_of(...)` holds when every part holds; its margin is the worst part's.
+
+Arrays compare element-wise (le / ge) and the worst element decides. Every outcome also carries a
+*relative margin* in [-inf, 1], the margin divided by the size of the two sides; the search steers by it,
+so a claim about numbers of size 1e6 and one about numbers of size 1e-6 are searched alike.
+Values may be float64 or mpmath numbers; `Outcome.as_float()` gives the plain summary for reports.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Outcome", "le", "ge", "close", "all_of", "as_outcome"]
+
+_TINY = 1e-300
+
+
+def _is_mp(x) -> bool:
+    return type(x).__module__.startswith("mpmath")
+
+
+def _flat(x):
+    if isinstance(x, np.ndarray):
+        return x.reshape(-1)
+    if isinstance(x, (list, tuple)):
+        return np.asarray(x, dtype=object if any(_is_mp(v) for v in x) else float).reshape(-1)
+    return np.array([x], dtype=object if _is_mp(x) else float)
+
+
+def _isnan(x) -> bool:
+    try:
+        return bool(x != x)
+    except Exception:  # noqa: BLE001 - exotic number types
+        return False
+
+
+def _absval(x):
+    return abs(x)
+
+
+def _to_float(x) -> float:
+    try:
+        return float(x)
+    except (TypeError, ValueError, OverflowError):
+        return math.nan
+
+
+@dataclass
+class Outcome:
+    """A claim's verdict on one instance. `margin >= 0` means the claim holds there."""
+
+    margin: Any
+    rel_margin: Any
+    lhs: Any = None
+    rhs: Any = None
+    ratio: Any = None
+    relation: str = "margin"
+    scale: Any = 1.0
+    evidence: dict = field(default_factory=dict)
+    parts: list = field(default_factory=list)
+    label: str = ""
+
+    @property
+    def holds(self) -> bool:
+        return (not _isnan(self.margin)) and self.margin >= 0
+
+    @property
+    def violated(self) -> bool:
+        return _isnan(self.margin) or self.margin < 0
+
+    def as_float(self) -> dict:
+        d = {
+            "margin": _to_float(self.margin),
+            "rel_margin": _to_float(self.rel_margin),
+            "lhs": None if self.lhs is None else _to_float(self.lhs),
+            "rhs": None if self.rhs is None else _to_float(self.rhs),
+            "ratio": None if self.ratio is None else _to_float(self.ratio),
+            "relation": self.relation,
+        }
+        if self.label:
+            d["label"] = self.label
+        return d
+
+
+def _pick_worst(margins, rels):
+    """Index of the worst element: NaN first, then the smallest relative margin."""
+    best_i, best_key = 0, None
+    for i in range(len(rels)):
+        r = rels[i]
+        key = -math.inf if _isnan(margins[i]) or _isnan(r) else _to_float(r)
+        if best_key is None or key < best_key:
+            best_i, best_key = i, key
+    return best_i
+
+
+def _relative(margin, a, b):
+    scale = max(_absval(a), _absval(b))
+    if _isnan(margin):
+        return margin, scale
+    if scale == 0:
+        return 0 * margin, scale
+    rel = margin / scale if scale > _TINY else margin / _TINY
+    return rel, scale
+
+
+def _compare(a, b, relation, evidence, label):
+    fa, fb = _flat(a), _flat(b)
+    if fa.size != fb.size:
+        if fa.size == 1:
+            fa = np.repeat(fa, fb.size)
+        elif fb.size == 1:
+            fb = np.repeat(fb, fa.size)
+        else:
+            from .errors import InvalidArgument
+
+            raise InvalidArgument(
+                f"certify.{relation}: the two sides have {fa.size} and {fb.size} elements; "
+                "pass arrays of the same shape or a scalar bound"
+            )
+    if fa.size == 0:
+        return Outcome(margin=0.0, rel_margin=0.0, lhs=0.0, rhs=0.0, ratio=0.0, relation=relation,
+                       evidence=dict(evidence or {}), label=label)
+    margins = [(fb[i] - fa[i]) if relation == "le" else (fa[i] - fb[i]) for i in range(fa.size)]
+    rels, scales = [], []
+    for i in range(fa.size):
+        r, s = _relative(margins[i], fa[i], fb[i])
+        rels.append(r)
+        scales.append(s)
+    i = _pick_worst(margins, rels)
+    ratio = fa[i] / fb[i] if fb[i] != 0 else (math.inf if fa[i] > 0 else (0.0 if fa[i] == 0 else -math.inf))
+    return Outcome(margin=margins[i], rel_margin=rels[i], lhs=fa[i], rhs=fb[i], ratio=ratio,
+                   relation=relation, scale=scales[i], evidence=dict(evidence or {}), label=label)
+
+
+def le(a, b, *, evidence: dict | None = None, label: str = "") -> Outcome:
+    """The claim `a <= b` (element-wise for arrays). Margin b - a; ratio a / b."""
+    return _compare(a, b, "le", evidence, label)
+
+
+def ge(a, b, *, evidence: dict | None = None, label: str = "") -> Outcome:
+    """The claim `a >= b` (element-wise for arrays). Margin a - b; ratio a / b."""
+    return _compare(a, b, "ge", evidence, label)
+
+
+def close(a, b, *, rtol: float = 1e-9, atol: float = 0.0, evidence: dict | None = None,
+          label: str = "") -> Outcome:
+    """The identity `a == b` up to `||a - b||_max <= atol + rtol * ||b||_max` (norm-wise, not per entry).
+
+    Ratio is the residual over the tolerance, so a ratio of 0.01 means a hundredfold safety factor."""
+    if rtol < 0 or atol < 0 or (rtol == 0 and atol == 0):
+        from .errors import InvalidArgument
+
+        raise InvalidArgument(f"certify.close: bad tolerances rtol={rtol!r}, atol={atol!r}; "
+                              "pass rtol > 0 and/or atol > 0 (both non-negative)")
+    fa, fb = _flat(a), _flat(b)
+    if fa.size != fb.size and fb.size != 1 and fa.size != 1:
+        from .errors import InvalidArgument
+
+        raise InvalidArgument(f"certify.close: the two sides have {fa.size} and {fb.size} elements; "
+                              "pass arrays of the same shape")
+    diff = fa - fb
+    if diff.size == 0:
+        return Outcome(margin=0.0, rel_margin=1.0, lhs=0.0, rhs=0.0, ratio=0.0, relation="close",
+                       evidence=dict(evidence or {}), label=label)
+    resid = max((_absval(v) for v in diff), key=lambda v: math.inf if _isnan(v) else _to_float(v))
+    if any(_isnan(v) for v in diff):
+        resid = next(v for v in diff if _isnan(v))
+    size_b = max(_absval(v) for v in fb)
+    tol = atol + rtol * size_b
+    margin = tol - resid
+    if _isnan(margin):
+        rel = margin
+    else:
+        rel = margin / tol if tol > 0 else (0 * margin if margin == 0 else margin / _TINY)
+    ratio = resid / tol if tol > 0 else math.inf
+    return Outcome(margin=margin, rel_margin=rel, lhs=resid, rhs=tol, ratio=ratio, relation="close",
+                   scale=tol, evidence=dict(evidence or {}), label=label)
+
+
+def all_of(*parts, evidence: dict | None = None, label: str = "") -> Outcome:
+    """Every part must hold. The worst part (by relative margin) gives margin and ratio."""
+    if len(parts) == 1 and isinstance(parts[0], (list, tuple)):
+        parts = tuple(parts[0])
+    if not parts:
+        from .errors import InvalidArgument
+
+        raise InvalidArgument("certify.all_of: no parts given; pass one or more outcomes")
+    outs = [as_outcome(p) for p in parts]
+    margins = [o.margin for o in outs]
+    rels = [o.rel_margin for o in outs]
+    i = _pick_worst(margins, rels)
+    w = outs[i]
+    merged: dict = {}
+    for o in outs:
+        merged.update(o.evidence)
+    merged.update(evidence or {})
+    return Outcome(margin=w.margin, rel_margin=w.rel_margin, lhs=w.lhs, rhs=w.rhs, ratio=w.ratio,
+                   relation=w.relation, scale=w.scale, evidence=merged, parts=outs,
+                   label=label or w.label or f"part {i + 1}")
+
+
+def as_outcome(value) -> Outcome:
+    """Normalise what a claim body returned."""
+    if isinstance(value, Outcome):
+        return value
+    if isinstance(value, (bool, np.bool_)):
+        m = 1.0 if value else -1.0
+        return Outcome(margin=m, rel_margin=m, relation="bool")
+    if isinstance(value, (int, float, np.integer, np.floating)) or _is_mp(value):
+        if _isnan(value):
+            return Outcome(margin=value, rel_margin=value)
+        return Outcome(margin=value, rel_margin=value, scale=1.0)
+    from .errors import InvalidArgument
+
+    raise InvalidArgument(
+        f"a claim returned {type(value).__name__} ({value!r:.80}); return a number (the margin), "
+        "certify.le / ge / close / all_of, or a bool"
+    )

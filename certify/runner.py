@@ -1,0 +1,319 @@
+"""A run is a set of independent tasks (claim id x seed x budget). Each task is plain data, can be rebuilt in
+another process from the claim's module and id, and returns plain data (a report record). Executors are a
+seam: `SerialExecutor` (in-process), `ProcessExecutor` (local processes, isolation and timeouts); a
+cluster engine (e.g. Dask distributed) only needs `submit(task) -> future of record`.
+
+Results are appended to `results.jsonl` as each claim finishes and `report.json` is rewritten from it, so
+an interrupted run keeps every finished claim and `--resume` continues it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import multiprocessing
+import os
+import platform
+import time
+import traceback
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+from .errors import InvalidArgument
+
+__all__ = ["Task", "run_task", "SerialExecutor", "ProcessExecutor", "ReportWriter", "versions", "SCHEMA"]
+
+SCHEMA = "certify-report/1"
+TIMING_FIELDS = ("duration_s", "created_at", "finished_at", "wall_s")
+
+
+@dataclass
+class Task:
+    claim_id: str
+    module: str
+    path: str
+    profile: str = "ci"
+    seed: int = 0
+    examples: int | None = None
+    seconds: float | None = None
+    params: dict = field(default_factory=dict)
+    report_dir: str | None = None
+    timeout: float | None = None
+
+
+def versions() -> dict:
+    out = {"python": platform.python_version()}
+    import importlib.metadata as md
+
+    for pkg in ("certify", "numpy", "scipy", "numba", "mpmath", "sympy", "hypothesis"):
+        try:
+            out[pkg] = md.version(pkg)
+        except md.PackageNotFoundError:
+            out[pkg] = None
+    return out
+
+
+def _reproduce(task: Task) -> str:
+    parts = ["certify", "run", task.claim_id, "--profile", task.profile, "--seed", str(task.seed)]
+    if task.examples is not None:
+        parts += ["--budget", str(task.examples)]
+    for k, v in sorted(task.params.items()):
+        parts += ["--param", f"{task.claim_id}:{k}={v}"]
+    return " ".join(parts)
+
+
+def _example_record(ex, stem: Path | None, report_dir: Path | None, extra: dict | None = None) -> dict:
+    from .report.instances import describe_instance, save_instance
+
+    rec = {"margin": ex.outcome.get("margin"), "rel_margin": _clean(ex.rel), "ratio": ex.outcome.get("ratio"),
+           "lhs": ex.outcome.get("lhs"), "rhs": ex.outcome.get("rhs"), "relation": ex.outcome.get("relation"),
+           "label": ex.outcome.get("label")}
+    if ex.confirmation is not None:
+        rec["confirmation"] = ex.confirmation
+    if ex.trial_stats is not None:
+        rec["trials"] = ex.trial_stats
+    if stem is not None and report_dir is not None:
+        desc = save_instance(ex.instance, stem, extra)
+        rec["instance"] = {"npz": str(stem.relative_to(report_dir)) + ".npz",
+                           "json": str(stem.relative_to(report_dir)) + ".json", "summary": desc["summary"]}
+    else:
+        rec["instance"] = {"summary": describe_instance(ex.instance)}
+    return rec
+
+
+def _clean(x):
+    if x is None:
+        return None
+    try:
+        f = float(x)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return f if math.isfinite(f) else ("-inf" if f == -math.inf else ("inf" if f == math.inf else "nan"))
+
+
+def run_task(task: Task, progress: Callable | None = None):
+    """Rebuild the claim, search it, save its instances, and return its report record (plain data)."""
+    from .claim import get_claim, import_claim_home
+    from .search import run_claim
+
+    t0 = time.perf_counter()
+    import_claim_home(task.module, task.path)
+    claim = get_claim(task.claim_id)
+    if task.params:
+        claim = claim.with_params(task.params)
+    v = run_claim(claim, task.profile, task.seed, examples=task.examples, seconds=task.seconds,
+                  progress=progress)
+    rdir = Path(task.report_dir) if task.report_dir else None
+    safe = claim.id.replace("/", "_")
+    inst_dir = rdir / "instances" if rdir else None
+    extra = {"claim": claim.id, "params": claim.summary()["params"], "seed": task.seed, "profile": task.profile}
+    rec = claim.summary()
+    rec.update({
+        "status": v.status, "as_expected": v.as_expected, "reason": v.reason,
+        "examples": v.examples, "valid_examples": v.valid_examples,
+        "worst": None, "counterexample": None, "ratio_extreme": _clean(v.ratio_extreme),
+        "float_artifacts": {"count": len(v.float_artifacts), "examples": v.float_artifacts[:5]},
+        "unstable": {"count": len(v.unstable), "examples": v.unstable[:5]},
+        "baselines": v.baselines, "mutants": v.mutants, "refinement": v.refinement,
+        "scaling": v.scaling, "plots": v.plots, "margins": [_clean(m) for m in v.margins[:1000]],
+        "error": v.error, "seed": task.seed, "profile": task.profile, "budget": v.budget,
+        "delta": claim.delta, "duration_s": round(time.perf_counter() - t0, 3),
+        "reproduce": _reproduce(task),
+        "replay": f"certify replay {task.report_dir or 'REPORT_DIR'} {claim.id}",
+    })
+    if v.worst is not None:
+        rec["worst"] = _example_record(v.worst, inst_dir / f"{safe}__worst" if inst_dir else None, rdir, extra)
+    if v.counterexample is not None and v.status in ("refuted", "unconfirmed", "error"):
+        ce = {"minimal": None, "worst": None}
+        if v.status == "error":
+            ce["minimal"] = _example_record(v.counterexample, inst_dir / f"{safe}__error" if inst_dir else None,
+                                            rdir, extra)
+        else:
+            m = v.minimal or v.counterexample
+            ce["minimal"] = _example_record(m, inst_dir / f"{safe}__counterexample" if inst_dir else None,
+                                            rdir, extra)
+            ce["first_found"] = _example_record(v.counterexample, None, None)
+            ce["worst"] = rec["worst"]
+        rec["counterexample"] = ce
+    return rec
+
+
+def _worker(task: Task, conn):
+    try:
+        def progress(cid, n, worst):
+            conn.send(("progress", cid, n, worst))
+
+        rec = run_task(task, progress)
+        conn.send(("done", rec))
+    except BaseException as exc:  # noqa: BLE001 - everything goes back to the parent as data
+        conn.send(("failed", f"{type(exc).__name__}: {exc}",
+                   "".join(traceback.format_exception(type(exc), exc, exc.__traceback__, limit=12))))
+    finally:
+        conn.close()
+
+
+def _failure_record(task: Task, status: str, reason: str, error: str | None = None) -> dict:
+    from .claim import get_claim
+
+    try:
+        rec = get_claim(task.claim_id).summary()
+    except Exception:  # noqa: BLE001
+        rec = {"id": task.claim_id}
+    rec.update({"status": status, "as_expected": False, "reason": reason, "error": error, "examples": 0,
+                "valid_examples": 0, "worst": None, "counterexample": None,
+                "float_artifacts": {"count": 0, "examples": []}, "unstable": {"count": 0, "examples": []},
+                "baselines": {}, "mutants": {}, "plots": [], "margins": [], "seed": task.seed,
+                "profile": task.profile, "duration_s": None, "reproduce": _reproduce(task)})
+    return rec
+
+
+class SerialExecutor:
+    """Runs tasks one after the other in this process (no isolation from hangs; used by the pytest plugin)."""
+
+    def run(self, tasks: list[Task], progress: Callable | None = None) -> Iterator[dict]:
+        for t in tasks:
+            try:
+                yield run_task(t, progress)
+            except Exception as exc:  # noqa: BLE001
+                yield _failure_record(t, "error", f"{type(exc).__name__}: {exc}", traceback.format_exc())
+
+
+class ProcessExecutor:
+    """Runs each task in its own forked process, `jobs` at a time, killing a task past its timeout."""
+
+    def __init__(self, jobs: int = 1):
+        if not isinstance(jobs, int) or jobs < 1:
+            raise InvalidArgument(f"--jobs: bad value {jobs!r}; pass a positive integer")
+        self.jobs = jobs
+        methods = multiprocessing.get_all_start_methods()
+        self.mp = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+
+    def run(self, tasks: list[Task], progress: Callable | None = None) -> Iterator[dict]:
+        from multiprocessing.connection import wait
+
+        pending = list(tasks)
+        running: dict = {}
+        while pending or running:
+            while pending and len(running) < self.jobs:
+                t = pending.pop(0)
+                parent, child = self.mp.Pipe(duplex=False)
+                p = self.mp.Process(target=_worker, args=(t, child), daemon=True)
+                p.start()
+                child.close()
+                running[parent] = (t, p, time.monotonic())
+            ready = wait(list(running), timeout=0.5)
+            for conn in ready:
+                t, p, _start = running[conn]
+                try:
+                    msg = conn.recv()
+                except EOFError:
+                    p.join(1)
+                    del running[conn]
+                    yield _failure_record(t, "error", f"worker process died (exit code {p.exitcode})")
+                    continue
+                if msg[0] == "progress":
+                    if progress:
+                        progress(*msg[1:])
+                    continue
+                del running[conn]
+                p.join(5)
+                if msg[0] == "done":
+                    yield msg[1]
+                else:
+                    yield _failure_record(t, "error", msg[1], msg[2])
+            now = time.monotonic()
+            for conn, (t, p, start) in list(running.items()):
+                limit = t.timeout or 600.0
+                if now - start > limit:
+                    p.kill()
+                    p.join(5)
+                    del running[conn]
+                    yield _failure_record(t, "inconclusive", f"timed out after {limit:.0f} s (hard limit; "
+                                          "the claim hangs or its budget is too large for the profile)")
+
+
+class ReportWriter:
+    """Owns a report directory: appends records as they finish, rewrites report.json atomically."""
+
+    def __init__(self, report_dir: str | Path, meta: dict, resume: bool = False):
+        self.dir = Path(report_dir)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.jsonl = self.dir / "results.jsonl"
+        self.meta = meta
+        self.records: dict[str, dict] = {}
+        if resume and self.jsonl.exists():
+            for line in self.jsonl.read_text().splitlines():
+                line = line.strip()
+                if not line:
+                    continue
+                try:
+                    rec = json.loads(line)
+                except json.JSONDecodeError:
+                    continue  # a line cut by an interruption
+                if rec.get("profile") == meta.get("profile") and rec.get("seed") == meta.get("seed"):
+                    self.records[rec["id"]] = rec
+            self._rewrite_jsonl()
+        elif self.jsonl.exists():
+            self.jsonl.unlink()
+
+    def _rewrite_jsonl(self):
+        tmp = self.jsonl.with_suffix(".tmp")
+        with open(tmp, "w") as fh:
+            for rid in sorted(self.records):
+                fh.write(json.dumps(self.records[rid], sort_keys=True) + "\n")
+        os.replace(tmp, self.jsonl)
+
+    def done_ids(self) -> set[str]:
+        return set(self.records)
+
+    def add(self, rec: dict) -> None:
+        self.records[rec["id"]] = rec
+        with open(self.jsonl, "a") as fh:
+            fh.write(json.dumps(rec, sort_keys=True) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        self.write()
+
+    def report(self) -> dict:
+        claims = [self.records[k] for k in sorted(self.records)]
+        counts: dict[str, int] = {}
+        for c in claims:
+            counts[c["status"]] = counts.get(c["status"], 0) + 1
+        return {"schema": SCHEMA, **self.meta, "summary": {"claims": len(claims), "by_status": counts,
+                "unexpected": sorted(c["id"] for c in claims if not c.get("as_expected", True))},
+                "papers": _papers(claims), "claims": claims}
+
+    def write(self) -> Path:
+        path = self.dir / "report.json"
+        tmp = path.with_suffix(".tmp")
+        with open(tmp, "w") as fh:
+            json.dump(self.report(), fh, indent=1, sort_keys=True)
+            fh.write("\n")
+        os.replace(tmp, path)
+        return path
+
+
+def _papers(claims: list[dict]) -> dict:
+    import sys
+
+    out = {}
+    for c in claims:
+        mod = c.get("module") or ""
+        prefix = c["id"].split(".", 1)[0]
+        if prefix in out:
+            continue
+        card = ""
+        m = sys.modules.get(mod)
+        if m is not None and m.__doc__:
+            card = m.__doc__.strip()
+        out[prefix] = {"module": mod, "card": card}
+    return out
+
+
+def record_from_dict(rec: dict) -> dict:  # pragma: no cover - kept for API symmetry
+    return dict(rec)
+
+
+def _asdict(task: Task) -> dict:
+    return asdict(task)

@@ -1,0 +1,686 @@
+"""The search: Hypothesis explores (steered by `hypothesis.target` towards low relative margins) and
+shrinks; a refinement phase pushes the worst instances further; every float64 violation is confirmed in
+high precision before it counts (see `certify.confirm`).
+
+`run_claim` returns a `Verdict`: plain data plus the instances (numpy arrays) that the report writer saves.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from .claim import Claim
+from .confirm import Confirmation, confirm, evaluate
+from .context import fp
+from .outcome import Outcome
+from .profiles import Profile, get_profile
+
+__all__ = ["Verdict", "run_claim", "clopper_pearson"]
+
+
+class _Violation(Exception):
+    """Raised inside the Hypothesis test so it shrinks a (confirmed) counterexample."""
+
+
+class _TimeUp(BaseException):
+    """Stops a Hypothesis run without shrinking (BaseException passes through Hypothesis)."""
+
+
+@dataclass
+class Example:
+    instance: dict
+    outcome: dict
+    rel: float
+    evidence: dict = field(default_factory=dict)
+    confirmation: dict | None = None
+    trial_stats: dict | None = None
+
+
+@dataclass
+class Verdict:
+    claim_id: str
+    status: str
+    expected: str | None
+    kind: str
+    examples: int = 0
+    valid_examples: int = 0
+    worst: Example | None = None
+    minimal: Example | None = None
+    counterexample: Example | None = None
+    float_artifacts: list = field(default_factory=list)
+    unstable: list = field(default_factory=list)
+    margins: list = field(default_factory=list)
+    ratio_extreme: float | None = None
+    plots: list = field(default_factory=list)
+    baselines: dict = field(default_factory=dict)
+    mutants: dict = field(default_factory=dict)
+    refinement: dict = field(default_factory=dict)
+    scaling: dict | None = None
+    reason: str = ""
+    error: str | None = None
+    duration_s: float = 0.0
+    budget: dict = field(default_factory=dict)
+    pool: list = field(default_factory=list, repr=False)  # instances for baselines (not reported)
+
+    @property
+    def as_expected(self) -> bool:
+        if self.status == "error":
+            return False
+        if self.expected is None:
+            return True
+        if self.expected == "holds":
+            return self.status != "refuted"
+        return self.status == "refuted"
+
+
+def clopper_pearson(k: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Exact two-sided Clopper-Pearson interval for a binomial proportion k/n."""
+    from scipy.stats import beta
+
+    alpha = 1.0 - confidence
+    lo = 0.0 if k == 0 else float(beta.ppf(alpha / 2, k, n - k + 1))
+    hi = 1.0 if k == n else float(beta.ppf(1 - alpha / 2, k + 1, n - k))
+    return lo, hi
+
+
+def _digest(instance) -> int:
+    h = hashlib.blake2b(digest_size=8)
+
+    def feed(v):
+        if isinstance(v, dict):
+            for k in sorted(v):
+                h.update(k.encode())
+                feed(v[k])
+        elif isinstance(v, np.ndarray):
+            h.update(str(v.shape).encode())
+            h.update(np.ascontiguousarray(v).tobytes() if v.dtype != object else repr(v).encode())
+        elif hasattr(v, "toarray"):
+            feed(v.toarray())
+        else:
+            h.update(repr(v).encode())
+
+    feed(instance)
+    return int.from_bytes(h.digest(), "little")
+
+
+def _copy(v):
+    if isinstance(v, dict):
+        return {k: _copy(x) for k, x in v.items()}
+    if isinstance(v, np.ndarray):
+        return v.copy()
+    if isinstance(v, (list, tuple)):
+        return type(v)(_copy(x) for x in v)
+    if hasattr(v, "copy") and hasattr(v, "toarray"):
+        return v.copy()
+    return v
+
+
+def _rel_key(rel) -> float:
+    try:
+        r = float(rel)
+    except (TypeError, ValueError, OverflowError):
+        return -math.inf
+    return -math.inf if r != r else r
+
+
+class _Collector:
+    """Everything the search learns, kept small: top-k worst, first instances, margin sample, evidence."""
+
+    def __init__(self, claim: Claim, keep: int):
+        self.claim = claim
+        self.keep = max(keep, 1)
+        self.examples = 0
+        self.valid = 0
+        self.worst: list[Example] = []
+        self.firsts: list[Example] = []
+        self.margins: list[float] = []
+        self.ratio_extreme: float | None = None
+        self.artifacts: list[dict] = []
+        self.unstable: list[dict] = []
+        self.scatter: dict[str, dict] = {}
+        self.curves: dict[str, dict] = {}
+
+    def add(self, instance, outcome: Outcome, trial_stats=None) -> Example:
+        rel = _rel_key(outcome.rel_margin)
+        ex = Example(instance=instance, outcome=outcome.as_float(), rel=rel, evidence=outcome.evidence,
+                     trial_stats=trial_stats)
+        if len(self.margins) < 2000:
+            self.margins.append(rel if rel != -math.inf else None)
+        self._ratio(outcome)
+        self._evidence(outcome.evidence)
+        if len(self.firsts) < self.keep:
+            self.firsts.append(ex)
+        if len(self.worst) < self.keep or rel < self.worst[-1].rel:
+            self.worst.append(ex)
+            self.worst.sort(key=lambda e: e.rel)
+            del self.worst[self.keep:]
+        return ex
+
+    def _ratio(self, outcome: Outcome):
+        if outcome.ratio is None or outcome.relation not in ("le", "ge", "close"):
+            return
+        try:
+            r = float(outcome.ratio)
+        except (TypeError, ValueError, OverflowError):
+            return
+        if r != r:
+            return
+        if self.ratio_extreme is None:
+            self.ratio_extreme = r
+        elif outcome.relation == "ge":
+            self.ratio_extreme = min(self.ratio_extreme, r)
+        else:
+            self.ratio_extreme = max(self.ratio_extreme, r)
+
+    def _evidence(self, evidence: dict):
+        for name, ev in (evidence or {}).items():
+            if not isinstance(ev, dict) or "x" not in ev or "y" not in ev:
+                continue
+            series = str(ev.get("series", "value"))
+            meta = {k: ev[k] for k in ("xlabel", "ylabel", "logx", "logy", "title") if k in ev}
+            x, y = ev["x"], ev["y"]
+            if np.ndim(x) == 0 and np.ndim(y) == 0:
+                plot = self.scatter.setdefault(name, {"kind": "scatter", "series": {}, **meta})
+                s = plot["series"].setdefault(series, {"x": [], "y": []})
+                if len(s["x"]) < 500:
+                    s["x"].append(_num(x))
+                    s["y"].append(_num(y))
+
+    def plots(self, worst: Example | None) -> list[dict]:
+        out = []
+        for name in sorted(self.scatter):
+            out.append({"name": name, **self.scatter[name]})
+        if worst is not None:
+            for name, ev in sorted((worst.evidence or {}).items()):
+                if isinstance(ev, dict) and "x" in ev and "y" in ev and np.ndim(ev["x"]) == 1:
+                    meta = {k: ev[k] for k in ("xlabel", "ylabel", "logx", "logy", "title") if k in ev}
+                    ys = ev["y"]
+                    series = {}
+                    if isinstance(ys, dict):
+                        for sname, yv in ys.items():
+                            series[str(sname)] = {"x": [_num(v) for v in ev["x"]], "y": [_num(v) for v in yv]}
+                    else:
+                        series[str(ev.get("series", "worst instance"))] = {
+                            "x": [_num(v) for v in ev["x"]], "y": [_num(v) for v in ys]}
+                    out.append({"name": name, "kind": "curve", "series": series, **meta})
+        return out
+
+
+def _num(v):
+    try:
+        f = float(v)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return f if math.isfinite(f) else None
+
+
+# ----------------------------------------------------------------------------- main entry
+def run_claim(claim: Claim, profile: Profile | str = "ci", seed: int = 0, *, examples: int | None = None,
+              seconds: float | None = None, progress: Callable | None = None, with_mutants: bool = True,
+              with_baselines: bool = True) -> Verdict:
+    """Search one claim within the profile's budget and return its verdict."""
+    profile = get_profile(profile).with_budget(examples, seconds)
+    t0 = time.perf_counter()
+    if claim.kind == "scaling":
+        v = _run_scaling(claim, profile, seed)
+    else:
+        v = _Search(claim, profile, seed, progress).run()
+        if with_baselines and claim.baselines and v.status not in ("error",):
+            v.baselines = _run_baselines(claim, v, profile, seed)
+        if with_mutants and claim.mutants and not claim.is_mutant:
+            v.mutants = _run_mutants(claim, profile, seed)
+    v.duration_s = time.perf_counter() - t0
+    return v
+
+
+class _Search:
+    def __init__(self, claim: Claim, profile: Profile, seed: int, progress):
+        self.claim = claim
+        self.profile = profile
+        self.seed = int(seed)
+        self.progress = progress
+        self.col = _Collector(claim, max(profile.refine_starts, profile.baseline_instances, 3))
+        self.t0 = time.perf_counter()
+        self.deadline = self.t0 + profile.seconds
+        self.found: Example | None = None        # first confirmed (or fast-only) violation
+        self.found_at: float | None = None
+        self.last_violation: Example | None = None
+        self.last_instance: dict | None = None
+        self.error: str | None = None
+        self.last_progress = 0.0
+        self.trials = claim.trials or profile.trials
+        self.refinement: dict = {}
+        self.strategies = dict(claim.inputs)
+
+    # -- one instance ------------------------------------------------------------------
+    def _fp_outcome(self, instance, rng_factory=None) -> Outcome:
+        with np.errstate(all="ignore"):
+            return evaluate(self.claim, fp, _copy(instance), rng_factory)
+
+    def _rng_factory(self, instance, trial):
+        key = [self.seed, _digest(instance) % (2**63), trial]
+        return lambda: np.random.default_rng(key)
+
+    def _evaluate(self, instance) -> tuple[Outcome, dict | None]:
+        if self.claim.kind != "probability":
+            return self._fp_outcome(instance), None
+        delta = self.claim.delta
+        fails, outs = [], []
+        for t in range(self.trials):
+            o = self._fp_outcome(instance, self._rng_factory(instance, t))
+            outs.append(o)
+            if o.violated:
+                fails.append(t)
+        k, n = len(fails), self.trials
+        lo, hi = clopper_pearson(k, n)
+        rate = k / n
+        worst_trial = min(outs, key=lambda o: _rel_key(o.rel_margin))
+        stats = {"trials": n, "failures": k, "rate": rate, "cp_low": lo, "cp_high": hi, "delta": delta,
+                 "failed_trials": fails[:50], "worst_trial": worst_trial.as_float()}
+        # margin of the probability statement: delta minus the lower confidence bound of the failure rate
+        margin = delta - lo
+        out = Outcome(margin=margin, rel_margin=margin / max(delta, 1e-12), lhs=rate, rhs=delta,
+                      ratio=rate / delta, relation="le", scale=delta, evidence=worst_trial.evidence)
+        return out, stats
+
+    def _confirm(self, instance, stats) -> Confirmation:
+        if self.claim.kind != "probability":
+            return confirm(self.claim, instance)
+        # Re-run the failed trials in high precision with the same random draws; count confirmed failures
+        # until the Clopper-Pearson lower bound exceeds delta (or the failures run out).
+        n, delta = stats["trials"], self.claim.delta
+        confirmed, details = 0, []
+        last = None
+        for t in stats["failed_trials"]:
+            c = confirm(self.claim, instance, rng_factory=self._rng_factory(instance, t))
+            last = c
+            details.append({"trial": t, **c.as_dict()})
+            if c.status == "unavailable":
+                return c
+            if c.confirmed:
+                confirmed += 1
+                if clopper_pearson(confirmed, n)[0] > delta:
+                    break
+        lo, hi = clopper_pearson(confirmed, n)
+        status = "confirmed" if lo > delta else ("unstable" if any(d["status"] == "unstable" for d in details)
+                                                 else "holds")
+        out = Confirmation(status, self.claim.dps, margin_dps=delta - lo, margin_2dps=delta - lo,
+                           rel_margin=(delta - lo) / delta, lhs=confirmed / n, rhs=delta,
+                           ratio=(confirmed / n) / delta,
+                           reason=f"{confirmed} of {n} trials fail in high precision; Clopper-Pearson 95% "
+                                  f"interval [{lo:.4g}, {hi:.4g}] vs delta={delta:g}")
+        out.detail = {"trials": details[:20], "last": last.as_dict() if last else None}
+        return out
+
+    def _handle_violation(self, instance, outcome, stats, ex: Example):
+        """Decide what a float64 violation means; raise _Violation for a (confirmed) counterexample."""
+        if self.found is not None:
+            # Shrinking a known counterexample: float64 alone steers; the final one is confirmed afterwards.
+            if time.perf_counter() - (self.found_at or 0) < self.profile.shrink_seconds:
+                self.last_violation = ex
+                raise _Violation()
+            return
+        if not self.claim.takes_ctx:
+            self.found, self.found_at, self.last_violation = ex, time.perf_counter(), ex
+            raise _Violation()
+        c = self._confirm(instance, stats)
+        ex.confirmation = c.as_dict()
+        if c.confirmed:
+            self.found, self.found_at, self.last_violation = ex, time.perf_counter(), ex
+            raise _Violation()
+        record = {"margin_fp": outcome.as_float()["margin"], "rel_margin_fp": ex.rel, **c.as_dict()}
+        if c.status == "unstable":
+            self.col.unstable.append(record)
+        elif c.status == "unavailable" and self.claim.takes_ctx:
+            self.col.unstable.append(record)
+        else:
+            self.col.artifacts.append(record)
+
+    def _body(self, instance):
+        from hypothesis import assume, target
+
+        if time.perf_counter() > self.deadline and self.found is None:
+            raise _TimeUp()
+        self.col.examples += 1
+        self.last_instance = instance
+        if not self.claim.check_assume(instance):
+            assume(False)
+        self.col.valid += 1
+        outcome, stats = self._evaluate(instance)
+        ex = self.col.add(instance, outcome, stats)
+        rel = ex.rel
+        target(max(-1e300, min(1e300, -rel)) if rel != -math.inf else 1e300, label="-relative margin")
+        self._report_progress()
+        if outcome.violated:
+            self._handle_violation(instance, outcome, stats, ex)
+
+    def _report_progress(self, force=False):
+        if self.progress is None:
+            return
+        now = time.perf_counter()
+        if force or now - self.last_progress > 1.0:
+            self.last_progress = now
+            worst = self.col.worst[0].rel if self.col.worst else None
+            self.progress(self.claim.id, self.col.examples, worst)
+
+    # -- phases ------------------------------------------------------------------------
+    def _hypothesis(self, n_examples: int, chunk_seed: int):
+        from hypothesis import HealthCheck, Phase, Verbosity, given, settings
+        from hypothesis import seed as hseed
+        from hypothesis import strategies as st
+
+        strategy = st.fixed_dictionaries(self.strategies)
+
+        @hseed(chunk_seed)
+        @settings(max_examples=n_examples, deadline=None, database=None, derandomize=False,
+                  suppress_health_check=list(HealthCheck), report_multiple_bugs=False,
+                  phases=(Phase.explicit, Phase.generate, Phase.target, Phase.shrink),
+                  verbosity=Verbosity.quiet, print_blob=False)
+        @given(strategy)
+        def test(instance):
+            self._body(instance)
+
+        test()
+
+    def run(self) -> Verdict:
+        from hypothesis.errors import Flaky, Unsatisfiable
+
+        claim, profile = self.claim, self.profile
+        try:
+            remaining, chunk = profile.examples, 0
+            while remaining > 0 and self.found is None and time.perf_counter() < self.deadline:
+                n = min(remaining, 400)
+                try:
+                    self._hypothesis(n, (self.seed * 1000003 + chunk) % (2**32))
+                except Unsatisfiable:
+                    pass
+                remaining -= n
+                chunk += 1
+        except _TimeUp:
+            pass
+        except (_Violation, Flaky):
+            pass
+        except Exception as exc:  # noqa: BLE001 - a claim that raises is isolated
+            self.error = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__, limit=12))
+        if self.error is None and self.found is None and self.col.valid > 0:
+            try:
+                self._refine()
+            except _Violation:
+                pass
+            except Exception as exc:  # noqa: BLE001
+                self.error = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__, limit=12))
+        self._report_progress(force=True)
+        return self._verdict()
+
+    # -- refinement --------------------------------------------------------------------
+    def _refinable_inputs(self) -> list[str]:
+        return [name for name, s in self.strategies.items() if getattr(s, "certify_contains", None) is not None]
+
+    def _refine(self):
+        names = self._refinable_inputs()
+        starts = [e for e in self.col.worst[: self.profile.refine_starts]]
+        budget = self.profile.refine_evals
+        if not names or not starts or budget <= 0:
+            self.refinement = {"evals": 0, "improved": False, "reason": "no refinable inputs" if not names
+                               else "no valid instance"}
+            return
+        from .strategies import contains
+
+        before = starts[0].rel
+        rng = np.random.default_rng([self.seed, 7])
+        per_start = max(1, budget // len(starts))
+        evals = 0
+        best_overall = before
+        for start in starts:
+            x, fx = start.instance, start.rel
+            step = 0.05
+            for _ in range(per_start):
+                if time.perf_counter() > self.deadline:
+                    break
+                cand = _copy(x)
+                for name in names:
+                    cand[name] = _perturb(cand[name], step, rng)
+                if not all(contains(self.strategies[n], cand[n]) for n in names):
+                    step *= 0.7
+                    continue
+                try:
+                    ok = self.claim.check_assume(cand)
+                except Exception:  # noqa: BLE001
+                    ok = False
+                if not ok:
+                    step *= 0.7
+                    continue
+                evals += 1
+                outcome, stats = self._evaluate(cand)
+                ex = self.col.add(cand, outcome, stats)
+                self.col.examples += 1
+                self.col.valid += 1
+                if ex.rel < fx:
+                    x, fx = cand, ex.rel
+                    step = min(step * 1.5, 1.0)
+                else:
+                    step = max(step * 0.9, 1e-12)
+                if outcome.violated:
+                    self._handle_violation(cand, outcome, stats, ex)
+            best_overall = min(best_overall, fx)
+        self.refinement = {"evals": evals, "before": before, "after": best_overall,
+                           "improved": bool(best_overall < before)}
+
+    # -- verdict -----------------------------------------------------------------------
+    def _verdict(self) -> Verdict:
+        c, col = self.claim, self.col
+        v = Verdict(claim_id=c.id, status="survived", expected=c.expect, kind=c.kind, examples=col.examples,
+                    valid_examples=col.valid, float_artifacts=col.artifacts, unstable=col.unstable,
+                    margins=col.margins, ratio_extreme=col.ratio_extreme, refinement=self.refinement,
+                    budget={"examples": self.profile.examples, "seconds": self.profile.seconds,
+                            "trials": self.trials if c.kind == "probability" else None})
+        v.worst = col.worst[0] if col.worst else None
+        pool, seen = [], set()
+        for e in col.worst + col.firsts:
+            d = _digest(e.instance)
+            if d not in seen:
+                seen.add(d)
+                pool.append(e.instance)
+        v.pool = pool
+        if self.error is not None:
+            v.status, v.error = "error", self.error
+            v.reason = self.error.strip().splitlines()[-1][:300]
+            if self.last_instance is not None:
+                v.counterexample = Example(instance=self.last_instance, outcome={}, rel=math.nan)
+            v.plots = col.plots(v.worst)
+            return v
+        if self.found is not None:
+            minimal = self.last_violation or self.found
+            if c.takes_ctx and minimal is not self.found:
+                conf = self._confirm(minimal.instance, minimal.trial_stats)
+                if conf.confirmed:
+                    minimal.confirmation = conf.as_dict()
+                else:
+                    minimal = self.found
+            v.counterexample = self.found
+            v.minimal = minimal
+            if v.worst is None or self.found.rel <= v.worst.rel:
+                v.worst = self.found
+            if c.takes_ctx:
+                v.status = "refuted"
+                conf = minimal.confirmation or {}
+                v.reason = (f"counterexample confirmed at dps {conf.get('dps')} and {2 * (conf.get('dps') or 0)}: "
+                            f"margin {conf.get('margin_2dps')}")
+            else:
+                v.status = "unconfirmed"
+                v.reason = "float64 violation; the claim has no ctx, so no reference can confirm it"
+            v.plots = col.plots(v.worst)
+            return v
+        v.plots = col.plots(v.worst)
+        min_valid = min(5, max(1, self.profile.examples // 5))
+        if col.valid < min_valid:
+            v.status = "inconclusive"
+            v.reason = (f"only {col.valid} of {col.examples} generated instances satisfied the hypotheses "
+                        f"(need {min_valid}); loosen the strategies or the assume predicate")
+        elif col.unstable:
+            v.status = "inconclusive"
+            v.reason = (f"{len(col.unstable)} float64 violation(s) the reference could not decide "
+                        f"({col.unstable[0].get('reason', '')})")
+        else:
+            v.reason = (f"no confirmed counterexample in {col.valid} valid instances; "
+                        f"{len(col.artifacts)} float artifact(s)")
+        return v
+
+
+def _perturb(value, step, rng):
+    if isinstance(value, dict):
+        return {k: _perturb(v, step, rng) for k, v in value.items()}
+    if isinstance(value, np.ndarray) and value.dtype.kind == "f" and value.size:
+        scale = float(np.max(np.abs(value))) or 1.0
+        mask = rng.uniform(size=value.shape) < max(0.2, 1.0 / value.size)
+        return value + mask * rng.normal(size=value.shape) * step * scale
+    if isinstance(value, float):
+        return value + rng.normal() * step * (abs(value) or 1.0)
+    return value
+
+
+# ----------------------------------------------------------------------------- baselines and mutants
+def _run_baselines(claim: Claim, verdict: Verdict, profile: Profile, seed: int) -> dict:
+    """Evaluate each baseline on the same instances: does a trivial or exact solution also meet the bound?"""
+    out = {}
+    pool = verdict.pool
+    for name, b in sorted(claim.baselines.items()):
+        met, worst_rel, worst_ratio, max_ratio, n, err = 0, math.inf, None, None, 0, None
+        for inst in pool[: profile.baseline_instances]:
+            try:
+                if isinstance(b, dict):
+                    params = {**claim.params, **b}
+                    o = _eval_with(claim, inst, params, seed)
+                else:
+                    o = _eval_callable(claim, b, inst, seed)
+            except Exception as exc:  # noqa: BLE001
+                err = f"{type(exc).__name__}: {exc}"
+                continue
+            n += 1
+            if o.holds:
+                met += 1
+            r = _rel_key(o.rel_margin)
+            if r < worst_rel:
+                worst_rel, worst_ratio = r, _num(o.ratio)
+            rr = _num(o.ratio)
+            if rr is not None:
+                max_ratio = rr if max_ratio is None else max(max_ratio, rr)
+        out[name] = {"instances": n, "met": met, "meets_bound": n > 0 and met == n,
+                     "worst_rel_margin": None if worst_rel == math.inf else _num(worst_rel),
+                     "worst_ratio": worst_ratio, "max_ratio": max_ratio, "error": err}
+    return out
+
+
+def _eval_with(claim, inst, params, seed):
+    from .outcome import as_outcome
+
+    with np.errstate(all="ignore"):
+        rng = np.random.default_rng([seed, _digest(inst) % (2**63), 0]) if claim.takes_rng else None
+        return as_outcome(claim.call(fp, fp.convert(_copy(inst)), rng=rng, params=params))
+
+
+def _eval_callable(claim, fn, inst, seed):
+    import inspect
+
+    from .outcome import as_outcome
+
+    kwargs = {**claim.params, **fp.convert(_copy(inst))}
+    sig = inspect.signature(fn).parameters
+    if "ctx" in sig:
+        kwargs["ctx"] = fp
+    if "rng" in sig:
+        kwargs["rng"] = np.random.default_rng([seed, _digest(inst) % (2**63), 0])
+    if not any(p.kind == p.VAR_KEYWORD for p in sig.values()):
+        kwargs = {k: v for k, v in kwargs.items() if k in sig}
+    with np.errstate(all="ignore"):
+        return as_outcome(fn(**kwargs))
+
+
+def _run_mutants(claim: Claim, profile: Profile, seed: int) -> dict:
+    from dataclasses import replace as dc_replace
+
+    out = {}
+    mp_profile = dc_replace(profile, examples=profile.mutant_examples,
+                            refine_evals=max(20, profile.refine_evals // 4),
+                            seconds=max(5.0, profile.seconds / 3))
+    for m in claim.mutants:
+        mc = m.apply(claim)
+        v = _Search(mc, mp_profile, seed, None).run()
+        killed = v.status in ("refuted", "unconfirmed")
+        out[m.name] = {"status": v.status, "killed": killed, "examples": v.examples,
+                       "margin": None if v.counterexample is None else v.counterexample.outcome.get("margin"),
+                       "reason": v.reason}
+    return out
+
+
+# ----------------------------------------------------------------------------- scaling claims
+def _run_scaling(claim: Claim, profile: Profile, seed: int) -> Verdict:
+    (name, values), = claim.sweep.items()
+    repeats = max(1, min(claim.repeats, profile.scaling_repeats))
+    xs, ys, raw = [], [], []
+    v = Verdict(claim_id=claim.id, status="survived", expected=claim.expect, kind="scaling")
+    try:
+        for i, x in enumerate(values):
+            qs = []
+            for r in range(repeats):
+                rng = np.random.default_rng([int(seed), i, r])
+                q = claim.fn(rng=rng, **{name: x}, **claim.params)
+                qs.append(float(q))
+            xs.append(float(x))
+            ys.append(float(np.median(qs)))
+            raw.append(qs)
+    except Exception as exc:  # noqa: BLE001
+        v.status = "error"
+        v.error = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__, limit=12))
+        v.reason = v.error.strip().splitlines()[-1][:300]
+        return v
+    fit = fit_exponent(xs, ys, claim.fit)
+    v.examples = v.valid_examples = len(xs) * repeats
+    v.scaling = {"variable": name, "x": xs, "y": ys, "raw": raw, "fit": claim.fit, **fit,
+                 "expected_exponent": claim.expected_exponent, "exponent_bound": claim.exponent_bound}
+    v.plots = [{"name": "scaling", "kind": "fit", "xlabel": name, "ylabel": "measured",
+                "logx": claim.fit in ("loglog", "semilogx"), "logy": claim.fit == "loglog",
+                "series": {"measured": {"x": xs, "y": ys}}, "fit": fit}]
+    if not fit.get("ok"):
+        v.status = "inconclusive"
+        v.reason = fit.get("reason", "fit failed")
+    elif claim.exponent_bound is not None and fit["ci_low"] > claim.exponent_bound:
+        v.status = "refuted"
+        v.reason = (f"fitted exponent {fit['exponent']:.3g} (95% CI [{fit['ci_low']:.3g}, {fit['ci_high']:.3g}]) "
+                    f"exceeds the bound {claim.exponent_bound:g}")
+    else:
+        exp_txt = f" (claimed {claim.expected_exponent:g})" if claim.expected_exponent is not None else ""
+        v.reason = (f"fitted exponent {fit['exponent']:.3g}, 95% CI [{fit['ci_low']:.3g}, {fit['ci_high']:.3g}]"
+                    f"{exp_txt}")
+    return v
+
+
+def fit_exponent(xs, ys, kind: str = "loglog") -> dict[str, Any]:
+    """Least-squares slope with a 95% confidence interval (Student t)."""
+    from scipy import stats
+
+    x = np.asarray(xs, float)
+    y = np.asarray(ys, float)
+    if kind in ("loglog", "semilogx"):
+        if np.any(x <= 0):
+            return {"ok": False, "reason": "sweep values must be positive for a log fit"}
+        x = np.log(x)
+    if kind == "loglog":
+        if np.any(y <= 0):
+            return {"ok": False, "reason": "measurements must be positive for a log-log fit"}
+        y = np.log(y)
+    if len(x) < 3 or np.ptp(x) == 0:
+        return {"ok": False, "reason": "need at least 3 distinct sweep values"}
+    res = stats.linregress(x, y)
+    t = stats.t.ppf(0.975, len(x) - 2)
+    se = float(res.stderr) if np.isfinite(res.stderr) else 0.0
+    return {"ok": True, "exponent": float(res.slope), "intercept": float(res.intercept),
+            "ci_low": float(res.slope - t * se), "ci_high": float(res.slope + t * se),
+            "r2": float(res.rvalue**2)}
