@@ -30,43 +30,9 @@ import numpy as np
 
 from certify.errors import invalid
 
-try:  # the shared softmax primitives (another engineer's module); fall back to private copies
-    from certify.kernels.softmax import _curvature_kernel, _jacobian_kernel, _softmax_into
-except ImportError:  # pragma: no cover - only while kernels/softmax.py does not exist
-
-    @numba.njit(cache=True)
-    def _softmax_into(u, out):
-        m = u.max()
-        s = 0.0
-        for k in range(u.shape[0]):
-            out[k] = np.exp(u[k] - m)
-            s += out[k]
-        for k in range(u.shape[0]):
-            out[k] /= s
-
-    @numba.njit(cache=True)
-    def _jacobian_kernel(f, out):
-        n = f.shape[0]
-        for i in range(n):
-            for k in range(n):
-                out[i, k] = -f[i] * f[k]
-            rest = 0.0
-            for j in range(n):
-                if j != i:
-                    rest += f[j]
-            out[i, i] = f[i] * rest
-
-    @numba.njit(cache=True)
-    def _curvature_kernel(f, v, out):
-        n = f.shape[0]
-        fv = 0.0
-        for k in range(n):
-            fv += f[k] * v[k]
-        for i in range(n):
-            for k in range(n):
-                out[i, k] = -f[i] * v[i] * f[k] - f[i] * f[k] * v[k] + 2.0 * fv * f[i] * f[k]
-            out[i, i] += f[i] * v[i] - fv * f[i]
-
+# the shared softmax primitives (kernels/softmax.py): stable softmax, J(f) with 1 - f_k as sum_{j != k} f_j,
+# the centred J(f) v and Gamma(f, v)
+from certify.kernels.softmax import _curvature_kernel, _jacobian_apply_kernel, _jacobian_kernel, _softmax_into
 
 __all__ = [
     "FAMILIES",
@@ -179,7 +145,8 @@ def _hess_out(where, lh, g, H, objective):
     if not N > 0.0:
         raise invalid(where, "objective", objective, "the norm objective is not differentiable at zero residual; "
                       "use objective='half_squared'")
-    return H / N - np.outer(g, g) / N**3
+    gu = g / N
+    return (H - np.outer(gu, gu)) / N
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -406,14 +373,13 @@ def _softmax_all_k(A, b, w, x, want_hess, form):
     _softmax_into(u, f)
     c = f - b
     lh = 0.0
-    fc = 0.0
     for i in range(n):
         wu = w[i] * u[i]
         lh += 0.5 * (c[i] * c[i] + wu * wu)
-        fc += f[i] * c[i]
     r = np.empty(n)
+    _jacobian_apply_kernel(f, c, r)  # J(f) c = f o c - <f, c> f, centred (no cancellation near a vertex)
     for i in range(n):
-        r[i] = f[i] * (c[i] - fc) + w[i] * w[i] * u[i]
+        r[i] += w[i] * w[i] * u[i]
     g = _rmatvec_k(A, r)
     if want_hess:
         M = _softmax_B_k(f, b, form)

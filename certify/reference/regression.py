@@ -82,7 +82,7 @@ def _scale(mpm, lh, objective):
 
 
 def _dot(mpm, row, x):
-    return mpm.fsum(a * c for a, c in zip(row, x))
+    return mpm.fsum(a * c for a, c in zip(row, x, strict=False))
 
 
 def _grad_by_diff(mpm, F, x):
@@ -148,7 +148,7 @@ def _phi_scalar(mpm, g, t, bi):
 def phi(mpm, u, b, f="exp"):
     g = _fun(mpm, f)
     u, b = _vec(mpm, u), _vec(mpm, b)
-    return np.array([_phi_scalar(mpm, g, t, bi) for t, bi in zip(u, b)] + [None], dtype=object)[:-1]
+    return np.array([_phi_scalar(mpm, g, t, bi) for t, bi in zip(u, b, strict=False)] + [None], dtype=object)[:-1]
 
 
 def exp_hessian_weights(mpm, A, b, w, x, f="exp"):
@@ -179,13 +179,17 @@ def _inf_one(mpm, f, bi):
     vals = [ph(t) for t in grid]
     k = min(range(len(vals)), key=lambda i: vals[i])
     best = vals[k]
-    t0 = grid[k]
-    try:
-        t1 = mpm.findroot(lambda t: mpm.diff(ph, t), t0)
-        if abs(t1 - t0) < 1:
+    step = grid[1] - grid[0]
+    # Newton on phi' from several starts around the grid minimum (two critical points can sit within one
+    # grid step, e.g. t = 0 and cosh t = b/4 for the cosh family with b just above 4)
+    starts = [grid[k] + j * step / 4 for j in range(-4, 5)]
+    for t0 in starts:
+        try:
+            t1 = mpm.findroot(lambda t: mpm.diff(ph, t), t0)
+        except (ValueError, ZeroDivisionError):  # pragma: no cover - no convergence from this start
+            continue
+        if abs(t1 - grid[k]) <= 2 * step:
             best = min(best, ph(t1))
-    except (ValueError, ZeroDivisionError):  # pragma: no cover - no root near the grid minimum
-        pass
     if f == "exp":  # the t -> -inf limit of 2 e^{2t} - b e^t is 0
         best = min(best, mpm.zero)
     return best
@@ -326,7 +330,7 @@ def rescaled_B(mpm, A, b, x, g="exp", form="general"):
     if form == "general":
         P = [[(1 if i == k else 0) - b[i] for k in range(n)] for i in range(n)]
         PD = [[P[i][k] * u1[k] for k in range(n)] for i in range(n)]  # P diag(u')
-        PtP = _matmul(mpm, [list(col) for col in zip(*PD)], PD)  # diag(u') P^T P diag(u')
+        PtP = _matmul(mpm, [list(col) for col in zip(*PD, strict=False)], PD)  # diag(u') P^T P diag(u')
         for i in range(n):
             for k in range(n):
                 out[i, k] = PtP[i][k] + (u2[i] * (c[i] - bc) if i == k else 0)

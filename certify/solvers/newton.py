@@ -451,7 +451,7 @@ def minimiser(loss, x0, ctx=None, dps=None, max_iter=200, gtol=1e-13):
     x = np.asarray(ctx.to_float(x0) if ctx is not None else x0, dtype=float).copy()
     mu = 0.0
     it = 0
-    for it in range(max_iter):
+    for it in range(max_iter):  # noqa: B007 - it is reported after the loop
         g = loss.grad(fp, x)
         gn = np.linalg.norm(g)
         if gn <= gtol * (1.0 + abs(loss.value(fp, x))):
