@@ -24,10 +24,13 @@ from typing import TYPE_CHECKING
 
 from .errors import CertifyError, DuplicateClaim, InvalidArgument, ReferenceUnavailable, UnknownClaim
 
+# `certify.claim` is both a submodule and the decorator: import the (light, stdlib-only) module now and
+# bind the decorator over the submodule attribute, so `certify.claim(...)` is always the decorator.
+from .claim import claim  # noqa: E402
+
 __version__ = "0.1.0"
 
 _LAZY = {
-    "claim": ("certify.claim", "claim"),
     "scale": ("certify.claim", "scale"),
     "replace": ("certify.claim", "replace_params"),
     "drop_assumption": ("certify.claim", "drop_assumption"),
@@ -49,7 +52,7 @@ _LAZY = {
     "strategies": ("certify.strategies", None),
 }
 
-__all__ = sorted([*_LAZY, "check", "CertifyError", "InvalidArgument", "UnknownClaim", "DuplicateClaim",
+__all__ = sorted([*_LAZY, "claim", "check", "CertifyError", "InvalidArgument", "UnknownClaim", "DuplicateClaim",
                   "ReferenceUnavailable", "__version__"])
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -180,7 +180,7 @@ class Claim:
         return {
             "id": self.id, "source": self.source, "statement": self.statement, "tag": self.tag,
             "kind": self.kind, "params": _jsonable(self.params), "expected": self.expect,
-            "module": self.module, "title": self.title,
+            "module": self.module, "path": self.path, "title": self.title,
             "mutants": [m.name for m in self.mutants], "baselines": sorted(self.baselines),
             "fast_only": not self.takes_ctx and self.kind != "scaling",
         }

@@ -310,7 +310,7 @@ def _cmd_replay(args) -> int:
         raise InvalidArgument(f"claim {args.id!r} has no saved instance in {rpath}")
     instance, desc = load_instance(rdir / entry["instance"]["npz"])
     discover()
-    import_claim_home(rec.get("module", ""), "")
+    import_claim_home(rec.get("module", ""), rec.get("path", ""))
     claim = get_claim(args.id)
     if desc.get("params"):
         claim = claim.with_params({k: v for k, v in desc["params"].items() if k in claim.params
