@@ -122,7 +122,7 @@ def _pinv_psd(mpm, M, rtol=None):
     r = M.shape[0]
     lam = [E[i] for i in range(r)]
     top = max(abs(v) for v in lam) if lam else 0
-    tol = (mpm.mpf(10) ** (-(mpm.dps // 2)) if rtol is None else mpm.mpf(rtol)) * top
+    tol = (mpm.mpf(10) ** (-(2 * mpm.dps // 3)) if rtol is None else mpm.mpf(rtol)) * top
     Qn = from_matrix(Q)
     P = mp_zeros(mpm, (r, r))
     for i in range(r):
@@ -168,7 +168,7 @@ def orthonormal_basis(mpm, A, rtol=None):
     n, d = A.shape
     U, S, V = mpm.svd_r(to_matrix(mpm, A), full_matrices=False)
     sv = [S[i] for i in range(min(n, d))]
-    cut = (mpm.mpf(10) ** (-(mpm.dps // 2)) if rtol is None else mpm.mpf(rtol)) * (sv[0] if sv else 0)
+    cut = (mpm.mpf(10) ** (-(2 * mpm.dps // 3)) if rtol is None else mpm.mpf(rtol)) * (sv[0] if sv else 0)
     r = sum(1 for v in sv if v > cut)
     return from_matrix(U)[:, :r]
 

@@ -271,6 +271,7 @@ def sketch_lstsq(A, b, rng=0, sketch="osnap", m=None, s=None, method="lsqr", tol
     where = _HERE + ".sketch_lstsq"
     A = _A(where, A)
     n, d = A.shape
+    b = _vec(where, "b", b, n)
     if sketch not in ks.KINDS:
         raise invalid(where, "sketch", sketch, f"pass one of {ks.KINDS}")
     m = _default_m(sketch, d, n) if m is None else int(m)
