@@ -41,6 +41,8 @@ __all__ = [
     "attention",
     "log_normalizer",
     "normalizer",
+    "gram_diff",
+    "log_attention_ratio",
     "attention_diff",
     "attention_error",
     "matrix_norm",
@@ -240,6 +242,37 @@ def _diff_from_logits(LX, E):
 
 
 @numba.njit(cache=True)
+def _log_ratio_from_logits(LX, E):
+    """log P(Y) - log P(X) = E_ik - c_i with c_i = log sum_l P(X)_il exp(E_il) (log1p form for small E)."""
+    n, m = LX.shape
+    logP = _log_softmax_rows(LX)
+    out = np.empty((n, m))
+    for i in range(n):
+        emax = 0.0
+        for k in range(m):
+            if abs(E[i, k]) > emax:
+                emax = abs(E[i, k])
+        if emax < 0.5:
+            s = 0.0
+            for k in range(m):
+                s += math.exp(logP[i, k]) * math.expm1(E[i, k])
+            c = math.log1p(s)
+        else:
+            mx = logP[i, 0] + E[i, 0]
+            for k in range(1, m):
+                v = logP[i, k] + E[i, k]
+                if v > mx:
+                    mx = v
+            s = 0.0
+            for k in range(m):
+                s += math.exp(logP[i, k] + E[i, k] - mx)
+            c = mx + math.log(s)
+        for k in range(m):
+            out[i, k] = E[i, k] - c
+    return out
+
+
+@numba.njit(cache=True)
 def _norm_max(M):
     n, m = M.shape
     v = 0.0
@@ -358,6 +391,21 @@ def _pair(where, X, Y):
     Y = _arr(where, "Y", Y, 2)
     _same_rows(where, "Y", Y, X.shape[0])
     return X, Y
+
+
+def gram_diff(X, Y, logit_scale=1.0):
+    """``E = logit_scale (Y Y^T - X X^T)`` with compensated dot products (relative accuracy when E is tiny)."""
+    where = f"{_HERE}.gram_diff"
+    X, Y = _pair(where, X, Y)
+    return _gram_diff(X, Y, _scale(where, logit_scale))
+
+
+def log_attention_ratio(X, Y, logit_scale=1.0):
+    """``log(P(Y)_ik / P(X)_ik) = E_ik - log(sum_l P(X)_il exp(E_il))`` (n x n), no cancellation for small E."""
+    where = f"{_HERE}.log_attention_ratio"
+    X, Y = _pair(where, X, Y)
+    lam = _scale(where, logit_scale)
+    return _log_ratio_from_logits(_gram(X, lam), _gram_diff(X, Y, lam))
 
 
 def attention_diff(X, Y, logit_scale=1.0):

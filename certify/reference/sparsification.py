@@ -30,6 +30,8 @@ __all__ = [
     "attention",
     "log_normalizer",
     "normalizer",
+    "gram_diff",
+    "log_attention_ratio",
     "attention_diff",
     "attention_error",
     "matrix_norm",
@@ -138,6 +140,25 @@ def _pair(mpm, where, X, Y):
     if Y.shape[0] != X.shape[0]:
         raise invalid(where, "Y", f"shape {Y.shape}", f"pass a matrix with n={X.shape[0]} rows (same as X)")
     return X, Y
+
+
+def gram_diff(mpm, X, Y, logit_scale=1.0):
+    X, Y = _pair(mpm, f"{_HERE}.gram_diff", X, Y)
+    lam = mpm.mpf(logit_scale)
+    return _gram(mpm, Y, lam) - _gram(mpm, X, lam)
+
+
+def log_attention_ratio(mpm, X, Y, logit_scale=1.0):
+    """``log P(Y)_ik - log P(X)_ik`` as the log of the quotient of the two directly computed matrices."""
+    X, Y = _pair(mpm, f"{_HERE}.log_attention_ratio", X, Y)
+    lam = mpm.mpf(logit_scale)
+    PY = _softmax_rows_direct(mpm, _gram(mpm, Y, lam))
+    PX = _softmax_rows_direct(mpm, _gram(mpm, X, lam))
+    out = mp_zeros(mpm, PX.shape)
+    for i in range(PX.shape[0]):
+        for k in range(PX.shape[1]):
+            out[i, k] = mpm.log(PY[i, k] / PX[i, k])
+    return out
 
 
 def attention_diff(mpm, X, Y, logit_scale=1.0):

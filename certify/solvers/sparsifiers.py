@@ -34,6 +34,9 @@ __all__ = [
     "draw_leverage_sketch",
     "approx_leverage_scores",
     "sampling_probabilities",
+    "leverage_beta",
+    "chernoff_sample_size",
+    "draw_columns",
     "leverage_sampling",
     "oblivious_sketch",
     "bss_constants",
@@ -132,6 +135,28 @@ def sampling_probabilities(scores, theta=0.0):
     return (1.0 - theta) * sc / tot + theta / d
 
 
+def leverage_beta(X, p, rtol=None):
+    """Realised ``beta_tau = min_{tau_i > 0} p_i rank(X) / tau_i`` (p_i >= beta tau_i / rank for every i)."""
+    tau = K.leverage_scores(X, rtol)
+    rank = max(int(round(float(tau.sum()))), 1)
+    pos = tau > 1e-14
+    return float(np.min(np.asarray(p)[pos] * rank / tau[pos])) if np.any(pos) else 1.0
+
+
+def chernoff_sample_size(n, delta, eps, beta=1.0, C_ch=3.0):
+    """``ceil(C_ch eps^-2 n ln(n/delta) / beta)``: the m of the matrix-Chernoff sandwich statement."""
+    where = f"{_HERE}.chernoff_sample_size"
+    delta, eps, beta, C_ch = _delta(where, delta), _pos(where, "eps", eps), _pos(where, "beta", beta), \
+        _pos(where, "C_ch", C_ch)
+    return max(1, math.ceil(C_ch * n * math.log(n / delta) / (eps * eps * beta) - 1e-9))
+
+
+def draw_columns(rng, p, m):
+    """``m`` i.i.d. column indices with probabilities ``p`` (normalised)."""
+    p = np.asarray(p, dtype=float)
+    return rng.choice(p.size, size=int(m), replace=True, p=p / p.sum()).astype(np.int64)
+
+
 @dataclass
 class SamplingResult:
     """Output of `leverage_sampling`: ``Y = X[:, idx] / sqrt(m p[idx])`` and what produced it."""
@@ -148,12 +173,13 @@ class SamplingResult:
 
 
 def leverage_sampling(X, rng, delta=0.1, C_m=1.0, C_s=1.0, C_k=8.0, theta=0.0, scores="approx", m=None,
-                      rtol=None, track=False) -> SamplingResult:
+                      rtol=None, track=False, diagnostics=True) -> SamplingResult:
     """The randomized reference procedure (9).
 
     ``scores``: 'approx' (step 1 of (9)), 'exact' (true leverage scores) or 'uniform'. ``m`` overrides
     ``ceil(C_m n ln(n/delta))``. With ``track=True`` the iterates record the spectral eps of the estimator built
-    from the first j draws (rescaled to j), for j on a geometric grid.
+    from the first j draws (rescaled to j), for j on a geometric grid. ``diagnostics=False`` skips the exact
+    leverage scores (rank, beta are then reported as -1 and nan): use it when timing the procedure itself.
     """
     where = f"{_HERE}.leverage_sampling"
     X = _X(where, X)
@@ -164,8 +190,8 @@ def leverage_sampling(X, rng, delta=0.1, C_m=1.0, C_s=1.0, C_k=8.0, theta=0.0, s
     m = int(m)
     if m < 1:
         raise invalid(where, "m", m, "pass m >= 1")
-    tau = K.leverage_scores(X, rtol)
-    rank = int(round(float(tau.sum())))
+    tau = K.leverage_scores(X, rtol) if (diagnostics or scores == "exact") else None
+    rank = int(round(float(tau.sum()))) if tau is not None else -1
     sketch = None
     if scores == "approx":
         sc, sketch = approx_leverage_scores(X, rng, delta, C_s, C_k, rtol=rtol)
@@ -176,9 +202,12 @@ def leverage_sampling(X, rng, delta=0.1, C_m=1.0, C_s=1.0, C_k=8.0, theta=0.0, s
     else:
         raise invalid(where, "scores", scores, "pass 'approx', 'exact' or 'uniform'")
     p = sampling_probabilities(sc, theta)
-    pos = tau > 1e-14
-    beta = float(np.min(p[pos] * max(rank, 1) / tau[pos])) if np.any(pos) else 1.0
-    idx = rng.choice(d, size=m, replace=True, p=p / p.sum()).astype(np.int64)
+    if tau is not None:
+        pos = tau > 1e-14
+        beta = float(np.min(p[pos] * max(rank, 1) / tau[pos])) if np.any(pos) else 1.0
+    else:
+        beta = math.nan
+    idx = draw_columns(rng, p, m)
     Y = K.sample_columns(X, idx, p)
     its = []
     if track:
