@@ -70,7 +70,12 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    # id patterns may come after options (`certify run --profile ci 'gao2023.*'`)
+    if extra and getattr(args, "targets", None) is not None and not any(e.startswith("-") for e in extra):
+        args.targets = list(args.targets) + extra
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if args.version:
         from . import __version__
 
@@ -178,11 +183,11 @@ def _cmd_run(args) -> int:
         raise InvalidArgument(f"--seconds: bad value {args.seconds}; pass a positive number of seconds")
     if args.jobs < 1:
         raise InvalidArgument(f"--jobs: bad value {args.jobs}; pass a positive integer")
+    overrides = _parse_params(args.param)
     patterns = _split_targets(args.targets, load_default=not args.no_default)
     claims = _select(patterns)
     if not claims:
         raise InvalidArgument("no claims registered; pass module files/folders or install the theorems package")
-    overrides = _parse_params(args.param)
     for cid, kv in overrides.items():
         get_claim(cid).with_params(kv)  # validates names and values now, before any work
     report_dir = Path(args.report or f"runs/{profile.name}-seed{args.seed}")

@@ -29,6 +29,12 @@ class _Violation(Exception):
     """Raised inside the Hypothesis test so it shrinks a (confirmed) counterexample."""
 
 
+def _violation():
+    # One raise site: Hypothesis tells failures apart by where they are raised, and every violation here
+    # is the same failure (a different line would look like a flaky second bug and stop shrinking).
+    raise _Violation()
+
+
 class _TimeUp(BaseException):
     """Stops a Hypothesis run without shrinking (BaseException passes through Hypothesis)."""
 
@@ -325,16 +331,16 @@ class _Search:
             # Shrinking a known counterexample: float64 alone steers; the final one is confirmed afterwards.
             if time.perf_counter() - (self.found_at or 0) < self.profile.shrink_seconds:
                 self.last_violation = ex
-                raise _Violation()
+                _violation()
             return
         if not self.claim.takes_ctx:
             self.found, self.found_at, self.last_violation = ex, time.perf_counter(), ex
-            raise _Violation()
+            _violation()
         c = self._confirm(instance, stats)
         ex.confirmation = c.as_dict()
         if c.confirmed:
             self.found, self.found_at, self.last_violation = ex, time.perf_counter(), ex
-            raise _Violation()
+            _violation()
         record = {"margin_fp": outcome.as_float()["margin"], "rel_margin_fp": ex.rel, **c.as_dict()}
         if c.status == "unstable":
             self.col.unstable.append(record)

@@ -1,0 +1,54 @@
+import math
+
+import numpy as np
+import pytest
+
+import certify
+from certify.context import mp
+
+
+def test_le_margin_ratio_and_worst_element():
+    o = certify.le(np.array([1.0, 3.0]), np.array([2.0, 2.0]))
+    assert o.margin == -1.0 and o.ratio == 1.5 and o.violated
+    assert math.isclose(o.rel_margin, -1 / 3)
+
+
+def test_ge_and_scalar_broadcast():
+    o = certify.ge(np.array([2.0, 5.0]), 1.0)
+    assert o.margin == 1.0 and o.holds and o.ratio == 2.0
+
+
+def test_close_is_normwise():
+    o = certify.close(np.array([1.0, 1e-20]), np.array([1.0, 0.0]), rtol=1e-12)
+    assert o.holds
+    bad = certify.close(np.array([1.0 + 1e-6]), np.array([1.0]), rtol=1e-9)
+    assert bad.violated and bad.ratio > 100
+
+
+def test_all_of_takes_the_worst_part():
+    o = certify.all_of(certify.le(1.0, 2.0), certify.ge(0.5, 1.0, label="lower"))
+    assert o.violated and o.label == "lower"
+
+
+def test_nan_is_a_violation_never_a_pass():
+    o = certify.le(float("nan"), 1.0)
+    assert o.violated
+
+
+def test_mp_values_flow_through():
+    m = mp(30)
+    o = certify.le(m.num(1) / 3, m.num(0.5))
+    assert o.holds and type(o.margin).__module__.startswith("mpmath")
+
+
+@pytest.mark.parametrize("bad", [dict(rtol=-1.0), dict(rtol=0.0, atol=0.0)])
+def test_close_rejects_bad_tolerances(bad):
+    with pytest.raises(certify.InvalidArgument, match="tolerances"):
+        certify.close(1.0, 1.0, **bad)
+
+
+def test_returning_garbage_is_a_clear_error():
+    from certify.outcome import as_outcome
+
+    with pytest.raises(certify.InvalidArgument, match="return a number"):
+        as_outcome("yes")
