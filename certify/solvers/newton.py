@@ -29,6 +29,7 @@ from certify.errors import invalid
 
 __all__ = [
     "RegressionLoss",
+    "ClosedFormLoss",
     "QuadraticLoss",
     "FunctionLoss",
     "sqrtm_psd",
@@ -122,6 +123,76 @@ class RegressionLoss:
             for i in range(n):
                 M[i, i] = M[i, i] + w[i] * w[i]
         return A, mult * M
+
+
+class ClosedFormLoss:
+    """The regression losses of (32), (38), (44)+(47) in half-squared form, evaluated from the closed forms
+    (33)-(34), (39)-(40), (45)-(48) with the context's generic operations. Fast in mpmath as well (no numerical
+    differentiation), for the Newton-framework claims; the closed forms themselves are checked against
+    `certify.reference.regression` (mpm.diff) by the DERIVED claims and the kernel tests."""
+
+    def __init__(self, problem, A, b, w=None, g="exp"):
+        if problem not in ("exp", "softmax", "rescaled"):
+            raise invalid(f"{_HERE}.ClosedFormLoss", "problem", problem, "use 'exp', 'softmax' or 'rescaled'")
+        if g not in ("exp", "cosh", "sinh"):
+            raise invalid(f"{_HERE}.ClosedFormLoss", "g", g, "use 'exp', 'cosh' or 'sinh'")
+        self.problem, self.A, self.b, self.w, self.g = problem, A, b, w, g
+
+    def _d(self, ctx, x):
+        A, b = ctx.asarray(self.A), ctx.asarray(self.b)
+        w2 = ctx.zeros(A.shape[0]) if self.w is None else ctx.asarray(self.w) ** 2
+        return A, b, w2, A @ ctx.asarray(x)
+
+    def _fam(self, ctx, t):
+        if self.g == "exp":
+            e = ctx.exp(t)
+            return e, e, e
+        if self.g == "cosh":
+            return ctx.cosh(t), ctx.sinh(t), ctx.cosh(t)
+        return ctx.sinh(t), ctx.cosh(t), ctx.sinh(t)
+
+    def _parts(self, ctx, x):
+        A, b, w2, t = self._d(ctx, x)
+        if self.problem == "exp":
+            F, F1, F2 = self._fam(ctx, t)
+            res = F - b
+            return A, w2, t, res, res * F1, None, F1 * F1 + res * F2
+        if self.problem == "softmax":
+            f = ctx.softmax(t)
+            c = f - b
+            fc = ctx.sum(f * c)
+            J = ctx.diag(f) - ctx.outer(f, f)
+            fv = f * c
+            gam = (ctx.diag(fv) - ctx.outer(fv, f) - ctx.outer(f, fv) + 2 * fc * ctx.outer(f, f)
+                   - fc * ctx.diag(f))
+            return A, w2, t, c, f * c - fc * f, J @ J + gam, None
+        u, u1, u2 = self._fam(ctx, t)
+        c = u - ctx.sum(u) * b
+        r = c - ctx.sum(b * c)
+        n = A.shape[0]
+        PtP = ctx.eye(n) - ctx.outer(b, ctx.ones(n)) - ctx.outer(ctx.ones(n), b) + ctx.sum(b * b) * ctx.outer(
+            ctx.ones(n), ctx.ones(n))
+        B = ctx.outer(u1, u1) * PtP + ctx.diag(u2 * r)
+        return A, w2, t, c, u1 * r, B, None
+
+    def value(self, ctx, x):
+        A, w2, t, res, _, _, _ = self._parts(ctx, x)
+        return (ctx.sum(res * res) + ctx.sum(w2 * t * t)) / 2
+
+    def grad(self, ctx, x):
+        A, w2, t, _, r, _, _ = self._parts(ctx, x)
+        return ctx.transpose(A) @ (r + w2 * t)
+
+    def factor(self, ctx, x):
+        A, w2, t, _, _, B, D = self._parts(ctx, x)
+        if B is None:
+            return A, D + w2
+        return A, B + ctx.diag(w2)
+
+    def hess(self, ctx, x):
+        A, M = self.factor(ctx, x)
+        H = ctx.transpose(A) @ (M[:, None] * A if M.ndim == 1 else M @ A)
+        return (H + ctx.transpose(H)) / 2
 
 
 class QuadraticLoss:

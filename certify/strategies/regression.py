@@ -256,14 +256,19 @@ def _point(rng, A, R, where):
 
 
 @st.composite
-def _exp_problem(draw, n, d, kinds, cond, norm, bmax, R, families, full_rank, pair):
+def _exp_problem(draw, n, d, kinds, cond, norm, bmax, R, families, full_rank, pair, umax):
     A = draw(designs(n, d, kinds, cond, norm, full_rank))
     nn, dd = A.shape
     b = draw(exp_targets(nn, bmax))
     f = draw(st.sampled_from(list(families)))
     rng = np.random.default_rng(draw(seeds()))
     where = draw(st.sampled_from(["sphere", "inside", "origin"]))
-    out = {"A": A, "b": b, "f": f, "x": _point(rng, A, R, where)}
+    x = _point(rng, A, R, where)
+    if umax and draw(st.booleans()):  # BIGNORM: rescale x so that max |(Ax)_i| = U
+        top = np.max(np.abs(A @ x))
+        if top > 0:
+            x = x * (draw(st.sampled_from(list(umax))) / top)
+    out = {"A": A, "b": b, "f": f, "x": x}
     if pair:
         out["y"] = _point(rng, A, R, draw(st.sampled_from(["sphere", "inside"])))
         if draw(st.booleans()):  # a nearby pair
@@ -275,12 +280,14 @@ def _exp_problem(draw, n, d, kinds, cond, norm, bmax, R, families, full_rank, pa
 
 
 def exp_problems(n=(1, 12), d=(1, 4), kinds=DESIGN_KINDS, cond=(1.0, 1e6), norm=None, bmax=1e3, R=1.0,
-                 families=("exp", "cosh", "sinh"), full_rank=False, pair=False):
+                 families=("exp", "cosh", "sinh"), full_rank=False, pair=False, umax=None):
     """dict(A, b, f, x[, y]) for (32): A from `designs`, b spanning signs and magnitudes, x in the ball
-    ||x|| <= R (on the sphere often, at the origin sometimes); ``pair`` adds a second point y."""
+    ||x|| <= R (on the sphere often, at the origin sometimes); ``pair`` adds a second point y; ``umax`` (a
+    list, e.g. (10, 100, 300)) rescales x in half the draws so that max |Ax| hits one of its values (BIGNORM,
+    then x leaves the ball)."""
     return _exp_problem(_rng_range("n", n), _rng_range("d", d), tuple(kinds),
                         (cond, cond) if not isinstance(cond, tuple) else cond, norm, bmax, R, tuple(families),
-                        full_rank, pair)
+                        full_rank, pair, tuple(umax) if umax else None)
 
 
 @st.composite
@@ -291,12 +298,14 @@ def _softmax_problem(draw, n, d, kinds, cond, norm, b_bound, R, full_rank, pair,
     where = draw(st.sampled_from(["sphere", "inside", "origin", "sat"]))
     x = _point(rng, A, R, where)
     if realisable and draw(st.booleans()):
-        xs = _point(rng, A, R, draw(st.sampled_from(["sphere", "inside"])))
+        xs = _point(rng, A, R, draw(st.sampled_from(["sphere", "inside", "origin"])))
         u = A @ xs
         e = np.exp(u - u.max())
         b = e / e.sum()
         nb = np.linalg.norm(b)
         b = b * (b_bound / nb) if nb > b_bound else b
+        if nb <= b_bound and draw(st.booleans()):  # at the solution: c = f - b = 0
+            x = xs
     else:
         b = draw(prob_targets(nn, b_bound))
     out = {"A": A, "b": b, "x": x}
