@@ -207,14 +207,17 @@ def draw_sketch(kind, m, n, rng, s=None, probs=None):
         s = min(m, 4) if s is None else _posint(where, "s", s)
         if s > m:
             raise invalid(where, "s", s, f"pass s <= m = {m}")
-        # s distinct rows per column: the first s entries of an independent random permutation key per column
-        keys = g.random((n, m)) if m * n <= 4_000_000 else None
-        if keys is not None:
-            rows = np.argpartition(keys, s - 1, axis=1)[:, :s] if s < m else np.tile(np.arange(m), (n, 1))
+        # s distinct rows per column: draw with replacement, redraw the columns that have a repeat (vectorised)
+        if s == m:
+            rows = np.tile(np.arange(m, dtype=np.int64), (n, 1))
         else:
-            rows = np.empty((n, s), dtype=np.int64)
-            for k in range(n):
-                rows[k] = g.choice(m, size=s, replace=False)
+            rows = g.integers(0, m, size=(n, s))
+            while True:
+                srt = np.sort(rows, axis=1)
+                bad = np.nonzero(np.any(srt[:, 1:] == srt[:, :-1], axis=1))[0]
+                if bad.size == 0:
+                    break
+                rows[bad] = g.integers(0, m, size=(bad.size, s))
         signs = g.choice(np.array([-1.0, 1.0]), size=(n, s))
         return Sketch(kind, m, n, rows=np.ascontiguousarray(rows, dtype=np.int64), signs=signs, s=s)
     # leverage-score (or uniform) row sampling
