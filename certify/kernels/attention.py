@@ -166,14 +166,11 @@ def _omega_kernel(S, Q, out):
 
 
 @numba.njit(cache=True)
-def _assemble_blocks(G1, G2, P, R, T, out):
-    """M_j = U_j U_j^T + G2_j - t_j p_j^T - p_j t_j^T with U_j = G1_j - p_j r_j^T; all blocks d x d, symmetrised."""
-    n, d, _ = G1.shape
-    U = np.empty((d, d))
+def _assemble_blocks(Ub, G2, P, T, out):
+    """M_j = U_j U_j^T + G2_j - t_j p_j^T - p_j t_j^T (U_j = A2^T J_j V); all blocks d x d, symmetrised."""
+    n, d, _ = Ub.shape
     for j in range(n):
-        for a in range(d):
-            for b in range(d):
-                U[a, b] = G1[j, a, b] - P[j, a] * R[j, b]
+        U = Ub[j]
         for a in range(d):
             for b in range(a, d):
                 acc = 0.0
@@ -183,6 +180,44 @@ def _assemble_blocks(G1, G2, P, R, T, out):
                 v = acc + g - T[j, a] * P[j, b] - P[j, a] * T[j, b]
                 out[j, a, b] = v
                 out[j, b, a] = v
+
+
+@numba.njit(cache=True)
+def _cov_blocks(S, A, Vm, rows, out):
+    """out[j] = A^T J(f_j) Vm = sum_k f_k (a_k - a_t)(v_k - v_t)^T - (sum_k f_k (a_k - a_t))(sum_k f_k (v_k - v_t))^T
+    for j in rows, with t = argmax_k f_jk (f_j = S[j]). Shift-invariant covariance form: no O(1) cancellation
+    when f_j is saturated (then the result is O(1 - f_t))."""
+    n = S.shape[1]
+    da = A.shape[1]
+    dv = Vm.shape[1]
+    ma = np.empty(da)
+    mv = np.empty(dv)
+    for r in range(rows.shape[0]):
+        j = rows[r]
+        t = 0
+        for k in range(1, n):
+            if S[j, k] > S[j, t]:
+                t = k
+        for a in range(da):
+            ma[a] = 0.0
+            for b in range(dv):
+                out[j, a, b] = 0.0
+        for b in range(dv):
+            mv[b] = 0.0
+        for k in range(n):
+            f = S[j, k]
+            if f == 0.0 or k == t:
+                continue
+            for a in range(da):
+                fa = f * (A[k, a] - A[t, a])
+                ma[a] += fa
+                for b in range(dv):
+                    out[j, a, b] += fa * (Vm[k, b] - Vm[t, b])
+            for b in range(dv):
+                mv[b] += f * (Vm[k, b] - Vm[t, b])
+        for a in range(da):
+            for b in range(dv):
+                out[j, a, b] -= ma[a] * mv[b]
 
 
 @numba.njit(cache=True)
@@ -272,14 +307,32 @@ def _omega(S, V, C):
 def _blocks_M(A2, S, V, C, Om):
     """M_j = A2^T B_j A2 for all j, shape (n, d, d)."""
     n, d = A2.shape
-    G1 = (S @ _row_kron(A2, V)).reshape(n, d, d)
-    G2 = (Om @ _row_kron(A2, A2)).reshape(n, d, d)
     P = S @ A2
-    R = S @ V
+    U = _jacobian_blocks(S, A2, V, P)
+    G2 = (Om @ _row_kron(A2, A2)).reshape(n, d, d)
     T = Om @ A2
     M = np.empty((n, d, d))
-    _assemble_blocks(G1, G2, P, R, T, M)
+    _assemble_blocks(U, G2, P, T, M)
     return M
+
+
+SATURATION_SWITCH = 1e-2  # rows with 1 - max_k f_jk below this use the centred (numba) covariance form
+
+
+def _jacobian_blocks(S, A, Vm, P=None):
+    """Blocks A^T J(f_j) Vm (n x da x dv): one BLAS matmul S @ (A (x)_row Vm) minus (A^T f_j)(Vm^T f_j)^T, and the
+    stable centred form for the saturated rows (where the BLAS route would cancel O(1) terms)."""
+    n, da = A.shape
+    dv = Vm.shape[1]
+    if P is None:
+        P = S @ A
+    out = (S @ _row_kron(A, Vm)).reshape(n, da, dv)
+    out -= P[:, :, None] * (S @ Vm)[:, None, :]
+    rest = 1.0 - S.max(axis=1)
+    rows = np.nonzero(rest < SATURATION_SWITCH)[0]
+    if rows.size:
+        _cov_blocks(S, A, Vm, rows.astype(np.int64), out)
+    return out
 
 
 def _pq_sym(L, M):
@@ -517,7 +570,11 @@ def _hessian_xx(A1, A2, A3, B, X, Y, fac, s, reg):
     H = _pq_sym(A1, M)
     H *= fac * s * s
     R = _reg_x_hess(reg, A1, A2)
-    return H if R is None else H + R
+    if R is not None:
+        H += R
+    H += H.T  # exact symmetry (the BLAS product is symmetric only up to summation order)
+    H *= 0.5
+    return H
 
 
 def _hessian_xx_allnumba(A1, A2, A3, B, X, Y, fac=2.0, s=1.0):
@@ -575,7 +632,11 @@ def _hessian_yy(A1, A2, A3, B, X, Y, fac, s, reg):
     core = 0.5 * (core + core.T)
     H = fac * np.kron(core, np.eye(A1.shape[1]))
     R = _reg_y_hess(reg, A3)
-    return H if R is None else H + R
+    if R is not None:
+        H += R
+        H += H.T
+        H *= 0.5
+    return H
 
 
 def hessian_xy(A1, A2, A3, B, X, Y, objective="squared", logit_scale=1.0,
@@ -591,8 +652,8 @@ def _hessian_xy(A1, A2, A3, B, X, Y, fac, s):
     n, d = A1.shape
     P = S @ A2
     # U_j = A2^T J_j V  and  Z_j = A2^T J_j A3  (d x d each)
-    U = (S @ _row_kron(A2, V)).reshape(n, d, d) - P[:, :, None] * (S @ V)[:, None, :]
-    Zb = (S @ _row_kron(A2, A3)).reshape(n, d, d) - P[:, :, None] * (S @ A3)[:, None, :]
+    U = _jacobian_blocks(S, A2, V, P)
+    Zb = _jacobian_blocks(S, A2, A3, P)
     # term 1: sum_j A1[j,p] (S A3)[j,k] U_j[q,i]   -> indices (p,q),(k,i)
     T1 = _pq_general(A1, S @ A3, U)  # rows (p,q), cols (i,k) ordering from helper: (d*d2, d3*dk)
     # helper returns H[(p,q),(m,r)] with m over M's last axis and r over R's columns: here m = i, r = k
