@@ -2,7 +2,7 @@
 
 * `leverage_sampling` -- the randomized reference procedure (9): CountSketch + Gaussian estimate of the column
   leverage scores (`approx_leverage_scores`), probabilities ``p_i = (1-theta) tau~_i / sum tau~ + theta/d``,
-  ``m = ceil(C_m n ln(n/delta))`` i.i.d. draws, ``Y = [X_{i_j} / sqrt(m p_{i_j})]`` (estimator (8)).
+  ``m = max(1, floor(C_m n ln(n/delta)))`` i.i.d. draws, ``Y = [X_{i_j} / sqrt(m p_{i_j})]`` (estimator (8)).
 * `oblivious_sketch` -- the oblivious alternative of (9) (``y_structure = any``): ``Y = X Omega'`` with an OSNAP
   sketch of ``m = ceil(C_m n ln(n/delta))`` columns.
 * `bss_sparsify` -- the deterministic reference procedure (10): Batson-Spielman-Srivastava barrier sparsification
@@ -73,13 +73,16 @@ def _pos(where, name, v):
 
 
 def sample_size(n: int, delta: float, C: float = 1.0) -> int:
-    """``ceil(C n ln(n/delta))`` (at least 1): the m of (9) and of the randomized claim (13)."""
+    """``max(1, floor(C n ln(n/delta)))``: the m of (9) and of the randomized claim (13).
+
+    The catalogue's (9) writes a ceiling; the floor is used so that the m-bound of claim (13),
+    ``m <= C_m n ln(n/delta)``, holds by construction (they differ by less than one column)."""
     where = f"{_HERE}.sample_size"
     delta = _delta(where, delta)
     C = _pos(where, "C", C)
     if int(n) < 1:
         raise invalid(where, "n", n, "pass n >= 1")
-    return max(1, math.ceil(C * n * math.log(n / delta) - 1e-9))
+    return max(1, math.floor(C * n * math.log(n / delta) + 1e-9))
 
 
 @dataclass
@@ -95,7 +98,8 @@ class LeverageSketch:
 
 
 def draw_leverage_sketch(rng, n, d, delta=0.1, C_s=1.0, C_k=8.0) -> LeverageSketch:
-    """Draw Omega (CountSketch, ``s = ceil(C_s n ln(n/delta))`` buckets) and Pi (``k = ceil(C_k ln(d/delta))``)."""
+    """Draw Omega (CountSketch, ``s = max(1, floor(C_s n ln(n/delta)))`` buckets) and Pi
+    (``k = ceil(C_k ln(d/delta))``)."""
     where = f"{_HERE}.draw_leverage_sketch"
     delta = _delta(where, delta)
     s = sample_size(n, delta, _pos(where, "C_s", C_s))

@@ -237,7 +237,8 @@ def transfer_pairs(n=(1, 10), d=(1, 12), eta=(1e-12, 10.0)):
 def sandwich_pairs(n=(1, 8), k=(1, 24), eps=(1e-6, 0.99)):
     """dict(B, M): Y := B M has ``Y Y^T = B (M M^T) B^T``, so ``(1 - e) G <= Y Y^T <= (1 + e) G`` (G = B B^T) with
     e = ||M M^T - I|| drawn in `eps` (the whole sandwich set, M = (I + F)^{1/2} with F = e * (random symmetric,
-    spectrum in [-1, 1], an extreme eigenvalue at +-1)); B dense, rank deficient, near singular or duplicated."""
+    spectrum in [-1, 1], an extreme eigenvalue at +-1)); B dense, exactly rank deficient (copies / multiples / zero
+    rows), near singular (kappa 1e4 .. 1e8) or duplicated."""
     nlo, nhi = _irange("sandwich_pairs", "n", n)
     klo, khi = _irange("sandwich_pairs", "k", k)
     elo, ehi = eps
@@ -252,11 +253,16 @@ def sandwich_pairs(n=(1, 8), k=(1, 24), eps=(1e-6, 0.99)):
         rng = np.random.default_rng(draw(seeds()))
         B = rng.standard_normal((nn, kk))
         if kind == "rankdef" and nn > 1:
-            q = int(rng.integers(1, nn))
-            B = rng.standard_normal((nn, q)) @ rng.standard_normal((q, kk))
-        elif kind == "nearsing":
+            # EXACT rank deficiency (in every precision): rows that are exact copies, sign flips or power-of-two
+            # multiples of earlier rows, and zero rows. (A float product A C is only rank deficient up to
+            # rounding: its tiny singular values sit at the truncation threshold of eps_meas, an ambiguous case.)
+            for i in range(1, nn):
+                if rng.uniform() < 0.6:
+                    j = int(rng.integers(i))
+                    B[i] = B[j] * float(rng.choice([1.0, -1.0, 2.0, 0.5, -4.0, 0.0]))
+        elif kind == "nearsing" and min(nn, kk) > 1:
             U, s, Vt = np.linalg.svd(B, full_matrices=False)
-            s[-1] = s[0] * 10.0 ** (-rng.integers(4, 11))
+            s[-1] = s[0] * 10.0 ** (-rng.integers(4, 9))  # kappa up to 1e8, above the 1e-10 truncation
             B = (U * s) @ Vt
         elif kind == "dup" and nn > 1:
             B[-1] = B[0]
