@@ -219,14 +219,24 @@ def ls_instances(n=(20, 200), d=(1, 10), cond=(1.0, 1e8), *, rhs=RHS_KINDS, spar
     return build()
 
 
-def p1_instances(n=(20, 200), d=(1, 10), cond=(1.0, 1e4), *, j=(1, 6)):
-    """{"A", "b", "j"} for P1: b in R^d random or aligned with the smallest eigenvector of A^T A."""
+def p1_instances(n=(20, 200), d=(1, 10), cond=(1.0, 1e4), *, j=(1, 6), rankdef=False, n_vec=None):
+    """{"A", "b", "j"} for P1 (b in R^d: random, or aligned with the smallest eigenvector of A^T A) or, with
+    n_vec=True, {"A", "b", "j"} with b in R^n of a kind of `rhs_for` (P2). rankdef=True makes some instances
+    exactly rank-deficient (a column duplicated bit for bit, or a zero column)."""
     @st.composite
     def build(draw):
         A = draw(tall_conditioned(n, d, cond))
         jj = draw(st.integers(*j))
         rng = np.random.default_rng(draw(seeds()))
-        if draw(st.booleans()):
+        if rankdef and A.shape[1] >= 2 and draw(st.booleans()):
+            A = A.copy()
+            if draw(st.booleans()):
+                A[:, -1] = A[:, 0]
+            else:
+                A[:, -1] = 0.0
+        if n_vec:
+            b = rhs_for(A, draw(st.sampled_from(list(RHS_KINDS))), rng, draw(st.sampled_from([1e-8, 0.5, 10.0])))
+        elif draw(st.booleans()):
             b = rng.standard_normal(A.shape[1])
         else:
             b = np.linalg.svd(A, full_matrices=False)[2][-1].copy()
