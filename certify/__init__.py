@@ -22,11 +22,10 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-from .errors import CertifyError, DuplicateClaim, InvalidArgument, ReferenceUnavailable, UnknownClaim
-
 # `certify.claim` is both a submodule and the decorator: import the (light, stdlib-only) module now and
 # bind the decorator over the submodule attribute, so `certify.claim(...)` is always the decorator.
 from .claim import claim  # noqa: E402
+from .errors import CertifyError, DuplicateClaim, InvalidArgument, ReferenceUnavailable, UnknownClaim  # noqa: F401
 
 __version__ = "0.1.0"
 

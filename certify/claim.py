@@ -32,7 +32,7 @@ import re
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 from .errors import DuplicateClaim, InvalidArgument, UnknownClaim
 

@@ -278,7 +278,7 @@ def _summary(report: dict, wall: float) -> str:
                      _fmt((c.get("worst") or {}).get("rel_margin")), _fmt(c.get("ratio_extreme")),
                      f"{sum(m['killed'] for m in muts.values())}/{len(muts)}" if muts else "-"))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)) for r in rows]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)) for r in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     counts = ", ".join(f"{k} {v}" for k, v in sorted(report["summary"]["by_status"].items()))
     unexpected = report["summary"]["unexpected"]
@@ -287,6 +287,8 @@ def _summary(report: dict, wall: float) -> str:
 
 
 def _cmd_replay(args) -> int:
+    import numpy as np
+
     from .claim import discover, get_claim, import_claim_home
     from .confirm import confirm, evaluate
     from .context import fp
@@ -321,26 +323,13 @@ def _cmd_replay(args) -> int:
         claim = claim.with_params({k: v for k, v in desc["params"].items() if k in claim.params
                                    and not isinstance(claim.params[k], (list, tuple, dict))
                                    and (v is None or isinstance(v, (int, float, str, bool)))})
-    import numpy as np
-
-    rng_factory = None
-    trial = None
     if claim.kind == "probability":
-        stats = entry.get("trials") or {}
-        failed = stats.get("failed_trials") or []
-        if failed:
-            from .search import _digest
-
-            trial = failed[0]
-            key = [int(rec.get("seed", 0)), _digest(instance) % (2**63), trial]
-            rng_factory = lambda: np.random.default_rng(key)  # noqa: E731
-        else:
-            rng_factory = lambda: np.random.default_rng(0)  # noqa: E731
+        return _replay_probability(claim, rec, entry, instance, label)
     with np.errstate(all="ignore"):
-        o = evaluate(claim, fp, instance, rng_factory)
-    print(f"{claim.id}: replaying the saved {label}" + (f" (trial {trial})" if trial is not None else ""))
+        o = evaluate(claim, fp, instance)
+    print(f"{claim.id}: replaying the saved {label}")
     print(f"  float64 margin: {o.as_float()['margin']!r}  ratio: {o.as_float()['ratio']!r}")
-    c = confirm(claim, instance, rng_factory=rng_factory)
+    c = confirm(claim, instance)
     if c.status != "unavailable":
         print(f"  mpmath dps {c.dps}: margin {c.margin_dps!r}; dps {2 * c.dps}: margin {c.margin_2dps!r}")
     print(f"  reference verdict: {c.status} ({c.reason})")
@@ -348,6 +337,48 @@ def _cmd_replay(args) -> int:
         reproduced = c.confirmed or (c.status == "unavailable" and o.violated)
         print("  reproduced" if reproduced else "  NOT reproduced")
         return 0 if reproduced else 1
+    return 0
+
+
+def _replay_probability(claim, rec, entry, instance, label) -> int:
+    """Re-run every trial with the recorded random streams; re-confirm the failures in high precision."""
+    import numpy as np
+
+    from .confirm import confirm, evaluate
+    from .context import fp
+    from .search import _digest, clopper_pearson
+
+    stats = entry.get("trials") or {}
+    n = int(stats.get("trials") or claim.trials or 20)
+    seed = int(rec.get("seed", 0))
+    key = _digest(instance) % (2**63)
+
+    def factory(t):
+        return lambda: np.random.default_rng([seed, key, t])
+
+    fails = []
+    with np.errstate(all="ignore"):
+        for t in range(n):
+            if evaluate(claim, fp, instance, factory(t)).violated:
+                fails.append(t)
+    lo, hi = clopper_pearson(len(fails), n)
+    print(f"{claim.id}: replaying the saved {label}: {len(fails)} of {n} trials fail in float64 "
+          f"(95% CI [{lo:.4g}, {hi:.4g}], delta={claim.delta:g})")
+    confirmed = 0
+    for t in fails:
+        c = confirm(claim, instance, rng_factory=factory(t))
+        if c.status == "unavailable":
+            print(f"  reference: {c.reason}")
+            break
+        confirmed += c.confirmed
+        if clopper_pearson(confirmed, n)[0] > claim.delta:
+            break
+    lo_c = clopper_pearson(confirmed, n)[0]
+    print(f"  confirmed in high precision: {confirmed} failures; lower 95% bound {lo_c:.4g}")
+    if label == "counterexample":
+        ok = lo_c > claim.delta or (not claim.takes_ctx and lo > claim.delta)
+        print("  reproduced" if ok else "  NOT reproduced")
+        return 0 if ok else 1
     return 0
 
 

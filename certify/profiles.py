@@ -30,6 +30,8 @@ class Profile:
             p = replace(p, examples=int(examples), mutant_examples=min(p.mutant_examples, int(examples)))
         if seconds is not None:
             p = replace(p, seconds=float(seconds), timeout=max(p.timeout, 2.0 * float(seconds) + 60.0))
+            if examples is None:  # a time budget alone: search until the time is spent
+                p = replace(p, examples=10**9)
         return p
 
 

@@ -398,7 +398,7 @@ class _Search:
     def run(self) -> Verdict:
         from hypothesis.errors import Flaky, Unsatisfiable
 
-        claim, profile = self.claim, self.profile
+        profile = self.profile
         try:
             remaining, chunk = profile.examples, 0
             while remaining > 0 and self.found is None and time.perf_counter() < self.deadline:

@@ -3,7 +3,6 @@
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -114,3 +113,10 @@ def test_param_override_from_cli(tmp_path, demo_path):
     assert c["params"]["c"] == 3.0 and c["status"] == "survived"
     assert "--param demo.false_sum_bound:c=3.0" in c["reproduce"]
     assert r.returncode == 1  # the claim expects a refutation; surviving is unexpected
+
+
+def test_replay_of_a_probability_counterexample(run_dir):
+    d, _ = run_dir
+    r = certify("replay", str(d / "a"), "demo.coin_false")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "trials fail in float64" in r.stdout and "reproduced" in r.stdout

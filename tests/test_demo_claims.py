@@ -1,10 +1,10 @@
 """The pipeline on claims whose truth is known (tests/demo/known_truth.py): every verdict is reachable."""
 
+import known_truth  # noqa: F401  (registers the demo claims)
 import numpy as np
 import pytest
 
 import certify
-import known_truth  # noqa: F401  (registers the demo claims)
 
 
 @pytest.fixture(scope="module")
