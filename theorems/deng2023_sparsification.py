@@ -259,7 +259,7 @@ def spectral_to_entrywise(ctx, pair, C_eps):
     source="derived (sparsification.md eq. (7))",
     statement=r"\tau_i = X_i^\top (XX^\top)^+ X_i:\ 0 \le \tau_i \le 1,\ \sum_{i\in[d]} \tau_i = \mathrm{rank}(X)",
     tag="DERIVED",
-    inputs=dict(X=sst.feature_matrix(n=(1, 10), d_over_n=(1, 20), d_max=200)),
+    inputs=dict(X=sst.feature_matrix(n=(1, 10), d_over_n=(1, 10), d_max=60)),
     params=dict(tau_max=1.0, sum_factor=1.0, rtol=1e-10),
     expect="holds",
     mutants=[certify.scale("tau_max", 0.5), certify.scale("sum_factor", 0.9)],

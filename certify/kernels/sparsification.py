@@ -532,18 +532,14 @@ def approx_leverage_scores(X, h, sgn, Pi, rtol=None):
 
 
 def exact_root(X, rtol=None):
-    """EXACT BASELINE (12): ``Y = V Lambda^{1/2}`` from ``X X^T = V Lambda V^T``, eigenvalues below
-    ``rtol^2 * lambda_max`` dropped (n x rank; at least one column, zero when X = 0)."""
+    """EXACT BASELINE (12): ``Y = U S`` from the thin SVD ``X = U S V^T`` (singular values below ``rtol * s_max``
+    dropped), so ``Y Y^T = X X^T`` and m = numerical rank; one zero column when X = 0."""
     where = f"{_HERE}.exact_root"
     X = _arr(where, "X", X, 2)
-    t = _rtol(where, rtol)
-    G = _gram(X, 1.0)
-    lam, V = np.linalg.eigh(G)
-    top = lam[-1] if lam.size else 0.0
-    keep = lam > max(t * t * top, 0.0)
-    if not np.any(keep):
+    U, s, _ = _thin_svd(X, _rtol(where, rtol))
+    if s.size == 0:
         return np.zeros((X.shape[0], 1))
-    return np.ascontiguousarray(V[:, keep] * np.sqrt(lam[keep])[None, :])
+    return np.ascontiguousarray(U * s[None, :])
 
 
 def sample_columns(X, idx, p):
