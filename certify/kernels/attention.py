@@ -35,7 +35,6 @@ from certify.kernels.softmax import (
     _curvature_kernel,
     _jacobian_kernel,
     _softmax_into,
-    _softmax_rows_kernel,
 )
 
 __all__ = [
@@ -289,10 +288,18 @@ def _row_kron(A, Bm):
     return (A[:, :, None] * Bm[:, None, :]).reshape(A.shape[0], -1)
 
 
+def _softmax_rows_vec(Z):
+    """Row softmax exp(Z - rowmax) / rowsum with numpy's SIMD exp: measured ~2x faster than the scalar numba
+    loop at n = 256 (numba without fastmath does not vectorise exp); same max-shift stabilisation."""
+    S = Z - Z.max(axis=1, keepdims=True)
+    np.exp(S, out=S)
+    S /= S.sum(axis=1, keepdims=True)
+    return S
+
+
 def _forward(A1, A2, A3, B, X, Y, s):
     Z = (s * (A1 @ X)) @ A2.T
-    S = np.empty_like(Z)
-    _softmax_rows_kernel(Z, S)
+    S = _softmax_rows_vec(Z)
     V = A3 @ Y
     C = S @ V - B
     return S, V, C
@@ -335,19 +342,32 @@ def _jacobian_blocks(S, A, Vm, P=None):
     return out
 
 
-def _pq_sym(L, M):
-    """H[(p,q),(p',q')] = sum_j L[j,p] L[j,p'] M[j,q,q'] (M_j symmetric); rows p <= p' only, then mirrored."""
+def _pq_sym(L, M, scale=1.0):
+    """H[(p,q),(p',q')] = scale * sum_j L[j,p] L[j,p'] M[j,q,q'] (M_j symmetric up to rounding), exactly symmetric.
+
+    One BLAS product over the pairs p <= p' only (d(d+1)/2 x n times n x d^2), then a numba scatter that mirrors
+    the blocks and symmetrises."""
     n, d = L.shape
     dd = M.shape[1]
     iu, ju = np.triu_indices(d)
-    Pm = (L[:, iu] * L[:, ju]).T  # (npairs, n)
+    Pm = np.ascontiguousarray((L[:, iu] * L[:, ju]).T)  # (npairs, n)
     half = Pm @ M.reshape(n, dd * dd)  # (npairs, dd*dd)
-    H4 = np.empty((d, d, dd, dd))
-    half = half.reshape(-1, dd, dd)
-    H4[iu, ju] = half
-    H4[ju, iu] = half  # M_j symmetric: block (p', p) = block (p, p')^T = block (p, p')
-    H = H4.transpose(0, 2, 1, 3).reshape(d * dd, d * dd)
+    H = np.empty((d * dd, d * dd))
+    _scatter_sym(half.reshape(-1, dd, dd), iu.astype(np.int64), ju.astype(np.int64), scale, H)
     return H
+
+
+@numba.njit(cache=True)
+def _scatter_sym(half, iu, ju, scale, H):
+    dd = half.shape[1]
+    for r in range(iu.shape[0]):
+        p = iu[r]
+        pp = ju[r]
+        for q in range(dd):
+            for qq in range(dd):
+                v = 0.5 * scale * (half[r, q, qq] + half[r, qq, q])
+                H[p * dd + q, pp * dd + qq] = v
+                H[pp * dd + qq, p * dd + q] = v
 
 
 def _pq_general(L, R, M):
@@ -428,10 +448,7 @@ def logits(A1, A2, X, logit_scale=1.0):
 
 def attention_matrix(A1, A2, X, logit_scale=1.0):
     """S(X) = softmax_row(s * A1 X A2^T) (n x n), row-stochastic, stable for logits of any size."""
-    Z = logits(A1, A2, X, logit_scale)
-    S = np.empty_like(Z)
-    _softmax_rows_kernel(Z, S)
-    return S
+    return _softmax_rows_vec(logits(A1, A2, X, logit_scale))
 
 
 def residual(A1, A2, A3, B, X, Y, logit_scale=1.0):
@@ -567,13 +584,12 @@ def _hessian_xx(A1, A2, A3, B, X, Y, fac, s, reg):
     S, V, C = _forward(A1, A2, A3, B, X, Y, s)
     Om = _omega(S, V, C)
     M = _blocks_M(A2, S, V, C, Om)
-    H = _pq_sym(A1, M)
-    H *= fac * s * s
+    H = _pq_sym(A1, M, fac * s * s)  # exactly symmetric
     R = _reg_x_hess(reg, A1, A2)
     if R is not None:
         H += R
-    H += H.T  # exact symmetry (the BLAS product is symmetric only up to summation order)
-    H *= 0.5
+        H += H.T
+        H *= 0.5
     return H
 
 
@@ -583,9 +599,7 @@ def _hessian_xx_allnumba(A1, A2, A3, B, X, Y, fac=2.0, s=1.0):
     n, d = A1.shape
     M = np.empty((n, d, d))
     _full_hessian_xx_numba(A1, A2, S, V, C, M)
-    H = _pq_sym(A1, M)
-    H *= fac * s * s
-    return H
+    return _pq_sym(A1, M, fac * s * s)
 
 
 def hessian_xx_kron(A1, A2, A3, B, X, Y, objective="squared", logit_scale=1.0,
