@@ -17,7 +17,7 @@ import math
 import traceback
 from dataclasses import dataclass, field
 
-from .context import mp
+from .context import ball, mp
 from .outcome import as_outcome
 
 __all__ = ["Confirmation", "confirm", "classify"]
@@ -35,6 +35,8 @@ class Confirmation:
     ratio: float | None = None
     reason: str = ""
     detail: dict = field(default_factory=dict)
+    rigorous: bool | None = None
+    enclosure: str | None = None
 
     @property
     def confirmed(self) -> bool:
@@ -44,7 +46,8 @@ class Confirmation:
         return {
             "status": self.status, "dps": self.dps, "margin_dps": self.margin_dps,
             "margin_2dps": self.margin_2dps, "rel_margin": self.rel_margin, "lhs": self.lhs,
-            "rhs": self.rhs, "ratio": self.ratio, "reason": self.reason,
+            "rhs": self.rhs, "ratio": self.ratio, "reason": self.reason, "rigorous": self.rigorous,
+            "enclosure": self.enclosure,
         }
 
 
@@ -103,6 +106,9 @@ def confirm(claim, instance: dict, *, rng_factory=None, params=None, dps: int | 
                             detail={"traceback": tb})
     scale = o2.scale if o2.scale is not None else 1
     status = classify(o1.margin, o2.margin, scale, dps)
+    rigorous, enclosure = (None, None)
+    if status == "confirmed":
+        rigorous, enclosure = prove(claim, instance, "violated", rng_factory, params, dps)
     return Confirmation(
         status, dps, margin_dps=_f(o1.margin), margin_2dps=_f(o2.margin), rel_margin=_f(o2.rel_margin),
         lhs=_f(o2.lhs), rhs=_f(o2.rhs), ratio=_f(o2.ratio),
@@ -110,4 +116,25 @@ def confirm(claim, instance: dict, *, rng_factory=None, params=None, dps: int | 
                 "equality": "margin is zero to working precision (equality case)",
                 "holds": "the reference says the claim holds here (float64 rounding)",
                 "unstable": "reference margins at dps and 2*dps disagree"}[status],
+        rigorous=rigorous, enclosure=enclosure,
     )
+
+
+def prove(claim, instance: dict, want: str, rng_factory=None, params=None, dps: int = 50):
+    """Try to prove, in ball arithmetic, that the margin is < 0 (`want="violated"`) or >= 0 (`"holds"`).
+
+    Returns (True, enclosure) when proven, (False, enclosure) when the enclosure is too wide to decide,
+    and (None, None) when no rigorous evaluation exists (the claim uses domain quantities without a ball
+    twin, or ball arithmetic raised)."""
+    if not claim.takes_ctx:
+        return None, None
+    b = ball(int(2 * dps * 3.33) + 32)
+    try:
+        with b.precision():
+            o = evaluate(claim, b, instance, rng_factory, params)
+            m = o.margin
+            proven = bool(m < 0) if want == "violated" else bool(m >= 0)
+            text = str(m)
+    except Exception:  # noqa: BLE001 - no rigorous route for this claim
+        return None, None
+    return proven, text

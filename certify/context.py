@@ -22,7 +22,7 @@ import numpy as np
 
 from .errors import InvalidArgument, ReferenceUnavailable, invalid
 
-__all__ = ["Context", "FloatContext", "MPContext", "fp", "mp"]
+__all__ = ["Context", "FloatContext", "MPContext", "BallContext", "fp", "mp", "ball"]
 
 
 class _MissingTopic(ReferenceUnavailable, AttributeError):
@@ -152,17 +152,24 @@ class Context:
 
     def softmax(self, x, axis=-1):
         x = self.asarray(x)
-        shifted = x - np.max(x, axis=axis, keepdims=True)
+        shifted = x - self._keepdims_max(x, axis)
         e = self.exp(shifted)
         return e / np.sum(e, axis=axis, keepdims=True)
 
     def logsumexp(self, x, axis=None):
         x = self.asarray(x)
-        m = np.max(x, axis=axis, keepdims=True)
+        m = self._keepdims_max(x, axis)
         out = m + self.log(np.sum(self.exp(x - m), axis=axis, keepdims=True))
         if axis is None:
             return out.reshape(-1)[0]
         return np.squeeze(out, axis=axis)
+
+    def _keepdims_max(self, x, axis):
+        if axis is None or x.ndim == 1:
+            out = np.empty((1,) * x.ndim, dtype=x.dtype)
+            out.reshape(-1)[0] = self.max(x)
+            return out
+        return np.expand_dims(self.max(x, axis=axis), axis)
 
     def eigmin(self, a):
         return self.eigvalsh(a)[0]
@@ -181,23 +188,23 @@ class Context:
         if ord is None:
             ord = 2
         if ord == "max":
-            return np.max(np.abs(x)) if x.size else self.num(0)
+            return self.max(self.abs(x)) if x.size else self.num(0)
         if x.ndim == 1:
             if ord == 2:
-                return self.sqrt(np.sum(x * x))
+                return self.sqrt(self.sum(x * x))
             if ord == 1:
-                return np.sum(np.abs(x))
+                return self.sum(self.abs(x))
             if ord == math.inf:
-                return np.max(np.abs(x)) if x.size else self.num(0)
+                return self.max(self.abs(x)) if x.size else self.num(0)
         elif x.ndim == 2:
             if ord == 2:
                 return self.svdvals(x)[0] if x.size else self.num(0)
             if ord == "fro":
-                return self.sqrt(np.sum(x * x))
+                return self.sqrt(self.sum(x * x))
             if ord == math.inf:
-                return np.max(np.sum(np.abs(x), axis=1)) if x.size else self.num(0)
+                return self.max(self.sum(self.abs(x), axis=1)) if x.size else self.num(0)
             if ord == 1:
-                return np.max(np.sum(np.abs(x), axis=0)) if x.size else self.num(0)
+                return self.max(self.sum(self.abs(x), axis=0)) if x.size else self.num(0)
         raise invalid(f"{self.name}.norm", "ord", ord, "use 2, 1, ctx.inf, 'fro' or 'max'")
 
     def __repr__(self):
@@ -413,7 +420,158 @@ class MPContext(Context):
         return bool(self.mpm.isfinite(x))
 
 
+class BallContext(Context):
+    """Rigorous ball arithmetic (python-flint `arb`) at `prec` bits: every number is an enclosure.
+
+    Supports the generic operations that have rigorous counterparts (elementwise functions, sums, products,
+    max/min, norms except the spectral one, softmax, logsumexp, solve, inv, eigvalsh via arb_mat.eig);
+    it has no domain namespaces, so claims that need `ctx.<topic>` are not proven, only confirmed.
+    Comparisons of balls are certain: `m < 0` holds only if the whole enclosure is negative.
+    flint's working precision is global: evaluate claim bodies inside `with ctx.precision():`.
+    """
+
+    is_exact = True
+    _package = "ball"
+
+    def __init__(self, prec: int = 200):
+        super().__init__()
+        if not isinstance(prec, (int, np.integer)) or isinstance(prec, bool) or prec < 53:
+            raise invalid("certify.ball", "prec", prec, "pass an integer number of bits >= 53, e.g. ball(200)")
+        import flint
+
+        self.flint = flint
+        self.prec = int(prec)
+        self.dps = int(prec * 0.30103)
+        self.name = f"ball({self.prec})"
+        arb = flint.arb
+        self.exp = MPContext._elementwise(lambda v: arb(v).exp())
+        self.log = MPContext._elementwise(lambda v: arb(v).log())
+        self.sqrt = MPContext._elementwise(lambda v: arb(v).sqrt())
+        self.expm1 = MPContext._elementwise(lambda v: arb(v).expm1())
+        self.log1p = MPContext._elementwise(lambda v: arb(v).log1p())
+        self.cosh = MPContext._elementwise(lambda v: arb(v).cosh())
+        self.sinh = MPContext._elementwise(lambda v: arb(v).sinh())
+        self.tanh = MPContext._elementwise(lambda v: arb(v).tanh())
+
+    def __getattr__(self, topic: str):
+        if topic.startswith("_"):
+            raise AttributeError(topic)
+        raise _MissingTopic(f"{self.name}: no rigorous twin for domain namespace {topic!r}")
+
+    def precision(self):
+        return self.flint.ctx.workprec(self.prec)
+
+    def asarray(self, x, dtype=None):
+        if _is_sparse(x):
+            x = x.toarray()
+        arb = self.flint.arb
+        if isinstance(x, np.ndarray) and x.dtype == object:
+            if x.size and isinstance(x.reshape(-1)[0], arb):
+                return x
+            return MPContext._elementwise(lambda v: arb(float(v)) if not isinstance(v, arb) else v)(x)
+        a = np.asarray(x, dtype=float)
+        out = np.empty(a.shape, dtype=object)
+        out.reshape(-1)[:] = [arb(float(v)) for v in a.reshape(-1)]
+        return out
+
+    def num(self, x):
+        return self.flint.arb(float(x)) if not isinstance(x, self.flint.arb) else x
+
+    def to_float(self, x):
+        if isinstance(x, np.ndarray):
+            return np.vectorize(lambda v: float(v.mid()), otypes=[float])(x)
+        return float(x.mid()) if isinstance(x, self.flint.arb) else float(x)
+
+    def zeros(self, shape):
+        return self.asarray(np.zeros(shape))
+
+    def ones(self, shape):
+        return self.asarray(np.ones(shape))
+
+    def eye(self, n):
+        return self.asarray(np.eye(n))
+
+    @staticmethod
+    def _max2(a, b):
+        return (a + b + abs(a - b)) / 2  # encloses max(a, b) for every pair of points in the two balls
+
+    @staticmethod
+    def _min2(a, b):
+        return (a + b - abs(a - b)) / 2
+
+    def _reduce(self, f, x, axis):
+        x = np.asarray(x, dtype=object)
+        if axis is None:
+            flat = list(x.reshape(-1))
+            acc = flat[0]
+            for v in flat[1:]:
+                acc = f(acc, v)
+            return acc
+        if x.ndim == 1:
+            return self._reduce(f, x, None)
+        moved = np.moveaxis(x, axis, 0)
+        acc = np.array(moved[0], dtype=object)
+        for k in range(1, moved.shape[0]):
+            acc = np.frompyfunc(f, 2, 1)(acc, moved[k])
+        return acc
+
+    def max(self, x, axis=None):
+        return self._reduce(self._max2, x, axis)
+
+    def min(self, x, axis=None):
+        return self._reduce(self._min2, x, axis)
+
+    def _mat(self, a):
+        return self.flint.arb_mat(np.asarray(a, dtype=object).tolist())
+
+    def _arr(self, m):
+        return np.array([[m[i, j] for j in range(m.ncols())] for i in range(m.nrows())], dtype=object)
+
+    def solve(self, a, b):
+        b = np.asarray(b, dtype=object)
+        col = b.reshape(-1, 1) if b.ndim == 1 else b
+        x = self._arr(self._mat(a).solve(self._mat(col)))
+        return x.reshape(b.shape)
+
+    def inv(self, a):
+        return self._arr(self._mat(a).inv())
+
+    def eigvalsh(self, a):
+        a = np.asarray(a, dtype=object)
+        sym = (a + a.T) / 2
+        evals = [e.real for e in self.flint.acb_mat(sym.tolist()).eig()]
+        return np.array(sorted(evals, key=lambda e: float(e.mid())), dtype=object)
+
+    def svdvals(self, a):
+        a = np.asarray(a, dtype=object)
+        g = a.T @ a if a.shape[0] >= a.shape[1] else a @ a.T
+        lam = self.eigvalsh(g)[::-1]
+        return np.array([self._max2(v, self.flint.arb(0)).sqrt() for v in lam], dtype=object)
+
+    def _no(self, what):
+        raise _MissingTopic(f"{self.name}: no rigorous {what}; use certify.mp for it")
+
+    def cholesky(self, a):
+        self._no("cholesky")
+
+    def lstsq(self, a, b):
+        self._no("lstsq")
+
+    def qr(self, a):
+        self._no("qr")
+
+    def isfinite(self, x):
+        arr = np.asarray(x, dtype=object).reshape(-1)
+        return all(v.is_finite() for v in arr)
+
+
 fp = FloatContext()
+
+
+@functools.lru_cache(maxsize=8)
+def ball(prec: int = 200) -> BallContext:
+    """The rigorous ball-arithmetic context at `prec` bits (python-flint)."""
+    return BallContext(prec)
 
 
 @functools.lru_cache(maxsize=16)

@@ -136,6 +136,8 @@ def run_task(task: Task, progress: Callable | None = None):
             ce["first_found"] = _example_record(v.counterexample, None, None)
             ce["worst"] = rec["worst"]
         rec["counterexample"] = ce
+    minimal_conf = ((rec["counterexample"] or {}).get("minimal") or {}).get("confirmation") or {}
+    rec["rigorous"] = bool(minimal_conf.get("rigorous")) if v.status == "refuted" else False
     return rec
 
 

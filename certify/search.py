@@ -255,6 +255,7 @@ class _Search:
         self.col = _Collector(claim, max(profile.refine_starts, profile.baseline_instances, 3))
         self.t0 = time.perf_counter()
         self.deadline = self.t0 + profile.seconds
+        self.clock_started = False
         self.found: Example | None = None        # first confirmed (or fast-only) violation
         self.found_at: float | None = None
         self.last_violation: Example | None = None
@@ -360,6 +361,10 @@ class _Search:
             assume(False)
         self.col.valid += 1
         outcome, stats = self._evaluate(instance)
+        if not self.clock_started:
+            # the first evaluation pays numba's compilation: the time budget starts after it
+            self.clock_started = True
+            self.deadline = time.perf_counter() + self.profile.seconds
         ex = self.col.add(instance, outcome, stats)
         rel = ex.rel
         target(max(-1e300, min(1e300, -rel)) if rel != -math.inf else 1e300, label="-relative margin")
@@ -518,7 +523,8 @@ class _Search:
                 v.status = "refuted"
                 conf = minimal.confirmation or {}
                 v.reason = (f"counterexample confirmed at dps {conf.get('dps')} and {2 * (conf.get('dps') or 0)}: "
-                            f"margin {conf.get('margin_2dps')}")
+                            f"margin {conf.get('margin_2dps')}"
+                            + ("; proven in ball arithmetic" if conf.get("rigorous") else ""))
             else:
                 v.status = "unconfirmed"
                 v.reason = "float64 violation; the claim has no ctx, so no reference can confirm it"

@@ -81,3 +81,36 @@ def test_same_claim_body_runs_in_both_contexts():
     m = mp(50)
     hi = body(m, m.asarray(u), m.asarray(v))
     assert abs(lo - float(hi)) < 1e-15
+
+
+def test_ball_context_encloses_the_mp_value():
+    from certify.context import ball
+
+    b = ball(200)
+    m = mp(60)
+    u = np.array([3.0, -1.0, 0.25, 700.0])
+    with b.precision():
+        s_ball = b.softmax(b.asarray(u))
+        lse = b.logsumexp(b.asarray(u))
+        nrm = b.norm(b.asarray(np.array([[1.0, 2.0], [3.0, 4.0]])), 2)
+    s_mp = m.softmax(m.asarray(u))
+    for enc, val in zip(s_ball, s_mp, strict=True):
+        assert enc.contains(b.flint.arb(str(val)).mid()) or abs(float(enc.mid()) - float(val)) < 1e-55
+        assert float(enc.rad()) < 1e-50
+    assert abs(float(lse.mid()) - float(m.logsumexp(m.asarray(u)))) < 1e-40
+    assert abs(float(nrm.mid()) - np.linalg.norm([[1.0, 2.0], [3.0, 4.0]], 2)) < 1e-14
+
+
+def test_ball_has_no_domain_namespaces():
+    from certify.context import ball
+
+    with pytest.raises(AttributeError, match="no rigorous twin"):
+        getattr(ball(100), "attention")
+
+
+def test_refutation_is_proven_in_ball_arithmetic_when_possible():
+    import known_truth  # noqa: F401
+
+    v = certify.check("demo.false_sum_bound", profile="smoke")
+    assert v.minimal.confirmation["rigorous"] is True
+    assert "proven in ball arithmetic" in v.reason
