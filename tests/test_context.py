@@ -105,7 +105,7 @@ def test_ball_has_no_domain_namespaces():
     from certify.context import ball
 
     with pytest.raises(AttributeError, match="no rigorous twin"):
-        getattr(ball(100), "attention")
+        getattr(ball(100), "attention")  # noqa: B009
 
 
 def test_refutation_is_proven_in_ball_arithmetic_when_possible():
