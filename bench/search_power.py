@@ -1,0 +1,519 @@
+"""Benchmark: search power of certify against plain Hypothesis, at equal wall time.
+
+Claims (bench/claims_search_power.py, ids ``bench.*``):
+  false claims whose violations are rare (vertex of a box, balance points of weighted/shifted coordinates,
+  a two-way softmax tie with the rest saturated, a thin slab inside the boundary of the hypothesis set, a
+  neighbourhood of rank-one matrices with a prescribed singular value), and true claims that float64 gets
+  wrong (rounding identities, cancellation, Cauchy-Schwarz at equality).
+
+Methods, per (claim, seed):
+  certify  certify.search.run_claim(claim, profile, seed) with mutants and baselines off: Hypothesis steered by
+           hypothesis.target on the relative margin, then refinement, every float64 violation confirmed in mpmath
+           at dps and 2*dps. Detection = verdict "refuted" (a confirmed counterexample). Its wall time T is measured.
+  plain    plain Hypothesis on the same strategies and the same float64 margin: @given, no target, no
+           refinement, no confirmation, database=None, derandomize=False, deadline=None, seed set with
+           hypothesis.seed; examples are generated (chunks of max_examples) until T has been used.
+           Detection = the first float64 margin < 0. On a true claim that is a wrong refutation. Each plain
+           detection is confirmed afterwards (outside the timed window) only to record whether it was genuine.
+
+Margins (DESIGN section 7, "refinement finds strictly lower margins than Hypothesis alone"): for each run we record
+the lowest relative margin found by plain Hypothesis, by certify's Hypothesis phase alone (the best margin when
+its refinement starts) and by certify after refinement. The Hypothesis-phase margin is read by wrapping
+certify.search._Search._refine in this script (search.py is not modified); when a counterexample is already
+confirmed in the Hypothesis phase, refinement does not run and the comparison is "n/a" for that run.
+
+Results: medians / rates over the seeds from ONE run, written to bench/results/search_power.json and .md.
+Usage:
+  python bench/search_power.py [--seeds 5] [--profile certify] [--examples N] [--seconds S] [--claims PAT,...]
+                               [--quick] [--out bench/results/search_power.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from certify import search as _search  # noqa: E402
+from certify.claim import get_claim, load_path, select  # noqa: E402
+from certify.confirm import confirm, evaluate  # noqa: E402
+from certify.context import fp  # noqa: E402
+
+CLAIMS_FILE = Path(__file__).resolve().parent / "claims_search_power.py"
+DEFAULT_OUT = Path(__file__).resolve().parent / "results" / "search_power.json"
+
+
+def load_claims(patterns=None) -> list:
+    """Import the benchmark claims and return them (false claims first, then true claims)."""
+    load_path(str(CLAIMS_FILE))
+    mod = next(m for m in sys.modules.values() if getattr(m, "__file__", None)
+               and Path(m.__file__).resolve() == CLAIMS_FILE)
+    order = {cid: i for i, cid in enumerate(mod.ALL_CLAIMS)}
+    claims = select(patterns or ["bench.*"])
+    claims = [c for c in claims if c.id in order]
+    return sorted(claims, key=lambda c: order[c.id])
+
+
+def _rel(x) -> float | None:
+    try:
+        r = float(x)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    if r != r:
+        return -math.inf
+    return r
+
+
+# ----------------------------------------------------------------------------- certify (instrumented)
+class _Probe:
+    """Wraps certify.search._Search to read, per run, the best margin when refinement starts and the time of the
+    first confirmed violation. Only reads attributes; behaviour is unchanged."""
+
+    def __init__(self):
+        self.last = None
+        self._orig_run = _search._Search.run
+        self._orig_refine = getattr(_search._Search, "_refine", None)
+
+    def __enter__(self):
+        probe = self
+        orig_run, orig_refine = self._orig_run, self._orig_refine
+
+        def run(s):
+            probe.last = s
+            s._bench = {"refine_ran": False, "before": None, "after": None}
+            return orig_run(s)
+
+        _search._Search.run = run
+        if orig_refine is not None:
+            def refine(s):
+                col = s.col
+                s._bench["refine_ran"] = True
+                s._bench["before"] = col.worst[0].rel if col.worst else None
+                try:
+                    return orig_refine(s)
+                finally:
+                    s._bench["after"] = col.worst[0].rel if col.worst else None
+
+            _search._Search._refine = refine
+        return self
+
+    def __exit__(self, *exc):
+        _search._Search.run = self._orig_run
+        if self._orig_refine is not None:
+            _search._Search._refine = self._orig_refine
+        return False
+
+
+def run_certify(claim, profile: str, seed: int, examples: int | None = None, seconds: float | None = None) -> dict:
+    """certify's search on one claim and seed, mutants and baselines off; wall time measured around run_claim."""
+    with _Probe() as probe:
+        t0 = time.perf_counter()
+        v = _search.run_claim(claim, profile, seed, examples=examples, seconds=seconds,
+                              with_mutants=False, with_baselines=False)
+        wall = time.perf_counter() - t0
+    s = probe.last
+    bench = getattr(s, "_bench", {}) if s is not None else {}
+    found_at = getattr(s, "found_at", None) if s is not None else None
+    t_start = getattr(s, "t0", None) if s is not None else None
+    worst = v.worst.rel if v.worst is not None else None
+    if v.counterexample is not None and v.counterexample.rel is not None:
+        worst = min(worst if worst is not None else math.inf, v.counterexample.rel)
+    before = bench.get("before", v.refinement.get("before"))
+    after = bench.get("after", v.refinement.get("after"))
+    refine_ran = bool(bench.get("refine_ran", "before" in v.refinement))
+    return {
+        "status": v.status,
+        "detected": v.status == "refuted",
+        "wall_s": wall,
+        "duration_s": v.duration_s,
+        "time_to_detect_s": (found_at - t_start) if (found_at is not None and t_start is not None
+                                                     and v.status == "refuted") else None,
+        "examples": v.examples,
+        "valid_examples": v.valid_examples,
+        "min_rel": _rel(worst),
+        "hypothesis_phase_min_rel": _rel(before) if refine_ran else _rel(worst),
+        "refine_ran": refine_ran,
+        "refine_before": _rel(before) if refine_ran else None,
+        "refine_after": _rel(after) if refine_ran else None,
+        "refine_evals": v.refinement.get("evals"),
+        "found_in": None if v.status != "refuted" else ("refinement" if refine_ran else "hypothesis"),
+        "float_artifacts": len(v.float_artifacts),
+        "unstable": len(v.unstable),
+        "counterexample_confirmation": (v.minimal.confirmation if v.minimal is not None
+                                        and v.minimal.confirmation else None),
+        "reason": v.reason[:300],
+    }
+
+
+# ----------------------------------------------------------------------------- plain Hypothesis
+class _Found(Exception):
+    pass
+
+
+class _TimeUp(BaseException):
+    """Stops Hypothesis without shrinking (BaseException passes through it)."""
+
+
+def _copy(v):
+    if isinstance(v, dict):
+        return {k: _copy(x) for k, x in v.items()}
+    return v.copy() if isinstance(v, np.ndarray) else v
+
+
+def run_plain(claim, seconds: float, seed: int, chunk: int = 5000, confirm_after: bool = True) -> dict:
+    """Plain Hypothesis for `seconds` of wall time: @given over the claim's strategies, no target, no refinement,
+    no confirmation; stops at the first float64 violation (margin < 0)."""
+    from hypothesis import HealthCheck, Phase, Verbosity, assume, given, settings
+    from hypothesis import seed as hseed
+    from hypothesis import strategies as st
+    from hypothesis.errors import Unsatisfiable
+
+    state = {"examples": 0, "valid": 0, "min_rel": math.inf, "violation": None, "t_detect": None}
+    strategy = st.fixed_dictionaries(dict(claim.inputs))
+    t0 = time.perf_counter()
+    deadline = t0 + seconds
+
+    def body(instance):
+        if time.perf_counter() > deadline:
+            raise _TimeUp()
+        state["examples"] += 1
+        if not claim.check_assume(instance):
+            assume(False)
+        state["valid"] += 1
+        with np.errstate(all="ignore"):
+            out = evaluate(claim, fp, _copy(instance))
+        rel = _rel(out.rel_margin)
+        if rel is not None and rel < state["min_rel"]:
+            state["min_rel"] = rel
+        if out.violated:
+            state["violation"] = (instance, out.as_float())
+            state["t_detect"] = time.perf_counter() - t0
+            raise _Found()
+
+    k = 0
+    try:
+        while time.perf_counter() < deadline:
+            @hseed((int(seed) * 1000003 + 7919 * k + 17) % (2**32))
+            @settings(max_examples=chunk, deadline=None, database=None, derandomize=False,
+                      phases=(Phase.explicit, Phase.generate), suppress_health_check=list(HealthCheck),
+                      verbosity=Verbosity.quiet, print_blob=False, report_multiple_bugs=False)
+            @given(strategy)
+            def test(instance):
+                body(instance)
+
+            try:
+                test()
+            except Unsatisfiable:
+                pass
+            k += 1
+    except _TimeUp:
+        pass
+    except _Found:
+        pass
+    wall = time.perf_counter() - t0
+    res = {
+        "detected": state["violation"] is not None,
+        "wall_s": wall,
+        "time_to_detect_s": state["t_detect"],
+        "examples": state["examples"],
+        "valid_examples": state["valid"],
+        "min_rel": None if state["min_rel"] == math.inf else state["min_rel"],
+        "hypothesis_runs": k + (1 if state["violation"] is not None else 0),
+        "violation_fp_margin": state["violation"][1]["margin"] if state["violation"] else None,
+        "violation_confirmation": None,
+    }
+    if state["violation"] is not None and confirm_after and claim.takes_ctx:
+        c = confirm(claim, state["violation"][0])          # not timed: bookkeeping only
+        res["violation_confirmation"] = c.status
+    return res
+
+
+# ----------------------------------------------------------------------------- the benchmark
+def _median(xs):
+    xs = [x for x in xs if x is not None and not (isinstance(x, float) and math.isnan(x))]
+    if not xs:
+        return None
+    return float(statistics.median(xs))
+
+
+def run_benchmark(claims, seeds, profile="certify", examples=None, seconds=None, log=print) -> dict:
+    """Run both methods on every claim and seed; return raw runs and per-claim summaries."""
+    rows = []
+    for claim in claims:
+        runs = []
+        for seed in seeds:
+            c = run_certify(claim, profile, seed, examples=examples, seconds=seconds)
+            p = run_plain(claim, c["wall_s"], seed)
+            runs.append({"seed": seed, "certify": c, "plain": p})
+            if log:
+                log(f"{claim.id:28s} seed {seed}: certify {c['status']:12s} {c['wall_s']:6.2f}s "
+                    f"min_rel {c['min_rel']!s:.10}  | plain detected={p['detected']!s:5} "
+                    f"ex={p['examples']} min_rel {p['min_rel']!s:.10}")
+        rows.append(summarize_claim(claim, runs))
+    return {"claims": rows, "totals": totals(rows)}
+
+
+def summarize_claim(claim, runs) -> dict:
+    n = len(runs)
+    truth = "false" if claim.expect == "refuted" else "true"
+    c = [r["certify"] for r in runs]
+    p = [r["plain"] for r in runs]
+    c_det = sum(x["detected"] for x in c)
+    p_det = sum(x["detected"] for x in p)
+    refined = [x for x in c if x["refine_ran"] and x["refine_before"] is not None and x["refine_after"] is not None]
+    lowered = sum(1 for x in refined if x["refine_after"] < x["refine_before"])
+    c_vs_p = [(x["min_rel"], y["min_rel"]) for x, y in zip(c, p) if x["min_rel"] is not None
+              and y["min_rel"] is not None]
+    return {
+        "id": claim.id,
+        "truth": truth,
+        "expect": claim.expect,
+        "statement": claim.statement,
+        "seeds": n,
+        "certify": {
+            "detections": c_det, "detection_rate": c_det / n,
+            "wrong_refutations": c_det if truth == "true" else 0,
+            "statuses": [x["status"] for x in c],
+            "found_in": [x["found_in"] for x in c],
+            "median_wall_s": _median([x["wall_s"] for x in c]),
+            "median_time_to_detect_s": _median([x["time_to_detect_s"] for x in c]),
+            "median_examples": _median([x["examples"] for x in c]),
+            "median_min_rel": _median([x["min_rel"] for x in c]),
+            "median_float_artifacts": _median([x["float_artifacts"] for x in c]),
+        },
+        "plain": {
+            "detections": p_det, "detection_rate": p_det / n,
+            "wrong_refutations": p_det if truth == "true" else 0,
+            "confirmed_detections": sum(1 for x in p if x["violation_confirmation"] == "confirmed"),
+            "median_wall_s": _median([x["wall_s"] for x in p]),
+            "median_time_to_detect_s": _median([x["time_to_detect_s"] for x in p]),
+            "median_examples": _median([x["examples"] for x in p]),
+            "median_min_rel": _median([x["min_rel"] for x in p]),
+        },
+        "margins": {
+            "median_plain_min_rel": _median([x["min_rel"] for x in p]),
+            "median_hypothesis_phase_min_rel": _median([x["hypothesis_phase_min_rel"] for x in c]),
+            "median_after_refinement_min_rel": _median([x["refine_after"] for x in refined]),
+            "refinement_runs": len(refined),
+            "refinement_strictly_lower": lowered,
+            "certify_below_plain": sum(1 for a, b in c_vs_p if a < b),
+            "certify_vs_plain_pairs": len(c_vs_p),
+        },
+        "runs": runs,
+    }
+
+
+def totals(rows) -> dict:
+    false_rows = [r for r in rows if r["truth"] == "false"]
+    true_rows = [r for r in rows if r["truth"] == "true"]
+    c_false = sum(r["certify"]["detections"] for r in false_rows)
+    p_false = sum(r["plain"]["detections"] for r in false_rows)
+    c_wrong = sum(r["certify"]["wrong_refutations"] for r in true_rows)
+    p_wrong = sum(r["plain"]["wrong_refutations"] for r in true_rows)
+    runs_false = sum(r["seeds"] for r in false_rows)
+    runs_true = sum(r["seeds"] for r in true_rows)
+    ref_runs = sum(r["margins"]["refinement_runs"] for r in rows)
+    ref_lower = sum(r["margins"]["refinement_strictly_lower"] for r in rows)
+    return {
+        "false_claim_runs": runs_false,
+        "certify_detections": c_false,
+        "plain_detections": p_false,
+        "certify_detection_rate": c_false / runs_false if runs_false else None,
+        "plain_detection_rate": p_false / runs_false if runs_false else None,
+        "true_claim_runs": runs_true,
+        "certify_wrong_refutations": c_wrong,
+        "plain_wrong_refutations": p_wrong,
+        "certify_wrong_refutation_claims": [r["id"] for r in true_rows if r["certify"]["wrong_refutations"]],
+        "claims_certify_detects_more": [r["id"] for r in false_rows
+                                        if r["certify"]["detections"] > r["plain"]["detections"]],
+        "claims_plain_detects_more": [r["id"] for r in false_rows
+                                      if r["plain"]["detections"] > r["certify"]["detections"]],
+        "refinement_runs": ref_runs,
+        "refinement_strictly_lower": ref_lower,
+        "requirement_detects_more": c_false > p_false,
+        "requirement_no_wrong_refutation": c_wrong == 0,
+    }
+
+
+# ----------------------------------------------------------------------------- environment and output
+def machine_info() -> dict:
+    import hypothesis
+    import mpmath
+    import scipy
+
+    import certify
+
+    info = {
+        "python": sys.version.split()[0], "platform": platform.platform(), "machine": platform.machine(),
+        "processor": platform.processor(), "cpu_count": os.cpu_count(),
+        "versions": {"certify": certify.__version__, "hypothesis": hypothesis.__version__,
+                     "numpy": np.__version__, "scipy": scipy.__version__, "mpmath": mpmath.__version__},
+    }
+    try:
+        info["loadavg_at_start"] = os.getloadavg()
+    except OSError:
+        pass
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    info["cpu"] = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    try:
+        import subprocess
+
+        info["git_commit"] = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True,
+                                            text=True, timeout=10).stdout.strip()
+    except Exception:  # noqa: BLE001
+        pass
+    return info
+
+
+def _fmt(x, spec=".3g"):
+    if x is None:
+        return "n/a"
+    if isinstance(x, float) and math.isinf(x):
+        return "-inf" if x < 0 else "inf"
+    return format(x, spec)
+
+
+def render_md(result: dict) -> str:
+    cfg, tot = result["config"], result["totals"]
+    lines = [
+        "# search_power: certify vs plain Hypothesis at equal wall time",
+        "",
+        f"Profile `{cfg['profile']}` (examples={cfg['examples']}, refine_evals={cfg['refine_evals']}, "
+        f"seconds cap={cfg['seconds']}), seeds {cfg['seeds']}, mutants/baselines off. Plain Hypothesis gets, per "
+        "(claim, seed), the wall time certify used; it has no target, no refinement, no confirmation, and detects at "
+        "the first float64 margin < 0. certify detects with a confirmed counterexample (mpmath, dps and 2 dps).",
+        "",
+        "| claim | truth | certify detect | plain detect | wrong refut. certify / plain | median s | "
+        "min rel margin: plain / certify Hyp. phase / after refinement | refinement lowered |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in result["claims"]:
+        c, p, m = r["certify"], r["plain"], r["margins"]
+        wrong = (f"{c['wrong_refutations']} / {p['wrong_refutations']}" if r["truth"] == "true" else "-")
+        lines.append(
+            f"| `{r['id']}` | {r['truth']} | {c['detections']}/{r['seeds']} | {p['detections']}/{r['seeds']} | "
+            f"{wrong} | {_fmt(c['median_wall_s'], '.2f')} | {_fmt(m['median_plain_min_rel'], '.6g')} / "
+            f"{_fmt(m['median_hypothesis_phase_min_rel'], '.6g')} / {_fmt(m['median_after_refinement_min_rel'], '.6g')} | "
+            f"{m['refinement_strictly_lower']}/{m['refinement_runs']} |")
+    lines += [
+        "",
+        f"**False claims** ({tot['false_claim_runs']} runs): certify detected {tot['certify_detections']} "
+        f"({_fmt(tot['certify_detection_rate'], '.0%')}), plain Hypothesis {tot['plain_detections']} "
+        f"({_fmt(tot['plain_detection_rate'], '.0%')}). Claims where certify detects more: "
+        f"{', '.join(tot['claims_certify_detects_more']) or 'none'}; where plain detects more: "
+        f"{', '.join(tot['claims_plain_detects_more']) or 'none'}.",
+        "",
+        f"**True claims** ({tot['true_claim_runs']} runs): wrong refutations certify {tot['certify_wrong_refutations']}"
+        f" ({', '.join(tot['certify_wrong_refutation_claims']) or 'none'}), plain Hypothesis "
+        f"{tot['plain_wrong_refutations']}.",
+        "",
+        f"**Refinement** (DESIGN section 7): in {tot['refinement_strictly_lower']} of {tot['refinement_runs']} runs "
+        "where it ran, refinement ended strictly below the best margin of certify's Hypothesis phase. Runs whose "
+        "counterexample was confirmed in the Hypothesis phase do not refine (not counted).",
+        "",
+        f"Requirements: certify detects more = {tot['requirement_detects_more']}; certify refutes no true claim = "
+        f"{tot['requirement_no_wrong_refutation']}.",
+        "",
+        "Margins are relative margins (margin / size of the two sides; < 0 is a violation), medians over seeds. "
+        "'certify Hyp. phase' = best margin when refinement starts (or the counterexample's, when found before); "
+        "'after refinement' = median over the runs where refinement ran.",
+        "",
+        f"Machine: {result['machine'].get('cpu', '?')}, {result['machine'].get('cpu_count')} cores (shared), "
+        f"Python {result['machine']['python']}, " + ", ".join(f"{k} {v}" for k, v in
+                                                             result['machine']['versions'].items()) + ". "
+        f"Total wall time {result['total_wall_s']:.0f} s. Raw runs in search_power.json.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--seeds", type=int, default=5, help="number of seeds (0..N-1), default 5")
+    ap.add_argument("--profile", default="certify", help="certify profile for certify's search (default certify)")
+    ap.add_argument("--examples", type=int, default=None, help="override the profile's Hypothesis examples")
+    ap.add_argument("--seconds", type=float, default=None, help="override the profile's per-claim seconds cap")
+    ap.add_argument("--claims", default=None, help="comma-separated id patterns (default bench.*)")
+    ap.add_argument("--quick", action="store_true", help="1 seed, smoke profile (a machinery check, not a result)")
+    ap.add_argument("--out", default=None, help=f"output JSON (default {DEFAULT_OUT.relative_to(ROOT)}; "
+                                                "--quick writes nothing unless --out is given)")
+    args = ap.parse_args(argv)
+    if args.seeds < 1:
+        ap.error("--seeds must be >= 1")
+    if args.quick:
+        args.seeds, args.profile = 1, "smoke"
+    from certify.profiles import get_profile
+
+    try:
+        prof = get_profile(args.profile).with_budget(args.examples, args.seconds)
+    except Exception as exc:  # noqa: BLE001
+        ap.error(str(exc))
+    claims = load_claims(args.claims.split(",") if args.claims else None)
+    if not claims:
+        ap.error(f"no benchmark claim matches {args.claims!r}")
+    seeds = list(range(args.seeds))
+    info = machine_info()
+    t0 = time.perf_counter()
+    res = run_benchmark(claims, seeds, args.profile, args.examples, args.seconds)
+    result = {
+        "schema": "certify-bench-search-power/1",
+        "config": {"profile": args.profile, "examples": prof.examples, "refine_evals": prof.refine_evals,
+                   "refine_starts": prof.refine_starts, "seconds": prof.seconds, "seeds": seeds,
+                   "claims": [c.id for c in claims], "plain_chunk_examples": 5000},
+        "machine": info,
+        "total_wall_s": time.perf_counter() - t0,
+        **res,
+    }
+    md = render_md(result)
+    print(md)
+    out = Path(args.out) if args.out else (None if args.quick else DEFAULT_OUT)
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(_finite(result), indent=1, default=_json_default) + "\n")
+        out.with_suffix(".md").write_text(md)
+        print(f"wrote {out} and {out.with_suffix('.md')}")
+    return 0
+
+
+def _finite(o):
+    """JSON has no inf/nan: write them as strings."""
+    if isinstance(o, dict):
+        return {k: _finite(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [_finite(v) for v in o]
+    if isinstance(o, (float, np.floating)) and not math.isfinite(float(o)):
+        return str(float(o))
+    return o
+
+
+def _json_default(o):
+    if isinstance(o, (np.floating, np.integer)):
+        return o.item()
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    return str(o)
+
+
+__all__ = ["load_claims", "run_certify", "run_plain", "run_benchmark", "summarize_claim", "totals", "render_md",
+           "machine_info", "main", "get_claim"]
+
+if __name__ == "__main__":
+    sys.exit(main())
