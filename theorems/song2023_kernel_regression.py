@@ -498,7 +498,7 @@ def kernel_definiteness(ctx, A, sign, C_tol):
               r"\lambda_{\max}(G)\max_ie^{\|a_i\|^2},\ \kappa(K)\le\kappa(G)e^{\max\|a_i\|^2-\min\|a_i\|^2}",
     tag="DERIVED",
     inputs=dict(A=sst.kernel_rows(n=(2, 20), d=(1, 4), max_sq_norm=20.0, distance=(1e-4, 1e-1),
-                                  kinds=("gauss", "neardup", "bignorm", "mixed_norms", "sphere", "d1"))),
+                                  kinds=("mixed_norms", "bignorm", "neardup", "gauss", "sphere", "d1"))),
     params=dict(C_exp=1.0, C_tol=1e2),
     mutants=[certify.replace(C_exp=0.0)],
 )
@@ -513,7 +513,7 @@ def kernel_cond_bound(ctx, A, C_exp, C_tol):
     floor = C_tol * u * n * lK[-1]
     parts = [certify.ge(lK[0] + floor, lG[0] * ctx.exp(smin), label="lambda_min bound"),
              certify.le(lK[-1], lG[-1] * ctx.exp(smax) + floor, label="lambda_max bound")]
-    if lK[0] > 1e6 * floor and lG[0] > 1e6 * C_tol * u * n:
+    if lK[0] > 1e3 * floor and lG[0] > 1e3 * C_tol * u * n:
         kK, kG = lK[-1] / lK[0], lG[-1] / lG[0]
         slack = 1 + C_tol * u * n * (kK + kG)
         parts.append(certify.le(kK, kG * ctx.exp(C_exp * (smax - smin)) * slack, label="kappa(K) bound"))
@@ -717,16 +717,20 @@ def exact_reference(ctx, inst, j_offset, C_tol):
         lk = ctx.eigvalsh(K)
         keff = lk[-1] / lk[0]
         xs = ctx.solve(K, b)
+        scale = _nrm(ctx, xs)
     else:
         G = A.T @ A
-        kA = ctx.cond(A)
-        keff = kA ** (2 * j + 2)
+        sv = ctx.svdvals(A)
+        keff = (sv[0] / sv[-1]) ** (2 * j + 2)
         y = b if problem == "P1" else ctx.lstsq(A, b)
         for _ in range(j):
             y = ctx.solve(G, y)
         xs = y
+        # first-order perturbation scale: ||x*|| plus the ||G^{-j}|| ||b|| (P1) / ||G^{-j}|| ||b|| / sigma_max
+        # (P2, the kappa^2 ||r|| term of least squares) contribution
+        scale = _nrm(ctx, xs) + _nrm(ctx, b) / sv[-1] ** (2 * j) / (sv[0] if problem == "P2" else 1)
     err = _nrm(ctx, x_or - xs)
-    return certify.le(err, C_tol * u64 * keff * A.shape[1] * _nrm(ctx, xs), label="oracle error",
+    return certify.le(err, C_tol * u64 * keff * A.shape[1] * scale, label="oracle error",
                       evidence={"oracle_time": {"x": float(A.shape[0]), "y": t_or, "xlabel": "n",
                                                 "ylabel": "oracle wall time [s]", "logy": True}})
 
@@ -865,7 +869,7 @@ def _p3_q(A, lam, eps0, q_max):
               r"\varepsilon_0^2\rceil",
     tag="RECONSTRUCTED",
     inputs=dict(inst=_p3_sketch_inst()),
-    assume=lambda inst: np.linalg.eigvalsh(KS.attention_kernel(inst["A"]))[0] + inst["lam"] > 0,
+    assume=lambda inst: inst["lam"] > 0 or not _has_dup(inst["A"]),      # K + lam I positive definite
     params=dict(eps0=0.5, C_Z=1.0, q_max=12),
     kind="probability", delta=DELTA, expect=None,
     mutants=[certify.replace(C_Z=1e-3)],
@@ -882,8 +886,14 @@ def p3_kernel_sketch(ctx, inst, rng, eps0, C_Z, q_max):
     Phi = ctx.sketch.merged_features(A, q)
     Kt = Phi @ StS @ Phi.T + lam * ctx.eye(n)
     K = ctx.sketch.attention_kernel(A) + lam * ctx.eye(n)
-    L = ctx.cholesky((K + K.T) / 2)
-    Li = ctx.inv(L)
+    try:
+        Li = ctx.inv(ctx.cholesky((K + K.T) / 2))
+    except (np.linalg.LinAlgError, ValueError, ZeroDivisionError):
+        # K + lam I singular to working precision (float64): a symmetric inverse root from the clipped
+        # eigendecomposition; the float verdict is then noise and the high-precision confirmation decides
+        lk, Vk = ctx.eigh(K)
+        lk = np.array([v if v > 0 else ctx.num(1e-300) for v in lk], dtype=lk.dtype)
+        Li = (Vk / ctx.sqrt(lk)).T
     mu = ctx.eigvalsh(Li @ Kt @ Li.T)
     real = ctx.max(ctx.abs(mu - 1))
     return certify.le(real, eps0, label=f"realised eps0 (q={q}, m={m})",

@@ -163,7 +163,7 @@ def lsqr(A, b, R=None, tol=1e-10, maxiter=None, record=False, safety=2.0):
     phibar, rhobar = beta, alpha
     converged = False
     k = 0
-    for k in range(1, maxiter + 1):
+    for k in range(1, maxiter + 1):  # noqa: B007 - k is the iteration count returned
         u = _mv(A, _rsolve(R, v)) - alpha * u
         beta = float(np.linalg.norm(u))
         if beta > 0:
