@@ -32,7 +32,8 @@ from certify.errors import invalid
 
 __all__ = [
     "FAMILIES", "make_instance", "instances", "softmax_logits", "curvature_vectors", "kron_data",
-    "attention_matrix_of",
+    "attention_matrix_of", "softmax_pairs", "kron_quadratic_data", "flat_instances", "reg_hessian_data",
+    "domain_instances",
 ]
 
 FAMILIES = ("WELL", "SELF", "SAT", "BIGNORM", "ONES", "DUP", "COND", "NEARSING", "TINY")
@@ -271,5 +272,121 @@ def kron_data(n=(1, 12), d=(1, 5), kinds=("WELL", "SPARSE", "RANKDEF", "TINY", "
             A1 = _with_spectrum(rng, nn, dd, sv)
             A2 = _with_spectrum(rng, nn, dd, np.sort(rng.uniform(0.5, 2.0, size=k))[::-1])
         return dict(A1=A1, A2=A2, X=X)
+
+    return build()
+
+
+# ------------------------------------------------------------------------------------------------------------
+# claim-specific composite strategies (theorems/gao2023_attention_regression.py)
+# ------------------------------------------------------------------------------------------------------------
+
+
+def softmax_pairs(n=(1, 64)):
+    """dict(u, v): a logit vector (softmax_logits families) and a vector v of the same length
+    (WELL, large constant + small noise, entries up to 1e6)."""
+
+    @st.composite
+    def build(draw):
+        u = draw(softmax_logits(n))
+        v = draw(curvature_vectors(u.size))
+        return dict(u=u, v=v)
+
+    return build()
+
+
+def kron_quadratic_data(n=(1, 8), d=(1, 4)):
+    """dict(A1, A2, X, M (n x n x n stack, symmetric or not, WELL or BIGNORM entries), G (n x n))."""
+
+    @st.composite
+    def build(draw):
+        base = draw(kron_data(n=n, d=d, kinds=("WELL", "SPARSE", "RANKDEF", "TINY", "SELF")))
+        nn = base["A1"].shape[0]
+        rng = np.random.default_rng(draw(st.integers(0, 2**31 - 1)))
+        scale = draw(st.sampled_from([1.0, 1e3, 1e6]))
+        M = rng.normal(size=(nn, nn, nn)) * scale
+        if draw(st.booleans()):
+            M = M + M.transpose(0, 2, 1)
+        base["M"] = M
+        base["G"] = rng.normal(size=(nn, nn)) * scale
+        return base
+
+    return build()
+
+
+def flat_instances(n=(2, 6), d=(1, 3)):
+    """Instances for the flat directions (18), (19): ONES (constant column / 1_n = A2 z dense) and WELL (1_n not in
+    range(A2) when n > d), A3 rank-deficient in some; plus u (d,), uy (d,) and a step t up to 1e3."""
+
+    @st.composite
+    def build(draw):
+        fam = draw(st.sampled_from(["ONES", "ONES", "WELL"]))
+        nn, dd = draw(st.integers(*n)), draw(st.integers(*d))
+        if fam == "WELL":
+            nn = max(nn, dd + 1)
+        seed = draw(st.integers(0, 2**31 - 1))
+        inst = make_instance(fam, nn, dd, seed, ones_kind=draw(st.sampled_from(["column", "dense"])))
+        rng = np.random.default_rng(seed + 1)
+        if dd >= 2 and draw(st.booleans()):
+            A3 = inst["A3"]
+            k = rng.normal(size=dd)
+            A3 = A3 - np.outer(A3 @ k, k) / (k @ k)  # A3 k = 0
+            inst["A3"] = A3
+        inst["u"] = rng.normal(size=dd)
+        inst["uy"] = rng.normal(size=dd)
+        inst["t"] = float(draw(st.sampled_from([1e-3, 1.0, 30.0, 1e3])) * draw(st.sampled_from([1.0, -1.0])))
+        return inst
+
+    return build()
+
+
+def reg_hessian_data(n=(1, 6), d=(1, 3)):
+    """dict(A1, A2, X, w (n x n weights spanning 1e-6..1e6, sometimes constant), w1 (n,), w2 (n,)) with A1, A2 COND
+    (kappa up to 1e6) or NEARSING (eta down to 1e-8)."""
+
+    @st.composite
+    def build(draw):
+        nn, dd = draw(st.integers(*n)), draw(st.integers(*d))
+        rng = np.random.default_rng(draw(st.integers(0, 2**31 - 1)))
+        k = min(nn, dd)
+        kind = draw(st.sampled_from(["WELL", "COND", "NEARSING"]))
+        mats = []
+        for _ in range(2):
+            if kind == "COND" and k > 1:
+                sv = np.logspace(0, -np.log10(draw(st.sampled_from([1e2, 1e4, 1e6]))), k)
+            elif kind == "NEARSING" and k > 1:
+                sv = rng.uniform(0.5, 2.0, k)
+                sv[-1] = draw(st.sampled_from([1e-4, 1e-6, 1e-8])) * sv.max()
+            else:
+                sv = rng.uniform(0.5, 2.0, k)
+            mats.append(_with_spectrum(rng, nn, dd, sv))
+        span = draw(st.sampled_from([0.0, 1.0, 6.0]))  # log10 half-span of the weights
+        w = 10.0 ** rng.uniform(-span, span, size=(nn, nn))
+        w1 = 10.0 ** rng.uniform(-span, span, size=nn)
+        w2 = 10.0 ** rng.uniform(-span, span, size=nn)
+        return dict(A1=mats[0], A2=mats[1], X=rng.normal(size=(dd, dd)), w=w, w1=w1, w2=w2)
+
+    return build()
+
+
+def domain_instances(n=(2, 6), d=(1, 3), families=("WELL", "COND", "NEARSING", "ONES", "DUP", "SAT", "SELF"),
+                     r_convention="each", R=2.0, R_b=1.0):
+    """Instances at the boundary of the domain of section 4.8 (norms exactly at R, ||B||_F = R_b), for the
+    RECONSTRUCTED Hessian claims."""
+
+    @st.composite
+    def build(draw):
+        fam = draw(st.sampled_from(list(families)))
+        nn, dd = draw(st.integers(*n)), draw(st.integers(*d))
+        seed = draw(st.integers(0, 2**31 - 1))
+        kw = {}
+        if fam == "SAT":
+            kw = dict(gap=draw(st.sampled_from([20.0, 50.0])), tie=draw(st.booleans()))
+        elif fam == "COND":
+            kw = dict(kappa=draw(st.sampled_from([1e1, 1e2, 1e3])))
+        elif fam == "NEARSING":
+            kw = dict(eta=draw(st.sampled_from([1e-2, 1e-3])))
+        inst = make_instance(fam, nn, dd, seed, r_convention=r_convention, R=R, R_b=R_b, **kw)
+        inst["seed"] = seed
+        return inst
 
     return build()
