@@ -48,6 +48,9 @@ __all__ = [
     "NewtonRun",
     "newton",
     "minimiser",
+    "lipschitz_bound",
+    "good_loss",
+    "radius_for",
 ]
 
 _HERE = "solvers.newton"
@@ -350,6 +353,8 @@ def sample_rows(rng, F, delta, C_nnz=1.0, m=None):
     """Leverage-score row sampling of (26): Sigma (n,) with F^T diag(Sigma) F ~ F^T F; returns (Sigma, m)."""
     F = np.asarray(F, dtype=float)
     n, p = F.shape
+    if not np.all(np.isfinite(F)):
+        raise FloatingPointError("sample_rows: the factor F has non-finite entries")
     tau = leverage_scores(F)
     total = tau.sum()
     if m is None:
@@ -495,12 +500,15 @@ def newton(ctx, loss, x0, steps, hessian="exact", rng=None, x_star=None, record_
             break
         g = loss.grad(ctx, x)
         H = loss.hess(ctx, x)
-        Ht = H if hessian == "exact" else hessian(ctx, x, H, rng, t, loss=loss, x_star=xs)
-        if record_eps and hessian != "exact":
-            run.eps_realised.append(approximation_error(ctx, Ht, H))
+        if not (ctx.isfinite(g) and ctx.isfinite(H)):
+            run.status = "nonfinite"
+            break
         try:
+            Ht = H if hessian == "exact" else hessian(ctx, x, H, rng, t, loss=loss, x_star=xs)
+            if record_eps and hessian != "exact":
+                run.eps_realised.append(approximation_error(ctx, Ht, H))
             step = ctx.solve(Ht, g)
-        except (np.linalg.LinAlgError, ZeroDivisionError):
+        except (np.linalg.LinAlgError, ZeroDivisionError, FloatingPointError, ValueError):
             run.status = "singular"
             break
         x = x - step
@@ -577,3 +585,94 @@ def minimiser(loss, x0, ctx=None, dps=None, max_iter=200, gtol=1e-13):
     info["grad_norm_mp"] = mc.norm(loss.grad(mc, xm), 2)
     info["lambda_min"] = mc.eigvalsh(loss.hess(mc, xm))[0]
     return xm, info
+
+
+# ----------------------------------------------------------------------------------------------------------
+# (l, M)-good instances for the framework claims
+# ----------------------------------------------------------------------------------------------------------
+
+
+def lipschitz_bound(ctx, kind, R, b_inf):
+    """A certified Hessian-Lipschitz constant on the ball ||x|| <= R with ||A|| <= R: table (37) for
+    exp/cosh/sinh regression (half-squared form), 22 R^3 of (43) for softmax regression (||b||_2 <= 1)."""
+    R = ctx.num(R) if not isinstance(R, np.ndarray) else R
+    R2 = R * R
+    if kind == "exp":
+        return R**3 * (4 * ctx.exp(2 * R2) + b_inf * ctx.exp(R2))
+    if kind == "cosh":
+        return R**3 * (2 * ctx.sinh(2 * R2) + b_inf * ctx.sinh(R2))
+    if kind == "sinh":
+        return R**3 * (2 * ctx.sinh(2 * R2) + b_inf * ctx.cosh(R2))
+    if kind == "softmax":
+        return 22 * R**3
+    raise invalid(f"{_HERE}.lipschitz_bound", "kind", kind, "use exp, cosh, sinh or softmax")
+
+
+_MIN_CACHE: dict = {}
+
+
+def _spec_key(spec):
+    parts = [spec["kind"]]
+    for k in ("A", "b", "w", "H", "x_star"):
+        if k in spec and spec[k] is not None:
+            parts.append(np.asarray(spec[k], dtype=float).tobytes())
+    return tuple(parts)
+
+
+def good_loss(ctx, spec):
+    """Build the (l, M)-good loss of a `framework_specs` instance in context ``ctx``.
+
+    Returns dict(loss, x_star, l, M, kind, kappa): x* is the minimiser (float64 damped Newton, polished by plain
+    Newton in ``ctx`` when it is an mpmath context), l = lambda_min(hess L(x*)), M a certified Hessian-Lipschitz
+    constant on a ball containing every point used (M = 0 for the quadratic; for the regressions M depends on
+    the radius, see `radius_for`)."""
+    kind = spec["kind"]
+    if kind == "quadratic":
+        H = ctx.asarray(spec["H"])
+        xs = ctx.asarray(spec["x_star"])
+        loss = QuadraticLoss(H, xs)
+        ev = ctx.eigvalsh(H)
+        return {"loss": loss, "x_star": xs, "l": ev[0], "M_of_radius": lambda R: ctx.num(0), "kind": kind,
+                "kappa": ev[-1] / ev[0], "norm_A": ctx.num(0), "b_inf": ctx.num(0)}
+    problem = "softmax" if kind == "softmax" else "exp"
+    g = "exp" if kind == "softmax" else kind
+    loss = ClosedFormLoss(problem, spec["A"], spec["b"], spec["w"], g)
+    key = _spec_key(spec)
+    if key not in _MIN_CACHE:
+        if len(_MIN_CACHE) > 256:
+            _MIN_CACHE.clear()
+        x0 = np.zeros(np.asarray(spec["A"]).shape[1])
+        _MIN_CACHE[key] = minimiser(ClosedFormLoss(problem, np.asarray(spec["A"], float), np.asarray(spec["b"], float),
+                                                   np.asarray(spec["w"], float), g), x0)[0]
+    xs = ctx.asarray(_MIN_CACHE[key])
+    if ctx.is_exact:
+        tol = ctx.mpm.mpf(10) ** (-(ctx.dps - 8))
+        for _ in range(8):
+            gr = loss.grad(ctx, xs)
+            if ctx.norm(gr, 2) < tol:
+                break
+            xs = xs - ctx.solve(loss.hess(ctx, xs), gr)
+    ev = ctx.eigvalsh(loss.hess(ctx, xs))
+    A = ctx.asarray(spec["A"])
+    norm_A = ctx.norm(A, 2)
+    b_inf = ctx.norm(ctx.asarray(spec["b"]), ctx.inf)
+    return {"loss": loss, "x_star": xs, "l": ev[0], "kind": kind, "kappa": ev[-1] / ev[0], "norm_A": norm_A,
+            "b_inf": b_inf, "M_of_radius": lambda R: lipschitz_bound(ctx, kind, R, b_inf)}
+
+
+def radius_for(ctx, inst, frac):
+    """The largest-radius data of the framework: a radius R of the domain ball (with ||A|| <= R and x* inside),
+    M = M(R), and r = frac * l / M such that the ball of radius r around x* stays inside the domain.
+    Fixed point R <- max(||A||, ||x*|| + r) (M grows with R, so r shrinks: monotone, converges).
+    For M = 0 (quadratic) r = frac * (1 + ||x*||). Returns (r, M, R)."""
+    nx = ctx.norm(inst["x_star"], 2)
+    if inst["kind"] == "quadratic":
+        return frac * (1 + nx), ctx.num(0), ctx.num(math.inf)
+    R = max(inst["norm_A"], nx, ctx.num(1e-3))
+    for _ in range(200):
+        M = inst["M_of_radius"](R)
+        r = frac * inst["l"] / M
+        if nx + r <= R * (1 + ctx.num(1e-12)):
+            return r, M, R
+        R = nx + r
+    return r, M, R

@@ -38,6 +38,9 @@ __all__ = [
     "softmax_problems",
     "rescaled_problems",
     "quadratic_problems",
+    "FRAMEWORK_KINDS",
+    "framework_specs",
+    "sparsification_problems",
 ]
 
 DESIGN_KINDS = ("well", "cond", "nearsing", "ones", "ones_dense", "rankdef", "dup", "coherent", "sparse")
@@ -378,3 +381,68 @@ def _quadratic(draw, p, cond):
 def quadratic_problems(p=(1, 6), cond=(1.0, 1e8)):
     """dict(H, x_star, seed): a PD Hessian with condition number up to ``cond`` (the top drawn often)."""
     return _quadratic(_rng_range("p", p), (cond, cond) if not isinstance(cond, tuple) else cond)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# the Newton framework: (l, M)-good losses and sparsification instances
+# ----------------------------------------------------------------------------------------------------------
+
+FRAMEWORK_KINDS = ("quadratic", "exp", "cosh", "sinh", "softmax")
+
+
+@st.composite
+def _framework_spec(draw, kinds, p, n, cond):
+    kind = draw(st.sampled_from(list(kinds)))
+    if kind == "quadratic":
+        q = draw(quadratic_problems(p, cond))
+        return {"kind": kind, "H": q["H"], "x_star": q["x_star"], "seed": q["seed"]}
+    dd = draw(st.integers(*p))
+    nn = draw(st.integers(max(n[0], dd), max(n[1], dd)))
+    dk = draw(st.sampled_from(["well", "cond", "ones", "dup", "coherent"]))
+    kappa = draw(log_uniform(1.0, min(cond[1], 1e3)))
+    rng = np.random.default_rng(draw(seeds()))
+    A = make_design(rng, nn, dd, dk, kappa) * draw(st.one_of(st.just(1.0), log_uniform(0.1, 1.0)))
+    smin = np.linalg.svd(A, compute_uv=False)[-1]
+    if not smin > 1e-6:
+        A = make_design(rng, nn, dd, "well")
+        smin = np.linalg.svd(A, compute_uv=False)[-1]
+    sl = draw(slack())
+    if kind == "softmax":
+        b = _prob_target(rng, nn, draw(st.sampled_from(["simplex", "vertex", "at_bound", "signed"])), 1.0)
+        thr = 6.0 * (1.0 + np.max(np.abs(b))) + 1.0 / smin**2
+        w = np.full(nn, math.sqrt(thr * (1.0 + sl)))
+    else:
+        b = rng.standard_normal(nn)
+        b = b / max(np.linalg.norm(b), 1e-300) * draw(st.one_of(st.just(1.0), st.floats(0.0, 1.0)))
+        c0 = 0.0 if kind == "exp" else 1.0
+        w = np.sqrt((0.5 * b * b + c0 + 1.0 / smin**2) * (1.0 + sl))
+    return {"kind": kind, "A": A, "b": b, "w": w, "seed": int(draw(seeds()))}
+
+
+def framework_specs(kinds=FRAMEWORK_KINDS, p=(1, 3), n=(1, 8), cond=(1.0, 1e8)):
+    """Instances of (l, M)-good losses for (23)-(30): a quadratic with a PD Hessian (M = 0, condition number up to
+    ``cond``), or a regularised exp/cosh/sinh regression (32) / softmax regression (38) with ||A|| <= 1, ||b||_2 <= 1
+    and w at (or above, by a drawn slack) the PD threshold of li2023e / deng2023s (so the Hessian is PD
+    everywhere). Returns dict(kind, H, x_star, seed) or dict(kind, A, b, w, seed)."""
+    return _framework_spec(tuple(kinds), _rng_range("p", p), _rng_range("n", n),
+                           (cond, cond) if not isinstance(cond, tuple) else cond)
+
+
+@st.composite
+def _sparsification_problem(draw, n, p):
+    pp = draw(st.integers(*p))
+    nn = draw(st.integers(max(n[0], pp), max(n[1], pp)))
+    kind = draw(st.sampled_from(["well", "cond", "coherent", "sparse", "dup"]))
+    rng = np.random.default_rng(draw(seeds()))
+    A = make_design(rng, nn, pp, kind, draw(log_uniform(1.0, 1e4)))
+    spread = draw(st.sampled_from([0.0, 2.0, 8.0]))
+    D = 10.0 ** rng.uniform(-spread, spread, nn)
+    zero_frac = draw(st.sampled_from([0.0, 0.1, 0.5]))
+    D[rng.random(nn) < zero_frac] = 0.0
+    return {"A": A, "D": D}
+
+
+def sparsification_problems(n=(1, 200), p=(1, 6)):
+    """dict(A, D) for the sparsification lemma (26): A from COND / COHERENT / SPARSE / DUP / WELL designs, D >= 0
+    with entries spread over 10^{+-8} and some zeros."""
+    return _sparsification_problem(_rng_range("n", n), _rng_range("p", p))
