@@ -663,7 +663,10 @@ def spectral_preconditioner(ctx, inst, eps_factor, C_tol, pcg_steps):
     rz = r @ z
     for t in range(1, min(pcg_steps, n) + 1):
         Kp = K @ p
-        a = rz / (p @ Kp)
+        pKp = p @ Kp
+        if not (rz > 0 and pKp > 0):          # converged exactly (r = 0): nothing left to check
+            break
+        a = rz / pKp
         x = x + a * p
         r = r - a * Kp
         err = x - xs
@@ -715,8 +718,11 @@ def exact_reference(ctx, inst, j_offset, C_tol):
     if problem == "P3":
         K = ctx.sketch.attention_kernel(A) + lam * ctx.eye(A.shape[0])
         lk = ctx.eigvalsh(K)
-        keff = lk[-1] / lk[0]
-        xs = ctx.solve(K, b)
+        keff = lk[-1] / abs(lk[0]) if lk[0] != 0 else ctx.num(math.inf)
+        try:
+            xs = ctx.solve(K, b)
+        except (np.linalg.LinAlgError, ZeroDivisionError):     # singular to working precision (float64)
+            xs = ctx.lstsq(K, b)
         scale = _nrm(ctx, xs)
     else:
         G = A.T @ A
