@@ -230,7 +230,7 @@ def run_plain(claim, seconds: float, seed: int, chunk: int = 5000, confirm_after
         "examples": state["examples"],
         "valid_examples": state["valid"],
         "min_rel": None if state["min_rel"] == math.inf else state["min_rel"],
-        "hypothesis_runs": k + (1 if state["violation"] is not None else 0),
+        "hypothesis_chunks_started": k + 1,
         "violation_fp_margin": state["violation"][1]["margin"] if state["violation"] else None,
         "violation_confirmation": None,
     }
@@ -259,8 +259,8 @@ def run_benchmark(claims, seeds, profile="certify", examples=None, seconds=None,
             runs.append({"seed": seed, "certify": c, "plain": p})
             if log:
                 log(f"{claim.id:28s} seed {seed}: certify {c['status']:12s} {c['wall_s']:6.2f}s "
-                    f"min_rel {c['min_rel']!s:.10}  | plain detected={p['detected']!s:5} "
-                    f"ex={p['examples']} min_rel {p['min_rel']!s:.10}")
+                    f"min_rel {_fmt(c['min_rel'], '.4g')} ({c['found_in'] or '-'}) | plain detected={p['detected']!s:5} "
+                    f"ex={p['examples']} min_rel {_fmt(p['min_rel'], '.4g')}", flush=True)
         rows.append(summarize_claim(claim, runs))
     return {"claims": rows, "totals": totals(rows)}
 
