@@ -17,8 +17,11 @@ Kinds:
   confidence interval beside ``expected_exponent``; with ``exponent_bound`` it is also tested.
 
 Scalar evidence (``evidence={"name": {"x": 0.1, "y": 0.02}}``) accumulates into a scatter plot over the
-examples; list evidence (``{"x": [...], "y": [...]}``) is a curve, kept for the worst instance.
-Optional keys: ``xlabel``, ``ylabel``, ``logx``, ``logy``, ``series`` (name of the curve in the plot).
+examples; list evidence (``{"x": [...], "y": [...]}``) is a curve, kept for the worst instance (``y`` may
+also be a dict of named curves). Optional keys: ``xlabel``, ``ylabel``, ``logx``, ``logy``, ``title``,
+``series`` (the legend name of this series) and ``plot`` (the plot it belongs to, default the key), so
+several evidence keys can share one plot: ``{"err_trivial": {"x": r, "y": e0, "plot": "error vs r",
+"series": "trivial"}, "err_sampled": {..., "plot": "error vs r", "series": "sampled"}}``.
 """
 
 from __future__ import annotations

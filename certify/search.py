@@ -193,7 +193,7 @@ class _Collector:
             meta = {k: ev[k] for k in ("xlabel", "ylabel", "logx", "logy", "title") if k in ev}
             x, y = ev["x"], ev["y"]
             if np.ndim(x) == 0 and np.ndim(y) == 0:
-                plot = self.scatter.setdefault(name, {"kind": "scatter", "series": {}, **meta})
+                plot = self.scatter.setdefault(str(ev.get("plot", name)), {"kind": "scatter", "series": {}, **meta})
                 s = plot["series"].setdefault(series, {"x": [], "y": []})
                 if len(s["x"]) < 500:
                     s["x"].append(_num(x))
@@ -207,6 +207,7 @@ class _Collector:
             for name, ev in sorted((worst.evidence or {}).items()):
                 if isinstance(ev, dict) and "x" in ev and "y" in ev and np.ndim(ev["x"]) == 1:
                     meta = {k: ev[k] for k in ("xlabel", "ylabel", "logx", "logy", "title") if k in ev}
+                    name = str(ev.get("plot", name))
                     ys = ev["y"]
                     series = {}
                     if isinstance(ys, dict):
@@ -236,6 +237,8 @@ def run_claim(claim: Claim, profile: Profile | str = "ci", seed: int = 0, *, exa
     t0 = time.perf_counter()
     if claim.kind == "scaling":
         v = _run_scaling(claim, profile, seed)
+        if with_mutants and claim.mutants and not claim.is_mutant and v.status != "error":
+            v.mutants = _run_mutants(claim, profile, seed)
     else:
         v = _Search(claim, profile, seed, progress).run()
         if with_baselines and claim.baselines and v.status not in ("error",):
@@ -624,7 +627,7 @@ def _run_mutants(claim: Claim, profile: Profile, seed: int) -> dict:
                             seconds=max(5.0, profile.seconds / 3))
     for m in claim.mutants:
         mc = m.apply(claim)
-        v = _Search(mc, mp_profile, seed, None).run()
+        v = _run_scaling(mc, profile, seed) if claim.kind == "scaling" else _Search(mc, mp_profile, seed, None).run()
         killed = v.status in ("refuted", "unconfirmed")
         out[m.name] = {"status": v.status, "killed": killed, "examples": v.examples,
                        "margin": None if v.counterexample is None else v.counterexample.outcome.get("margin"),

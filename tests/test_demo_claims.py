@@ -92,3 +92,31 @@ def test_refinement_lowers_the_worst_margin():
     v = certify.check("demo.softmax_lipschitz", profile="smoke", seed=1)
     assert v.refinement["evals"] > 0
     assert v.refinement["after"] <= v.refinement["before"]
+
+
+def test_scalar_evidence_series_share_a_plot():
+    from hypothesis import strategies as st
+
+    @certify.claim(id="evidence.shared_plot", inputs=dict(r=st.floats(0.01, 0.1)))
+    def shared(ctx, r):
+        return certify.le(r, 1.0, evidence={
+            "a": {"x": r, "y": r / 2, "plot": "error vs r", "series": "half"},
+            "b": {"x": r, "y": r / 3, "plot": "error vs r", "series": "third"}})
+
+    v = certify.check("evidence.shared_plot", profile="smoke")
+    plots = {p["name"]: p for p in v.plots}
+    assert set(plots["error vs r"]["series"]) == {"half", "third"}
+    assert len(plots["error vs r"]["series"]["half"]["x"]) == v.valid_examples
+
+
+def test_scaling_claim_fits_the_exponent_and_runs_its_mutants():
+    @certify.claim(id="evidence.scaling", kind="scaling", sweep={"n": [4, 8, 16, 32]}, expected_exponent=2.0,
+                   exponent_bound=2.5, params=dict(power=2.0),
+                   mutants=[certify.replace(power=3.0)])
+    def quadratic(rng, n, power):
+        return float(n) ** power * (1 + 0.01 * rng.uniform())
+
+    v = certify.check("evidence.scaling", profile="smoke")
+    assert v.status == "survived"
+    assert abs(v.scaling["exponent"] - 2.0) < 0.05
+    assert v.mutants["replace(power=3.0)"]["status"] == "refuted"
