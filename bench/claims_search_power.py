@@ -21,7 +21,6 @@ The claims are written in the context-generic style (they run unchanged under ``
 
 from __future__ import annotations
 
-
 import numpy as np
 from hypothesis import strategies as st
 

@@ -274,7 +274,7 @@ def summarize_claim(claim, runs) -> dict:
     p_det = sum(x["detected"] for x in p)
     refined = [x for x in c if x["refine_ran"] and x["refine_before"] is not None and x["refine_after"] is not None]
     lowered = sum(1 for x in refined if x["refine_after"] < x["refine_before"])
-    c_vs_p = [(x["min_rel"], y["min_rel"]) for x, y in zip(c, p) if x["min_rel"] is not None
+    c_vs_p = [(x["min_rel"], y["min_rel"]) for x, y in zip(c, p, strict=True) if x["min_rel"] is not None
               and y["min_rel"] is not None]
     return {
         "id": claim.id,
