@@ -40,9 +40,17 @@ RELATION = {"le": "≤", "ge": "≥", "close": "≈", "margin": "margin"}
 
 
 # ----------------------------------------------------------------------------- numbers
+def _undefined(x) -> bool:
+    try:
+        import jinja2
+    except ImportError:  # pragma: no cover - jinja2 is a dependency
+        return False
+    return isinstance(x, jinja2.Undefined)
+
+
 def fmt(x: Any, digits: int = 4) -> str:
     """Short, readable numbers: 4 significant digits, scientific outside [1e-3, 1e5)."""
-    if x is None:
+    if x is None or _undefined(x):
         return "—"
     if isinstance(x, bool):
         return "yes" if x else "no"
@@ -73,7 +81,7 @@ def fmt(x: Any, digits: int = 4) -> str:
 
 
 def _num(x) -> float | None:
-    if x is None or isinstance(x, bool):
+    if x is None or isinstance(x, bool) or _undefined(x):
         return None
     try:
         f = float(x)
@@ -416,6 +424,9 @@ def render(report: dict, base_dir: str | Path | None = None, *, embed_limit: int
 
         raise InvalidArgument(f"certify.report.html.render: report must be a dict (report.json), got "
                               f"{type(report).__name__}; pass json.load(open('report.json'))")
+    from . import plots as P
+
+    P.reset_ids()  # the same report gives the same bytes, whatever was rendered before in this process
     emb = _Embedder(Path(base_dir) if base_dir is not None else None, embed_limit, embed_total_limit)
     papers = report.get("papers") if isinstance(report.get("papers"), dict) else {}
     claims = [c for c in (report.get("claims") or []) if isinstance(c, dict)]

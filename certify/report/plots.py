@@ -12,11 +12,11 @@ import itertools
 import math
 import re
 
-__all__ = ["margin_histogram", "series_plot", "fit_plot", "plot_svg", "MAX_POINTS"]
+__all__ = ["margin_histogram", "series_plot", "fit_plot", "plot_svg", "reset_ids", "MAX_POINTS"]
 
 MAX_POINTS = 400          # per series, after thinning
 MAX_HIST = 2000           # margins used for a histogram
-FIGSIZE = (5.6, 3.1)      # inches
+FIGSIZE = (6.4, 3.1)      # inches
 PALETTE = ["#2563eb", "#dc2626", "#059669", "#d97706", "#7c3aed", "#0891b2", "#db2777", "#4b5563"]
 MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
 
@@ -41,6 +41,12 @@ _RC = {
 }
 
 
+def reset_ids() -> None:
+    """Restart the per-plot id prefixes (p0-, p1-, ...): call once per page."""
+    global _counter
+    _counter = itertools.count()
+
+
 def _finite(v) -> float | None:
     if v is None or isinstance(v, bool):
         return None
@@ -53,7 +59,7 @@ def _finite(v) -> float | None:
 
 def _pairs(xs, ys) -> list[tuple[float, float]]:
     out = []
-    for x, y in zip(xs or [], ys or []):
+    for x, y in zip(xs or [], ys or [], strict=False):
         fx, fy = _finite(x), _finite(y)
         if fx is not None and fy is not None:
             out.append((fx, fy))
@@ -72,11 +78,81 @@ def _thin(pts: list, limit: int = MAX_POINTS) -> list:
     return [pts[i] for i in sorted(keep)]
 
 
-def _figure():
+_SUP = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _pow10_label(v: float) -> str:
+    """Tick labels without mathtext (parsing `$10^{k}$` dominates the cost of a small plot): 10⁻³, −10², 0."""
+    if v == 0:
+        return "0"
+    e = math.log10(abs(v))
+    sign = "−" if v < 0 else ""
+    if abs(e - round(e)) < 1e-9:
+        k = int(round(e))
+        if k == 0:
+            return sign + "1"
+        if k == 1:
+            return sign + "10"
+        return sign + "10" + str(k).translate(_SUP)
+    return f"{v:.3g}".replace("-", "−")
+
+
+def _log_axis(axis, scale: str = "log", **kw):
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
+    (axis.axes.set_xscale if axis.axis_name == "x" else axis.axes.set_yscale)(scale, **kw)
+    axis.set_major_formatter(FuncFormatter(lambda v, pos: _pow10_label(v)))
+    if scale != "log":
+        axis.set_minor_formatter(NullFormatter())
+        return
+
+    def minor(v, pos):
+        # label 2 and 5 times a power of ten when the axis spans less than two decades (else too few labels)
+        lo, hi = sorted(axis.get_view_interval())
+        if lo <= 0 or hi / lo > 100 or v <= 0:
+            return ""
+        m = v / 10.0 ** math.floor(math.log10(v) + 1e-12)
+        return f"{v:.3g}".replace("-", "−") if abs(m - 2) < 1e-6 or abs(m - 5) < 1e-6 else ""
+
+    axis.set_minor_formatter(FuncFormatter(minor))
+
+
+def _short(label: str, n: int = 26) -> str:
+    label = str(label)
+    return label if len(label) <= n else label[: n - 1] + "…"
+
+
+def _legend(ax):
+    handles, labels = ax.get_legend_handles_labels()
+    if handles:
+        ax.legend(handles, [_short(x) for x in labels], loc="upper left", bbox_to_anchor=(1.02, 1.0),
+                  borderaxespad=0.0, handlelength=1.4)
+
+
+class _SymlogTicks:
+    """At most ~7 decade ticks on a symlog axis (the default puts one per decade, and they collide)."""
+
+    def __new__(cls, lo: float, hi: float, lin: float):
+        from matplotlib.ticker import FixedLocator
+
+        kmin = math.floor(math.log10(lin))
+        ticks = [0.0]
+        for sign, end in ((1, hi), (-1, lo)):
+            if sign * end <= lin:
+                continue
+            kmax = math.ceil(math.log10(abs(end)))
+            step = max(1, math.ceil((kmax - kmin + 1) / 3))
+            ks = list(range(kmax, kmin - 1, -step))
+            ticks += [sign * 10.0 ** k for k in ks]
+        return FixedLocator(sorted(ticks))
+
+
+def _figure(legend: bool = True):
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=FIGSIZE, dpi=72)
-    fig.subplots_adjust(left=0.12, right=0.98, bottom=0.15, top=0.9)  # fixed layout: no second draw pass
+    # fixed layout (no tight bbox: that is a second draw pass); the legend sits in a right-hand column
+    fig.subplots_adjust(left=0.12, right=0.72 if legend else 0.97, bottom=0.16, top=0.9)
     ax = fig.add_subplot(1, 1, 1)
     return fig, ax
 
@@ -139,7 +215,8 @@ def margin_histogram(margins, title: str = "relative margins of the examples") -
             bins = np.linspace(lo - 0.5 * (abs(lo) or 1), hi + 0.5 * (abs(hi) or 1), 11)
         elif symlog:
             lin = max(float(nz.min()), 1e-12)
-            ax.set_xscale("symlog", linthresh=lin)
+            _log_axis(ax.xaxis, "symlog", linthresh=lin)
+            ax.xaxis.set_major_locator(_SymlogTicks(lo, hi, lin))
             def fwd(v):
                 return np.sign(v) * np.log10(1 + np.abs(v) / lin)
             def inv(t):
@@ -158,7 +235,7 @@ def margin_histogram(margins, title: str = "relative margins of the examples") -
         ax.set_ylabel("examples")
         extra = f", {n_missing} non-finite" if n_missing else ""
         ax.set_title(f"{title} (n = {len(vals)}{extra})", loc="left")
-        ax.legend(loc="best")
+        _legend(ax)
         return _svg(fig)
 
 
@@ -181,8 +258,9 @@ def series_plot(plot: dict) -> str | None:
         logx = _use_log(allx)
     if logy is None:
         logy = (kind == "curve" and all(y > 0 for y in ally) and len(ally) >= 2) or _use_log(ally)
+    show_legend = len(data) > 1 or kind == "scatter"
     with _rc():
-        fig, ax = _figure()
+        fig, ax = _figure(show_legend)
         for i, (name, pts) in enumerate(sorted(data.items())):
             if logx:
                 pts = [p for p in pts if p[0] > 0]
@@ -193,23 +271,23 @@ def series_plot(plot: dict) -> str | None:
             color = PALETTE[i % len(PALETTE)]
             if kind == "curve":
                 pts = _thin(pts)
-                xs, ys = zip(*pts)
+                xs, ys = zip(*pts, strict=True)
                 ax.plot(xs, ys, color=color, linewidth=1.4, marker="o" if len(pts) <= 30 else None,
                         markersize=3, label=name)
             else:
                 pts = _thin(pts)
-                xs, ys = zip(*pts)
+                xs, ys = zip(*pts, strict=True)
                 ax.scatter(xs, ys, s=10, color=color, marker=MARKERS[i % len(MARKERS)], alpha=0.7,
                            linewidths=0, label=f"{name} ({len(pts)})")
         if logx:
-            ax.set_xscale("log")
+            _log_axis(ax.xaxis)
         if logy:
-            ax.set_yscale("log")
+            _log_axis(ax.yaxis)
         ax.set_xlabel(str(plot.get("xlabel") or "x"))
         ax.set_ylabel(str(plot.get("ylabel") or "y"))
         ax.set_title(str(plot.get("title") or plot.get("name") or kind), loc="left")
-        if len(data) > 1 or kind == "scatter":
-            ax.legend(loc="best")
+        if show_legend:
+            _legend(ax)
         return _svg(fig)
 
 
@@ -237,7 +315,7 @@ def fit_plot(plot: dict, expected_exponent=None) -> str | None:
         allx = []
         for i, (name, pts) in enumerate(sorted(data.items())):
             pts = _thin(pts)
-            xs, ys = zip(*pts)
+            xs, ys = zip(*pts, strict=True)
             allx += xs
             ax.scatter(xs, ys, s=18, color=PALETTE[i % len(PALETTE)], zorder=3, label=name)
         slope, icpt = _finite(fit.get("exponent")), _finite(fit.get("intercept"))
@@ -253,9 +331,7 @@ def fit_plot(plot: dict, expected_exponent=None) -> str | None:
                 yfit = icpt + slope * np.log(grid)
             else:
                 yfit = icpt + slope * grid
-            lo, hi = _finite(fit.get("ci_low")), _finite(fit.get("ci_high"))
-            ci = f" [{lo:.3g}, {hi:.3g}]" if lo is not None and hi is not None else ""
-            lab = f"fit: exponent {slope:.3g}{ci}" if kind == "loglog" else f"fit: slope {slope:.3g}{ci}"
+            lab = f"fit: exponent {slope:.3g}" if kind == "loglog" else f"fit: slope {slope:.3g}"
             ax.plot(grid, yfit, color="#111827", linewidth=1.3, label=lab)
             e = _finite(expected_exponent)
             if e is not None and kind == "loglog":
@@ -264,13 +340,13 @@ def fit_plot(plot: dict, expected_exponent=None) -> str | None:
                 ax.plot(grid, ym * (grid / xm) ** e, color=PALETTE[3], linewidth=1.2, linestyle="--",
                         label=f"claimed exponent {e:g}")
         if kind in ("loglog", "semilogx") and xmin > 0:
-            ax.set_xscale("log")
+            _log_axis(ax.xaxis)
         if kind == "loglog":
-            ax.set_yscale("log")
+            _log_axis(ax.yaxis)
         ax.set_xlabel(str(plot.get("xlabel") or "x"))
         ax.set_ylabel(str(plot.get("ylabel") or "y"))
         ax.set_title(str(plot.get("title") or plot.get("name") or "scaling"), loc="left")
-        ax.legend(loc="best")
+        _legend(ax)
         return _svg(fig)
 
 
