@@ -101,6 +101,9 @@ class _Probe:
                 col = s.col
                 s._bench["refine_ran"] = True
                 s._bench["before"] = col.worst[0].rel if col.worst else None
+                starts = col.worst[: s.profile.refine_starts]
+                s._bench["start_rels"] = [e.rel for e in starts]
+                s._bench["distinct_starts"] = len({_search._digest(e.instance) for e in starts})
                 try:
                     return orig_refine(s)
                 finally:
@@ -148,6 +151,8 @@ def run_certify(claim, profile: str, seed: int, examples: int | None = None, sec
         "refine_before": _rel(before) if refine_ran else None,
         "refine_after": _rel(after) if refine_ran else None,
         "refine_evals": v.refinement.get("evals"),
+        "refine_start_rels": [_rel(x) for x in bench.get("start_rels", [])],
+        "refine_distinct_starts": bench.get("distinct_starts"),
         "found_in": None if v.status != "refuted" else ("refinement" if refine_ran else "hypothesis"),
         "float_artifacts": len(v.float_artifacts),
         "unstable": len(v.unstable),

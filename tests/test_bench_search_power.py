@@ -48,7 +48,7 @@ def test_false_claims_have_real_violations(claims):
     w = np.array([1.0, 1.13, 1.37, 0.89])
     c = np.array([0.0, 0.1, -0.17, 0.23])
     u = np.array([7.0, 7.0 - 0.31 + 1e-9, -8.0, -8.0, -8.0, -8.0])
-    x_slab = np.array([0.9 * (1 - 1e-8), 0.0, 0.0, 0.0])
+    x_slab = np.array([0.9 * (1 - 1e-8), 0.0, 0.0])
     a = np.zeros((3, 3))
     a[0, 0] = 0.6
     points = {
