@@ -79,9 +79,24 @@ def make_report(tmp_dir, demo_path):
     return rdir, proc
 
 
+def shared_report(tmp_path_factory, demo_path):
+    """The generated report, made once per test session (tests/test_browser.py opens the same one)."""
+    base = tmp_path_factory.getbasetemp() / "certify-html-fixture"
+    done = base / "done.json"
+    if done.exists():
+        info = json.loads(done.read_text())
+        proc = subprocess.CompletedProcess(info["args"], info["returncode"], info["stdout"], info["stderr"])
+        return base / "report", proc
+    base.mkdir(parents=True, exist_ok=True)
+    rdir, proc = make_report(base, demo_path)
+    done.write_text(json.dumps({"args": proc.args, "returncode": proc.returncode, "stdout": proc.stdout,
+                                "stderr": proc.stderr}))
+    return rdir, proc
+
+
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory, demo_path):
-    rdir, proc = make_report(tmp_path_factory.mktemp("html"), demo_path)
+    rdir, proc = shared_report(tmp_path_factory, demo_path)
     assert (rdir / "report.json").exists(), proc.stderr
     report = json.loads((rdir / "report.json").read_text())
     page = (rdir / "report.html").read_text() if (rdir / "report.html").exists() else None

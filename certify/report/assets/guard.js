@@ -1,5 +1,5 @@
 /* Runs first: every script error, unhandled rejection, blocked load (CSP) or console.error leaves a
-   visible marker in the DOM (<div class="js-error">), so a headless browser's --dump-dom reveals it. */
+   visible marker element of class js-error in the DOM, so a headless browser's --dump-dom reveals it. */
 (function () {
   "use strict";
   function mark(msg) {

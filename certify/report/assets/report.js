@@ -53,10 +53,33 @@
   if (ex) { ex.addEventListener("click", function () { setAll(true); }); }
   if (co) { co.addEventListener("click", function () { setAll(false); }); }
 
+  /* Shareable views: report.html#status=refuted,error&paper=gao2023&unexpected&q=hessian ; #all opens every card */
+  function filtersFromHash(h) {
+    if (h.indexOf("=") < 0 && h !== "unexpected") { return false; }
+    h.split("&").forEach(function (kv) {
+      var i = kv.indexOf("=");
+      var k = i < 0 ? kv : kv.slice(0, i);
+      var v = i < 0 ? "" : kv.slice(i + 1);
+      if (k === "status") {
+        var want = v.split(",");
+        statusBoxes.forEach(function (b) { b.checked = want.indexOf(b.getAttribute("data-filter-status")) >= 0; });
+      } else if (k === "paper" && paperSel) {
+        paperSel.value = v;
+      } else if (k === "unexpected" && unexpectedBox) {
+        unexpectedBox.checked = true;
+      } else if (k === "q" && search) {
+        search.value = v;
+      }
+    });
+    apply();
+    return true;
+  }
+
   function openHash() {
     var id = decodeURIComponent((location.hash || "").slice(1));
     if (!id) { return; }
-    if (id === "all") { setAll(true); return; }   /* report.html#all opens every card (screenshots, print) */
+    if (id === "all") { setAll(true); return; }
+    if (filtersFromHash(id)) { return; }
     var el = document.getElementById(id);
     if (el && el.tagName === "DETAILS") {
       el.hidden = false;
