@@ -120,3 +120,11 @@ def test_replay_of_a_probability_counterexample(run_dir):
     r = certify("replay", str(d / "a"), "demo.coin_false")
     assert r.returncode == 0, r.stdout + r.stderr
     assert "trials fail in float64" in r.stdout and "reproduced" in r.stdout
+
+
+def test_warmup_compiles_the_catalogue():
+    r = certify("warmup", "--quiet")
+    assert r.returncode == 0, r.stderr
+    assert "warmed" in r.stdout
+    n_warmed = int(r.stdout.split("warmed ")[1].split()[0])
+    assert n_warmed > 0
