@@ -661,18 +661,38 @@ def good_loss(ctx, spec):
 
 
 def radius_for(ctx, inst, frac):
-    """The largest-radius data of the framework: a radius R of the domain ball (with ||A|| <= R and x* inside),
-    M = M(R), and r = frac * l / M such that the ball of radius r around x* stays inside the domain.
-    Fixed point R <- max(||A||, ||x*|| + r) (M grows with R, so r shrinks: monotone, converges).
+    """The domain data of the framework: a radius R of the domain ball (with ||A|| <= R and x* inside),
+    M = M(R), and r = frac * l / M such that the ball of radius r around x* stays inside the domain:
+    the smallest R >= R0 = max(||A||, ||x*||) (up to bisection accuracy) with ||x*|| + frac l / M(R) <= R
+    (M grows with R, so the left side decreases: bisection on a bracket found in float64).
     For M = 0 (quadratic) r = frac * (1 + ||x*||). Returns (r, M, R)."""
     nx = ctx.norm(inst["x_star"], 2)
     if inst["kind"] == "quadratic":
         return frac * (1 + nx), ctx.num(0), ctx.num(math.inf)
-    R = max(inst["norm_A"], nx, ctx.num(1e-3))
-    for _ in range(200):
-        M = inst["M_of_radius"](R)
-        r = frac * inst["l"] / M
-        if nx + r <= R * (1 + ctx.num(1e-12)):
-            return r, M, R
-        R = nx + r
-    return r, M, R
+    nxf, lf = float(nx), float(inst["l"])
+    R0 = max(float(inst["norm_A"]), nxf, 1e-3)
+
+    def excess(R):
+        with np.errstate(all="ignore"):
+            M = float(inst["M_of_radius"](R)) if not ctx.is_exact else float(lipschitz_bound(_fp(), inst["kind"], R,
+                                                                                              float(inst["b_inf"])))
+        return nxf + frac * lf / M - R if np.isfinite(M) and M > 0 else -R
+
+    if excess(R0) <= 0:
+        R = R0
+    else:
+        lo, hi = R0, 2 * R0
+        while excess(hi) > 0:
+            lo, hi = hi, 2 * hi
+        for _ in range(200):
+            mid = 0.5 * (lo + hi)
+            if excess(mid) > 0:
+                lo = mid
+            else:
+                hi = mid
+            if hi - lo <= 1e-14 * hi:
+                break
+        R = hi * (1 + 1e-12)
+    Rc = ctx.num(R)
+    M = inst["M_of_radius"](Rc)
+    return frac * inst["l"] / M, M, Rc

@@ -134,7 +134,12 @@ def _design_draw(draw, n, d, kinds, cond, norm, full_rank):
     eta = draw(log_uniform(1e-14, 1e-4))
     seed = draw(seeds())
     scale = draw(_norm_choice(norm))
-    A = make_design(np.random.default_rng(seed), nn, dd, kind, kappa, eta)
+    rng = np.random.default_rng(seed)
+    A = make_design(rng, nn, dd, kind, kappa, eta)
+    if full_rank:
+        s = np.linalg.svd(A, compute_uv=False)
+        if not s[-1] > 1e-15 * s[0]:  # e.g. a SPARSE draw with an empty column: repair with a well-posed fill
+            A = make_design(rng, nn, dd, "well")
     return A * scale
 
 
@@ -149,7 +154,7 @@ def designs(n=(1, 30), d=(1, 6), kinds=DESIGN_KINDS, cond=(1.0, 1e8), norm=None,
     return _design_draw(n, d, tuple(kinds), cond, norm, full_rank)
 
 
-def signed_magnitudes(bmax=1e3, specials=(0.0, 4.0, -4.0, 1e-300, -1e-300, 1.0, -1.0)):
+def signed_magnitudes(bmax=1e3, specials=(0.0, 4.0, -4.0, 1e-300, -1e-300, 1.0, -1.0, 2.0, 3.5, 3.999, 4.001)):
     """Scalars spanning signs and magnitudes up to bmax, with the special values (0, +-tiny, the cosh
     breakpoint 4) and +-bmax."""
     sp = [v for v in specials if abs(v) <= bmax] + [bmax, -bmax]
