@@ -108,7 +108,9 @@ def curvature(mpm, f, v):
     out = mp_zeros(mpm, (n, n))
 
     def g(*uu):
-        return mpm.fsum(p * vk for p, vk in zip(_softmax_list(mpm, list(uu)), vs, strict=True))
+        # <softmax(u), v> = sum_k exp(u_k) v_k / sum_k exp(u_k): O(m) exponentials per evaluation
+        e = [mpm.exp(t) for t in uu]
+        return mpm.fsum(ek * vk for ek, vk in zip(e, vs, strict=True)) / mpm.fsum(e)
 
     for a in range(m):
         for b in range(a, m):
