@@ -377,6 +377,8 @@ def domain_instances(n=(2, 6), d=(1, 3), families=("WELL", "COND", "NEARSING", "
     def build(draw):
         fam = draw(st.sampled_from(list(families)))
         nn, dd = draw(st.integers(*n)), draw(st.integers(*d))
+        if n[0] >= d[1]:
+            nn = max(nn, dd)
         seed = draw(st.integers(0, 2**31 - 1))
         kw = {}
         if fam == "SAT":
