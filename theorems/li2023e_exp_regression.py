@@ -276,7 +276,7 @@ def _c0(f, c0_exp, c0_hyp):
                 slack=S.slack(), place=st.booleans()),
     params=dict(c_f=0.5, c0_exp=0.0, c0_hyp=1.0, l=1.0),
     expect=None,
-    mutants=[certify.scale("c_f", 0.1), certify.scale("l", 2.0)],
+    mutants=[certify.scale("c_f", 0.1), certify.replace(c0_hyp=-2.0)],
     notes="w_i^2 = (c_f b_i^2 + c0_f + l / sigma_min(A)^2)(1 + slack): at the threshold when slack = 0. c0_f is "
           "c0_exp for f = exp and c0_hyp for cosh, sinh. x anywhere (R^d), with u_k moved to the minimiser of "
           "phi(.; b_k) for the row of largest |b_k| when place is set.",

@@ -413,7 +413,14 @@ def _framework_spec(draw, kinds, p, n, cond):
         smin = np.linalg.svd(A, compute_uv=False)[-1]
     sl = draw(slack())
     if kind == "softmax":
-        b = _prob_target(rng, nn, draw(st.sampled_from(["simplex", "vertex", "at_bound", "signed"])), 1.0)
+        bk = draw(st.sampled_from(["simplex", "vertex", "at_bound", "signed", "realisable"]))
+        if bk == "realisable":  # b = softmax(A x0), ||x0|| <= 1
+            v = rng.standard_normal(dd)
+            u = A @ (v / max(np.linalg.norm(v), 1e-300) * rng.random())
+            b = np.exp(u - u.max())
+            b /= b.sum()
+        else:
+            b = _prob_target(rng, nn, bk, 1.0)
         thr = 6.0 * (1.0 + np.max(np.abs(b))) + 1.0 / smin**2
         w = np.full(nn, math.sqrt(thr * (1.0 + sl)))
     else:
