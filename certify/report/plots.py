@@ -14,7 +14,7 @@ import re
 
 __all__ = ["margin_histogram", "series_plot", "fit_plot", "plot_svg", "reset_ids", "MAX_POINTS"]
 
-MAX_POINTS = 400          # per series, after thinning
+MAX_POINTS = 300          # per series, after thinning
 MAX_HIST = 2000           # margins used for a histogram
 FIGSIZE = (6.4, 3.1)      # inches
 PALETTE = ["#2563eb", "#dc2626", "#059669", "#d97706", "#7c3aed", "#0891b2", "#db2777", "#4b5563"]
@@ -22,7 +22,9 @@ MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
 
 _counter = itertools.count()
 _GEOM = re.compile(r'\b(d|x|y|x1|x2|y1|y2|width|height|points|transform|style)="([^"]*)"')
-_DIGITS = re.compile(r"(\d\.\d{3})\d+")
+_DIGITS = re.compile(r"(\d\.\d{2})\d+")
+_USE_GROUP = re.compile(r'<g((?: clip-path="[^"]*")?)>((?:<use [^>]*/>)+)</g>')
+_USE_STYLE = re.compile(r' style="([^"]*)"')
 _RC = {
     "svg.fonttype": "none",          # text stays text: far smaller than glyph paths
     "svg.hashsalt": "certify",       # deterministic ids
@@ -179,9 +181,20 @@ def _svg(fig) -> str:
     svg = re.sub(r'^<svg([^>]*?) width="[^"]*" height="[^"]*"', r'<svg\1 class="plot"', svg, count=1)
     # compact: drop indentation and trailing spaces
     svg = re.sub(r">\s+<", "><", svg)
-    # 3 decimals of a point are plenty at this size (only in geometry attributes, never in text)
+    # markers: one style on the group instead of one per point (fill and stroke are inherited by <use>)
+    svg = _USE_GROUP.sub(_hoist_style, svg)
+    # 2 decimals of a point are plenty at this size (only in geometry attributes, never in text)
     svg = _GEOM.sub(lambda m: m.group(1) + '="' + _DIGITS.sub(r"\1", " ".join(m.group(2).split())) + '"', svg)
     return svg.strip()
+
+
+def _hoist_style(m) -> str:
+    uses = m.group(2)
+    styles = set(_USE_STYLE.findall(uses))
+    if len(styles) != 1:
+        return m.group(0)
+    style = styles.pop()
+    return f'<g{m.group(1)} style="{style}">' + _USE_STYLE.sub("", uses) + "</g>"
 
 
 def _rc():
@@ -209,6 +222,8 @@ def margin_histogram(margins, title: str = "relative margins of the examples") -
         a = np.asarray(vals)
         nz = np.abs(a[a != 0])
         lo, hi = float(a.min()), float(a.max())
+        if lo == hi:
+            return None  # every margin equal: nothing to see (the tables give the value)
         # symlog when many margins crowd near zero on a linear axis (tight claims: 1e-12 ... 1)
         symlog = nz.size >= 2 and float(np.mean(nz < 1e-3 * float(nz.max()))) > 0.1
         if lo == hi:
@@ -275,10 +290,11 @@ def series_plot(plot: dict) -> str | None:
                 ax.plot(xs, ys, color=color, linewidth=1.4, marker="o" if len(pts) <= 30 else None,
                         markersize=3, label=name)
             else:
+                n_all = len(pts)
                 pts = _thin(pts)
                 xs, ys = zip(*pts, strict=True)
                 ax.scatter(xs, ys, s=10, color=color, marker=MARKERS[i % len(MARKERS)], alpha=0.7,
-                           linewidths=0, label=f"{name} ({len(pts)})")
+                           linewidths=0, label=f"{name} ({n_all})")
         if logx:
             _log_axis(ax.xaxis)
         if logy:
