@@ -5,7 +5,9 @@
   ``exp(u) / fsum(exp(u))`` (no max shift: mpmath does not overflow), and the n*d residuals are summed one by one.
 * Every derivative (gradients, H_xx, H_yy, H_xy, the joint Hessian, the blocks B_j, the regulariser gradients)
   is obtained by high-precision numerical differentiation ``mpm.diff`` of that loss (or, for B_j, of
-  u -> 1/2 sum_i (<softmax(u), h_i> - b_ji)^2), never from the closed forms (12)-(16).
+  u -> 1/2 sum_i (<softmax(u), h_i> - b_ji)^2), never from the closed forms (12)-(16). The data term and the
+  regulariser are differentiated separately (a regulariser of size 1e6 must not swamp the data term's digits);
+  the x-regulariser Hessian is the literal matrix (below).
 * The kron_weighted regulariser Hessian is the literal product A^T W^2 A with A = A1 (x) A2 built entrywise.
 
 Cost: a Hessian in p variables needs about 2 p^2 loss evaluations; keep n, d small (d <= 3, n <= 8 for Hessians).
@@ -120,14 +122,15 @@ class _Problem:
                           for r in range(n) for i in range(d)) / 2
         return v
 
-    def loss(self, x, y):
+    def data_loss(self, x, y):
         mpm = self.mpm
         sq = mpm.fsum(c * c for row in self.residuals(x, y) for c in row)
         if self.objective == "norm":
-            main = mpm.sqrt(sq)
-        else:
-            main = self.fac * sq / 2
-        return main + self.reg_value(x, y)
+            return mpm.sqrt(sq)
+        return self.fac * sq / 2
+
+    def loss(self, x, y):
+        return self.data_loss(x, y) + self.reg_value(x, y)
 
     def xy(self):
         return list(self.X.reshape(-1)), list(self.Y.reshape(-1))
@@ -209,7 +212,10 @@ def grad_x(mpm, A1, A2, A3, B, X, Y, objective="squared", logit_scale=1.0,
            reg_x="none", lam_x=0.0, w_x=None, reg_y="none", lam_y=0.0, w_y=None):
     P = _problem(mpm, A1, A2, A3, B, X, Y, objective, logit_scale, reg_x, lam_x, w_x, reg_y, lam_y, w_y)
     x, y = P.xy()
-    return _gradient(mpm, lambda xx: P.loss(xx, y), x)
+    g = _gradient(mpm, lambda xx: P.data_loss(xx, y), x)
+    if reg_x != "none":
+        g = g + _gradient(mpm, lambda xx: P.reg_value(xx, y), x)
+    return g
 
 
 grad_x_kron = grad_x
@@ -219,7 +225,10 @@ def grad_y(mpm, A1, A2, A3, B, X, Y, objective="squared", logit_scale=1.0,
            reg_x="none", lam_x=0.0, w_x=None, reg_y="none", lam_y=0.0, w_y=None):
     P = _problem(mpm, A1, A2, A3, B, X, Y, objective, logit_scale, reg_x, lam_x, w_x, reg_y, lam_y, w_y)
     x, y = P.xy()
-    return _gradient(mpm, lambda yy: P.loss(x, yy), y)
+    g = _gradient(mpm, lambda yy: P.data_loss(x, yy), y)
+    if reg_y != "none":
+        g = g + _gradient(mpm, lambda yy: P.reg_value(x, yy), y)
+    return g
 
 
 def b_blocks(mpm, A1, A2, A3, B, X, Y, logit_scale=1.0):
@@ -246,9 +255,26 @@ def b_blocks(mpm, A1, A2, A3, B, X, Y, logit_scale=1.0):
 def hessian_xx(mpm, A1, A2, A3, B, X, Y, objective="squared", logit_scale=1.0,
                reg_x="none", lam_x=0.0, w_x=None, reg_y="none", lam_y=0.0, w_y=None):
     P = _problem(mpm, A1, A2, A3, B, X, Y, objective, logit_scale, reg_x, lam_x, w_x, reg_y, lam_y, w_y)
+    return _hxx(mpm, P, A1, A2, reg_x, lam_x, w_x)
+
+
+def _hxx(mpm, P, A1, A2, reg_x, lam_x, w_x):
+    """Data part by mpm.diff; regulariser part literal (lam I or A^T W^2 A), added afterwards."""
     x, y = P.xy()
     p = len(x)
-    return _hess(mpm, lambda xx: P.loss(xx, y), x, list(range(p)), list(range(p)))
+    H = _hess(mpm, lambda xx: P.data_loss(xx, y), x, list(range(p)), list(range(p)))
+    if reg_x != "none":
+        H = H + reg_x_hessian(mpm, A1, A2, reg_x=reg_x, lam_x=lam_x, w_x=w_x)
+    return H
+
+
+def _hyy(mpm, P, reg_y, lam_y, w_y):
+    x, y = P.xy()
+    p = len(y)
+    H = _hess(mpm, lambda yy: P.data_loss(x, yy), y, list(range(p)), list(range(p)))
+    if reg_y != "none":
+        H = H + _hess(mpm, lambda yy: P.reg_value(x, yy), y, list(range(p)), list(range(p)))
+    return H
 
 
 hessian_xx_kron = hessian_xx
@@ -257,9 +283,7 @@ hessian_xx_kron = hessian_xx
 def hessian_yy(mpm, A1, A2, A3, B, X, Y, objective="squared", logit_scale=1.0,
                reg_x="none", lam_x=0.0, w_x=None, reg_y="none", lam_y=0.0, w_y=None):
     P = _problem(mpm, A1, A2, A3, B, X, Y, objective, logit_scale, reg_x, lam_x, w_x, reg_y, lam_y, w_y)
-    x, y = P.xy()
-    p = len(y)
-    return _hess(mpm, lambda yy: P.loss(x, yy), y, list(range(p)), list(range(p)))
+    return _hyy(mpm, P, reg_y, lam_y, w_y)
 
 
 def hessian_xy(mpm, A1, A2, A3, B, X, Y, objective="squared", logit_scale=1.0,
@@ -268,7 +292,7 @@ def hessian_xy(mpm, A1, A2, A3, B, X, Y, objective="squared", logit_scale=1.0,
     x, y = P.xy()
     p = len(x)
     z = x + y
-    return _hess(mpm, lambda zz: P.loss(zz[:p], zz[p:]), z, list(range(p)), list(range(p, 2 * p)))
+    return _hess(mpm, lambda zz: P.data_loss(zz[:p], zz[p:]), z, list(range(p)), list(range(p, 2 * p)))
 
 
 def hessian(mpm, A1, A2, A3, B, X, Y, objective="squared", logit_scale=1.0,
@@ -278,7 +302,12 @@ def hessian(mpm, A1, A2, A3, B, X, Y, objective="squared", logit_scale=1.0,
     p = len(x)
     z = x + y
     idx = list(range(2 * p))
-    return _hess(mpm, lambda zz: P.loss(zz[:p], zz[p:]), z, idx, idx)
+    H = _hess(mpm, lambda zz: P.data_loss(zz[:p], zz[p:]), z, idx, idx)
+    if reg_x != "none":
+        H[:p, :p] = H[:p, :p] + reg_x_hessian(mpm, A1, A2, reg_x=reg_x, lam_x=lam_x, w_x=w_x)
+    if reg_y != "none":
+        H[p:, p:] = H[p:, p:] + _hess(mpm, lambda yy: P.reg_value(x, yy), y, list(range(p)), list(range(p)))
+    return H
 
 
 # ---- regulariser terms -------------------------------------------------------------------------------------
