@@ -1,0 +1,70 @@
+"""The regression papers (li2023e, deng2023s, gao2023r) and the approximate-Newton framework at the smoke profile:
+every catalogue row registered with its tag and expectation, DERIVED rows survive, their mutants are refuted,
+and the convergence claims attach their curves."""
+
+from __future__ import annotations
+
+import pytest
+
+import certify
+import theorems.deng2023s_softmax_regression  # noqa: F401  (registers the claims)
+import theorems.framework_approximate_newton  # noqa: F401
+import theorems.gao2023r_rescaled_regression  # noqa: F401
+import theorems.li2023e_exp_regression  # noqa: F401
+
+FRAMEWORK = ["li2023e.sandwich_parametrization", "li2023e.hessian_sparsification", "li2023e.newton_one_step",
+             "li2023e.newton_induction", "li2023e.newton_iterations"]
+LI = ["li2023e.grad_hess", "li2023e.hessian_diag_infimum", "li2023e.hessian_pd", "li2023e.regularized_convex",
+      "li2023e.hessian_lipschitz_bound", "li2023e.hessian_lipschitz", "li2023e.main_convergence"]
+DENG = ["deng2023s.grad", "deng2023s.hessian", "deng2023s.hessian_null", "deng2023s.hessian_pd_sufficient",
+        "deng2023s.hessian_pd", "deng2023s.hessian_lipschitz_bound", "deng2023s.hessian_lipschitz",
+        "deng2023s.main_convergence"]
+GAO = ["gao2023r.grad_hess", "gao2023r.hessian_pd", "gao2023r.main_convergence", "gao2023r.solution_perturbation"]
+ALL = FRAMEWORK + LI + DENG + GAO
+DERIVED = [i for i in ALL if certify.get_claim(i).tag == "DERIVED"]
+
+
+def test_every_row_is_registered_with_tag_and_expectation():
+    reg = {k for k in certify.registry() if k.split(".")[0] in ("li2023e", "deng2023s", "gao2023r")}
+    assert reg == set(ALL)
+    assert set(DERIVED) == {
+        "li2023e.sandwich_parametrization", "li2023e.grad_hess", "li2023e.hessian_diag_infimum",
+        "li2023e.hessian_lipschitz_bound", "deng2023s.grad", "deng2023s.hessian", "deng2023s.hessian_null",
+        "deng2023s.hessian_pd_sufficient", "deng2023s.hessian_lipschitz_bound", "gao2023r.grad_hess"}
+    for cid in ALL:
+        c = certify.get_claim(cid)
+        assert (c.expect == "holds") == (c.tag == "DERIVED"), cid
+        if c.kind != "scaling":
+            assert c.mutants, cid
+        assert "arXiv" in c.source or c.source.startswith("derived"), cid
+    kinds = {cid: certify.get_claim(cid).kind for cid in ALL}
+    assert kinds["li2023e.hessian_sparsification"] == "probability"
+    assert kinds["li2023e.newton_iterations"] == "probability"
+    assert kinds["deng2023s.main_convergence"] == "probability"
+    assert kinds["li2023e.main_convergence"] == kinds["gao2023r.main_convergence"] == "scaling"
+    assert certify.get_claim("li2023e.hessian_sparsification").params == dict(eps0=0.01, delta=0.1, C_nnz=1.0)
+    assert certify.get_claim("li2023e.newton_induction").params["rho"] == 0.4
+    assert certify.get_claim("deng2023s.hessian_pd").params["C_w"] == 100.0
+
+
+@pytest.fixture(scope="module")
+def verdicts():
+    return {cid: certify.check(cid, profile="smoke", seed=0) for cid in DERIVED}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("cid", sorted(DERIVED))
+def test_derived_rows_survive_and_mutants_are_refuted(verdicts, cid):
+    v = verdicts[cid]
+    assert v.status == "survived", (cid, v.reason)
+    assert v.mutants and all(m["killed"] for m in v.mutants.values()), v.mutants
+
+
+@pytest.mark.slow
+def test_convergence_claim_attaches_curves():
+    v = certify.check("li2023e.newton_induction", profile="smoke", seed=0)
+    curves = [p for p in v.plots if p.get("kind") == "curve" and p["name"] == "convergence"]
+    assert curves and curves[0].get("logy")
+    series = curves[0]["series"]
+    assert set(series) == {"||x_t - x*||", "L(x_t) - L(x*)"}
+    assert all(m["killed"] for m in v.mutants.values())
