@@ -90,6 +90,16 @@ def _num(x) -> float | None:
     return f if math.isfinite(f) else None
 
 
+def _sortkey(x) -> str:
+    """A number for client-side sorting (empty when missing; 'nan' / 'inf' strings mapped)."""
+    f = _num(x)
+    if f is not None:
+        return repr(f)
+    if isinstance(x, str) and x in ("inf", "-inf"):
+        return "1e309" if x == "inf" else "-1e309"
+    return ""
+
+
 def _sign_class(x) -> str:
     f = _num(x)
     if f is None:
@@ -404,6 +414,7 @@ def _env():
     )
     env.filters["fmt"] = fmt
     env.filters["sign"] = _sign_class
+    env.filters["sortkey"] = _sortkey
     env.filters["tojson_compact"] = lambda v: json.dumps(v, sort_keys=True, default=str)
     return env
 

@@ -109,6 +109,33 @@
     });
   });
 
+  /* sortable summary table: click a header (again to reverse); missing values sort last */
+  var tbody = document.querySelector("#summary tbody");
+  Array.prototype.forEach.call(document.querySelectorAll("#summary th[data-sort]"), function (th, col) {
+    th.style.cursor = "pointer";
+    th.title = (th.title ? th.title + " — " : "") + "click to sort";
+    th.addEventListener("click", function () {
+      var numeric = th.getAttribute("data-sort") === "num";
+      var dir = th.getAttribute("data-dir") === "asc" ? -1 : 1;
+      Array.prototype.forEach.call(th.parentNode.children, function (h) { h.removeAttribute("data-dir"); });
+      th.setAttribute("data-dir", dir === 1 ? "asc" : "desc");
+      var keyed = rows.map(function (r, i) {
+        var cell = r.children[col];
+        var v = numeric ? cell.getAttribute("data-v") : cell.textContent.trim().toLowerCase();
+        return {r: r, i: i, v: numeric ? (v === "" || v === null ? null : parseFloat(v)) : v};
+      });
+      keyed.sort(function (a, b) {
+        if (a.v === null && b.v === null) { return a.i - b.i; }
+        if (a.v === null) { return 1; }
+        if (b.v === null) { return -1; }
+        if (a.v < b.v) { return -dir; }
+        if (a.v > b.v) { return dir; }
+        return a.i - b.i;
+      });
+      keyed.forEach(function (k) { tbody.appendChild(k.r); });
+    });
+  });
+
   apply();
   openHash();
 
