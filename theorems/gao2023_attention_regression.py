@@ -755,6 +755,14 @@ def regularizer_hessian(ctx, data, lb_factor):
 # ---------------------------------------------------------------------------------------------------------------
 
 
+def _kron_cond(inst):
+    out = 1.0
+    for k in ("A1", "A2", "A3"):
+        sv = np.linalg.svd(np.asarray(inst[k], dtype=float), compute_uv=False)
+        out *= sv[0] / sv[-1] if sv[-1] > 0 else math.inf
+    return out
+
+
 @certify.claim(
     id="gao2023.hessian_pd",
     source=f"{SRC} (locator unknown); {CAT} section 4.9, row hessian_pd",
@@ -763,16 +771,19 @@ def regularizer_hessian(ctx, data, lb_factor):
     tag="RECONSTRUCTED",
     inputs=dict(inst=SAT.domain_instances(n=(3, 6), d=(1, 3)),
                 w_factor=st.one_of(st.just(1.0), log_uniform(1e-4, 4.0))),
-    assume=lambda w_factor: w_factor >= 1.0,
-    params=dict(C_w=100.0, l=1.0, r_convention="each", R=2.0, R_b=1.0, objective="half_squared"),
+    assume=lambda inst, w_factor, kappa_max: w_factor >= 1.0 and _kron_cond(inst) <= kappa_max,
+    params=dict(C_w=100.0, l=1.0, r_convention="each", R=2.0, R_b=1.0, objective="half_squared", kappa_max=1e6),
     expect=None,
+    dps=60,
     mutants=[certify.drop_assumption()],
     notes="Every instance is rescaled to the domain boundary (r_convention, R, R_b); the weights are the instance's "
           "pattern scaled so that w_min = w_factor * threshold (w_factor = 1: exactly at the threshold). The "
           "y-part reads 'with R_y' as the weighted form with w_y,min^2 >= C_w + l / sigma_min(A3)^2 (deviation). "
-          "Margin lambda_min - l; the drop_assumption mutant lets the weights fall below the threshold.",
+          "Margin lambda_min - l; the drop_assumption mutant lets the weights fall below the threshold. "
+          "Hypothesis also kappa(A1) kappa(A2) kappa(A3) <= kappa_max (default 1e6): for (near-)rank-deficient "
+          "A_i the threshold is infinite and lambda_min(H) is below the resolution of any fixed precision.",
 )
-def hessian_pd(ctx, inst, w_factor, C_w, l, r_convention, R, R_b, objective):
+def hessian_pd(ctx, inst, w_factor, C_w, l, r_convention, R, R_b, objective, kappa_max):
     inst = _rescale_to_boundary(ctx, inst, r_convention, R, R_b)
     A1, A2, A3, B, X, Y = _data(inst)
     s1, s2, s3 = _sigma_min(ctx, A1), _sigma_min(ctx, A2), _sigma_min(ctx, A3)
