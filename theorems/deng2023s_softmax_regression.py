@@ -302,13 +302,16 @@ def hessian_lipschitz(ctx, prob, Rv, a_M, b_M, k_M):
     trials=20,
     inputs=dict(spec=S.framework_specs(kinds=("softmax",), p=(1, 4), n=(1, 12)), eps=log_uniform(1e-12, 0.0999),
                 start=st.one_of(st.just(1.0), st.floats(0.01, 1.0))),
-    params=dict(init_factor=0.1, delta=0.1, C_nnz=1.0, log_base=2.718281828459045, T_factor=1.0),
+    params=dict(init_factor=0.1, delta=0.1, C_nnz=1.0, log_base=2.718281828459045, T_factor=1.0,
+                hessian_mode="sparsified"),
     expect=None,
     mutants=[certify.replace(T_factor=0.0)],
+    baselines={"exact_newton": {"hessian_mode": "exact"}},
     notes="Assumptions of section 7.2: ||A|| <= 1, ||b||_2 <= 1 (realisable b = softmax(A x0) and generic b), w at the "
           "PD threshold of deng2023s.hessian_pd_sufficient, M = 22 R^3 (43), M r0 = start * iota * l. Approximate "
           "Newton (27) with leverage-score sparsified Hessians (26) (factor (B + W^2)^{1/2} A, or hess^{1/2} when B + "
           "W^2 is indefinite). Convergence curves attached.",
 )
-def main_convergence(ctx, rng, spec, eps, start, init_factor, delta, C_nnz, log_base, T_factor):
-    return _framework_iterations(ctx, rng, spec, eps, start, init_factor, delta, C_nnz, log_base, T_factor)
+def main_convergence(ctx, rng, spec, eps, start, init_factor, delta, C_nnz, log_base, T_factor, hessian_mode):
+    return _framework_iterations(ctx, rng, spec, eps, start, init_factor, delta, C_nnz, log_base, T_factor,
+                                 hessian_mode)

@@ -169,21 +169,23 @@ def _start(ctx, inst, frac, seed, align):
     inputs=dict(spec=S.framework_specs(), eps0=S.eps0_values(1e-4, 0.0999),
                 frac=st.one_of(st.sampled_from([0.1, 0.5, 0.99]), st.floats(1e-3, 0.99)),
                 E=S.sandwich_specs(), align=st.booleans()),
-    params=dict(C_step=2.0),
+    params=dict(C_step=2.0, hessian_mode="sandwich"),
     expect=None,
     mutants=[certify.scale("C_step", 0.25)],
+    baselines={"exact_newton": {"hessian_mode": "exact"}},
     notes="x_t at distance r = frac l / M from x* (frac drawn, 0.1 = iota often; quadratics: r = frac (1 + "
           "||x*||)), in a random direction or along the bottom eigenvector of hess L(x*); H~ drawn over the "
           "sandwich set (E aligned with x_t - x* is the adversarial basis).",
 )
-def newton_one_step(ctx, spec, eps0, frac, E, align, C_step):
+def newton_one_step(ctx, spec, eps0, frac, E, align, C_step, hessian_mode):
     inst = N.good_loss(ctx, spec)
     loss, xs, l = inst["loss"], inst["x_star"], inst["l"]
     x, r, M = _start(ctx, inst, frac, E["seed"], align)
     rbar = M * r
     oracle = N.sandwich_oracle(float(eps0), E["spectrum"], E["basis"])
     H = loss.hess(ctx, x)
-    Ht = oracle(ctx, x, H, np.random.default_rng(E["seed"] + 1), 0, loss=loss, x_star=xs)
+    Ht = H if hessian_mode == "exact" else oracle(ctx, x, H, np.random.default_rng(E["seed"] + 1), 0, loss=loss,
+                                                  x_star=xs)
     x1 = x - ctx.solve(Ht, loss.grad(ctx, x))
     lhs = ctx.norm(x1 - xs, 2)
     rt = ctx.norm(x - xs, 2)
@@ -216,19 +218,20 @@ def _curves(ctx, run, inst):
     tag="RECONSTRUCTED",
     inputs=dict(spec=S.framework_specs(), start=st.one_of(st.just(1.0), st.floats(0.01, 1.0)),
                 E=S.sandwich_specs(), align=st.booleans()),
-    params=dict(eps0=0.01, rho=0.4, init_factor=0.1, steps=8),
+    params=dict(eps0=0.01, rho=0.4, init_factor=0.1, steps=8, hessian_mode="sandwich"),
     expect=None,
     mutants=[certify.scale("rho", 0.0025)],
+    baselines={"exact_newton": {"hessian_mode": "exact"}},
     notes="Approximate Newton (27) from M r_0 = start * iota * l (start = 1: exactly at the edge of the "
           "initialisation region), eps0-approximate Hessians over the sandwich set, fresh E at each step. Every step "
           "whose premise holds is checked, until r_t reaches the context's resolution (float64: 1e-11 (1 + ||x*||); "
           "mpmath: 10^{10-dps}). Convergence curves (distance and loss gap, log scale) are attached.",
 )
-def newton_induction(ctx, spec, start, E, align, eps0, rho, init_factor, steps):
+def newton_induction(ctx, spec, start, E, align, eps0, rho, init_factor, steps, hessian_mode):
     inst = N.good_loss(ctx, spec)
     loss, xs, l = inst["loss"], inst["x_star"], inst["l"]
     x0, r0, M = _start(ctx, inst, start * init_factor, E["seed"], align)
-    oracle = N.sandwich_oracle(eps0, E["spectrum"], E["basis"])
+    oracle = "exact" if hessian_mode == "exact" else N.sandwich_oracle(eps0, E["spectrum"], E["basis"])
     run = N.newton(ctx, loss, x0, steps, hessian=oracle, rng=np.random.default_rng(E["seed"] + 1), x_star=xs)
     floor = (1e-11 if not ctx.is_exact else ctx.mpm.mpf(10) ** (10 - ctx.dps)) * (1 + ctx.norm(xs, 2))
     r = run.distances
@@ -254,19 +257,21 @@ def newton_induction(ctx, spec, start, E, align, eps0, rho, init_factor, steps):
     trials=20,
     inputs=dict(spec=S.framework_specs(), eps=log_uniform(1e-12, 0.0999),
                 start=st.one_of(st.just(1.0), st.floats(0.01, 1.0))),
-    params=dict(init_factor=0.1, delta=0.1, C_nnz=1.0, log_base=math.e, T_factor=1.0),
+    params=dict(init_factor=0.1, delta=0.1, C_nnz=1.0, log_base=math.e, T_factor=1.0, hessian_mode="sparsified"),
     expect=None,
     mutants=[certify.replace(T_factor=0.0)],
+    baselines={"exact_newton": {"hessian_mode": "exact"}},
     notes="One trial: T = ceil(T_factor log_base(r_0 / eps)) iterations of (27) with Hessians sparsified by (26) "
           "(m = C_nnz p ln(n / (delta/T)) rows of a factor F, F^T F = hess L; per-step failure delta/T), from "
           "M r_0 = start * iota * l. log_base: e (default) or 2. Convergence curves attached.",
 )
-def newton_iterations(ctx, rng, spec, eps, start, init_factor, delta, C_nnz, log_base, T_factor):
+def newton_iterations(ctx, rng, spec, eps, start, init_factor, delta, C_nnz, log_base, T_factor,
+                      hessian_mode="sparsified"):
     inst = N.good_loss(ctx, spec)
     loss, xs = inst["loss"], inst["x_star"]
     x0, r0, M = _start(ctx, inst, start * init_factor, int(rng.integers(2**31)), False)
     ratio = float(r0 / eps)
     T = max(0, int(math.ceil(T_factor * math.log(ratio) / math.log(log_base)))) if ratio > 1 else 0
-    oracle = N.sparsified_oracle(delta / max(T, 1), C_nnz)
+    oracle = "exact" if hessian_mode == "exact" else N.sparsified_oracle(delta / max(T, 1), C_nnz)
     run = N.newton(ctx, loss, x0, T, hessian=oracle, rng=rng, x_star=xs)
     return certify.le(run.distances[-1], eps, evidence=_curves(ctx, run, inst))
