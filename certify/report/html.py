@@ -334,6 +334,32 @@ def _empirical_constant(c: dict) -> dict | None:
     return out
 
 
+def _merge_plots(plots: list) -> list[dict]:
+    """One picture per quantity: scatter/curve plots named '<quantity> <series>' with that single series (one
+    evidence key per series, as claims must write them) are merged into one plot '<quantity>' of all series."""
+    out: list[dict] = []
+    groups: dict[tuple, dict] = {}
+    for p in plots:
+        if not isinstance(p, dict):
+            continue
+        series = p.get("series") if isinstance(p.get("series"), dict) else {}
+        name = str(p.get("name", ""))
+        if p.get("kind") in ("scatter", "curve") and len(series) == 1:
+            (sname,) = series
+            if name.endswith(" " + str(sname)) and len(name) > len(str(sname)) + 1:
+                base = name[: -len(str(sname)) - 1]
+                key = (p.get("kind"), base, p.get("xlabel"), p.get("ylabel"), p.get("logx"), p.get("logy"))
+                if key in groups:
+                    groups[key]["series"].update(series)
+                    continue
+                merged = {**p, "name": base, "series": dict(series)}
+                groups[key] = merged
+                out.append(merged)
+                continue
+        out.append(p)
+    return out
+
+
 def _table_rows(items: list[dict], keys: list[str]) -> list[list]:
     return [[it.get(k) for k in keys] for it in items]
 
@@ -355,9 +381,7 @@ def _claim_view(c: dict, papers: dict, emb: _Embedder, with_plots: bool) -> dict
         h = P.margin_histogram(c.get("margins") or [])
         if h:
             plot_views.append({"title": "margin distribution", "svg": Markup(h)})
-        for p in c.get("plots") or []:
-            if not isinstance(p, dict):
-                continue
+        for p in _merge_plots(c.get("plots") or []):
             svg = P.plot_svg(p, c)
             if svg:
                 plot_views.append({"title": f"{p.get('name', '')} ({p.get('kind', '')})", "svg": Markup(svg)})

@@ -254,6 +254,24 @@ def margin_histogram(margins, title: str = "relative margins of the examples") -
         return _svg(fig)
 
 
+def _log_floor(pos: list[float]) -> float | None:
+    """A floor for a log axis when a few values sit far below the rest (a gap of more than 10 decades with at
+    most a quarter of the points under it): the floor is one decade under the bulk; None otherwise."""
+    if len(pos) < 4:
+        return None
+    logs = [math.log10(v) for v in pos]
+    best, at = 0.0, None
+    for i in range(len(logs) - 1):
+        if (i + 1) > len(logs) // 4:
+            break
+        gap = logs[i + 1] - logs[i]
+        if gap > best:
+            best, at = gap, i
+    if at is None or best <= 10:
+        return None
+    return 10.0 ** math.floor(logs[at + 1] - 1)
+
+
 def series_plot(plot: dict) -> str | None:
     """A plot of kind 'scatter' or 'curve': several named series of (x, y) points."""
     kind = plot.get("kind", "scatter")
@@ -273,16 +291,37 @@ def series_plot(plot: dict) -> str | None:
         logx = _use_log(allx)
     if logy is None:
         logy = (kind == "curve" and all(y > 0 for y in ally) and len(ally) >= 2) or _use_log(ally)
-    show_legend = len(data) > 1 or kind == "scatter"
+    notes = []
+    # log axes: non-positive values cannot be drawn; far outliers (an exact baseline at 1e-300) would squash
+    # everything else, so they are drawn on a dotted floor line (see _log_floor) and counted in a note
+    floors = {}
+    for axis, on in ((0, logx), (1, logy)):
+        if not on:
+            continue
+        dropped = sum(1 for pts in data.values() for p in pts if p[axis] <= 0)
+        if dropped:
+            notes.append(f"{dropped} non-positive {'x' if axis == 0 else 'y'} not shown")
+        pos = sorted(p[axis] for pts in data.values() for p in pts if p[axis] > 0)
+        floor = _log_floor(pos)
+        if floor is not None:
+            n_low = sum(1 for v in pos if v < floor)
+            if n_low:
+                floors[axis] = floor
+                notes.append(f"{n_low} {'x' if axis == 0 else 'y'} < {floor:.0e} drawn on the dotted line")
+    show_legend = len(data) > 1
     with _rc():
         fig, ax = _figure(show_legend)
+        total = 0
         for i, (name, pts) in enumerate(sorted(data.items())):
             if logx:
                 pts = [p for p in pts if p[0] > 0]
             if logy:
                 pts = [p for p in pts if p[1] > 0]
+            if floors:
+                pts = [(max(x, floors.get(0, x)), max(y, floors.get(1, y))) for x, y in pts]
             if not pts:
                 continue
+            total += len(pts)
             color = PALETTE[i % len(PALETTE)]
             if kind == "curve":
                 pts = _thin(pts)
@@ -295,13 +334,20 @@ def series_plot(plot: dict) -> str | None:
                 xs, ys = zip(*pts, strict=True)
                 ax.scatter(xs, ys, s=10, color=color, marker=MARKERS[i % len(MARKERS)], alpha=0.7,
                            linewidths=0, label=f"{name} ({n_all})")
+        for axis, floor in floors.items():
+            (ax.axvline if axis == 0 else ax.axhline)(floor, color="#9ca3af", linewidth=0.8, linestyle=":")
         if logx:
             _log_axis(ax.xaxis)
         if logy:
             _log_axis(ax.yaxis)
         ax.set_xlabel(str(plot.get("xlabel") or "x"))
         ax.set_ylabel(str(plot.get("ylabel") or "y"))
-        ax.set_title(str(plot.get("title") or plot.get("name") or kind), loc="left")
+        title = str(plot.get("title") or plot.get("name") or kind)
+        if kind == "scatter" and not show_legend:
+            title += f" (n = {total})"
+        ax.set_title(title, loc="left")
+        if notes:
+            fig.text(0.99, 0.01, "; ".join(notes), ha="right", va="bottom", fontsize=7, color="#6b7280")
         if show_legend:
             _legend(ax)
         return _svg(fig)
