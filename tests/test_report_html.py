@@ -308,3 +308,31 @@ def test_fmt():
     assert H.fmt("nan") == "nan"
     assert H.fmt(7) == "7"
     assert H.fmt(True) == "yes"
+
+
+def test_per_series_plots_of_one_quantity_are_merged():
+    plots = [{"name": f"error_vs_r[max] {s}", "kind": "scatter", "logx": True, "logy": True,
+              "series": {s: {"x": [0.01, 0.02], "y": [1e-3, 2e-3]}}} for s in ("bss", "exact", "trivial")]
+    plots.append({"name": "other", "kind": "scatter", "series": {"value": {"x": [1], "y": [2]}}})
+    merged = H._merge_plots(plots)
+    assert [p["name"] for p in merged] == ["error_vs_r[max]", "other"]
+    assert sorted(merged[0]["series"]) == ["bss", "exact", "trivial"]
+
+
+def test_plots_are_robust_to_odd_data():
+    from certify.report import plots as P
+
+    assert P.margin_histogram([]) is None
+    assert P.margin_histogram([1.0] * 10) is None                      # nothing to see
+    assert P.margin_histogram([None, "nan", "-inf", 0.1, 0.2, 0.3, -0.1, 1e-12]).startswith("<svg")
+    assert P.plot_svg({"kind": "scatter", "series": {"a": {"x": [None, "x"], "y": [1, 2]}}}) is None
+    assert P.plot_svg({"kind": "curve", "series": {"a": {"x": [1, 2, 3], "y": [0, -1, 2]}}}).startswith("<svg")
+    assert P.plot_svg({"kind": "fit", "series": {}, "fit": {"ok": False}}) is None
+    assert P.plot_svg({"kind": "unknown"}) is None
+    assert P.plot_svg({"kind": "scatter", "series": "garbage"}) is None
+    # a few values far below the rest sit on a floor instead of squashing the log axis
+    assert P._log_floor(sorted([1e-300, 1e-300] + [10.0 ** -k for k in range(3, 12)])) == 1e-12
+    assert P._log_floor([1e-9, 1e-6, 1e-3, 1.0]) is None
+    svg = P.series_plot({"kind": "scatter", "logy": True, "series": {
+        "a": {"x": list(range(1, 12)), "y": [1e-300, 1e-300] + [10.0 ** -k for k in range(3, 12)]}}})
+    assert "drawn on the dotted line" in svg
