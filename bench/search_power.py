@@ -309,7 +309,9 @@ def summarize_claim(claim, runs) -> dict:
         },
         "margins": {
             "median_plain_min_rel": _median([x["min_rel"] for x in p]),
+            "median_certify_min_rel": _median([x["min_rel"] for x in c]),
             "median_hypothesis_phase_min_rel": _median([x["hypothesis_phase_min_rel"] for x in c]),
+            "median_before_refinement_min_rel": _median([x["refine_before"] for x in refined]),
             "median_after_refinement_min_rel": _median([x["refine_after"] for x in refined]),
             "refinement_runs": len(refined),
             "refinement_strictly_lower": lowered,
@@ -331,6 +333,8 @@ def totals(rows) -> dict:
     runs_true = sum(r["seeds"] for r in true_rows)
     ref_runs = sum(r["margins"]["refinement_runs"] for r in rows)
     ref_lower = sum(r["margins"]["refinement_strictly_lower"] for r in rows)
+    ref_runs_f = sum(r["margins"]["refinement_runs"] for r in false_rows)
+    ref_lower_f = sum(r["margins"]["refinement_strictly_lower"] for r in false_rows)
     return {
         "false_claim_runs": runs_false,
         "certify_detections": c_false,
@@ -347,6 +351,16 @@ def totals(rows) -> dict:
                                       if r["plain"]["detections"] > r["certify"]["detections"]],
         "refinement_runs": ref_runs,
         "refinement_strictly_lower": ref_lower,
+        "refinement_runs_false_claims": ref_runs_f,
+        "refinement_strictly_lower_false_claims": ref_lower_f,
+        "refinement_runs_true_claims": ref_runs - ref_runs_f,
+        "refinement_strictly_lower_true_claims": ref_lower - ref_lower_f,
+        "median_examples_false_claims_certify": _median([x["certify"]["examples"] for r in false_rows
+                                                         for x in r["runs"]]),
+        "median_examples_false_claims_plain": _median([x["plain"]["examples"] for r in false_rows
+                                                       for x in r["runs"]]),
+        "runs_certify_min_margin_below_plain": sum(r["margins"]["certify_below_plain"] for r in rows),
+        "runs_with_both_margins": sum(r["margins"]["certify_vs_plain_pairs"] for r in rows),
         "requirement_detects_more": c_false > p_false,
         "requirement_no_wrong_refutation": c_wrong == 0,
     }
@@ -407,16 +421,17 @@ def render_md(result: dict) -> str:
         "the first float64 margin < 0. certify detects with a confirmed counterexample (mpmath, dps and 2 dps).",
         "",
         "| claim | truth | certify detect | plain detect | wrong refut. certify / plain | median s | "
-        "min rel margin: plain / certify Hyp. phase / after refinement | refinement lowered |",
-        "|---|---|---|---|---|---|---|---|",
+        "lowest rel. margin: plain | certify | refinement: before -> after | refinement lowered |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in result["claims"]:
         c, p, m = r["certify"], r["plain"], r["margins"]
         wrong = (f"{c['wrong_refutations']} / {p['wrong_refutations']}" if r["truth"] == "true" else "-")
         lines.append(
             f"| `{r['id']}` | {r['truth']} | {c['detections']}/{r['seeds']} | {p['detections']}/{r['seeds']} | "
-            f"{wrong} | {_fmt(c['median_wall_s'], '.2f')} | {_fmt(m['median_plain_min_rel'], '.6g')} / "
-            f"{_fmt(m['median_hypothesis_phase_min_rel'], '.6g')} / {_fmt(m['median_after_refinement_min_rel'], '.6g')} | "
+            f"{wrong} | {_fmt(c['median_wall_s'], '.2f')} | {_fmt(m['median_plain_min_rel'], '.6g')} | "
+            f"{_fmt(m['median_certify_min_rel'], '.6g')} | {_fmt(m['median_before_refinement_min_rel'], '.6g')} -> "
+            f"{_fmt(m['median_after_refinement_min_rel'], '.6g')} | "
             f"{m['refinement_strictly_lower']}/{m['refinement_runs']} |")
     lines += [
         "",
@@ -424,24 +439,46 @@ def render_md(result: dict) -> str:
         f"({_fmt(tot['certify_detection_rate'], '.0%')}), plain Hypothesis {tot['plain_detections']} "
         f"({_fmt(tot['plain_detection_rate'], '.0%')}). Claims where certify detects more: "
         f"{', '.join(tot['claims_certify_detects_more']) or 'none'}; where plain detects more: "
-        f"{', '.join(tot['claims_plain_detects_more']) or 'none'}.",
+        f"{', '.join(tot['claims_plain_detects_more']) or 'none'}. Median examples per run: certify "
+        f"{_fmt(tot['median_examples_false_claims_certify'], '.0f')} (Hypothesis examples plus refinement evaluations),"
+        f" plain Hypothesis {_fmt(tot['median_examples_false_claims_plain'], '.0f')} in the same wall time.",
         "",
         f"**True claims** ({tot['true_claim_runs']} runs): wrong refutations certify {tot['certify_wrong_refutations']}"
         f" ({', '.join(tot['certify_wrong_refutation_claims']) or 'none'}), plain Hypothesis "
         f"{tot['plain_wrong_refutations']}.",
         "",
-        f"**Refinement** (DESIGN section 7): in {tot['refinement_strictly_lower']} of {tot['refinement_runs']} runs "
-        "where it ran, refinement ended strictly below the best margin of certify's Hypothesis phase. Runs whose "
-        "counterexample was confirmed in the Hypothesis phase do not refine (not counted).",
+        f"**Refinement** (DESIGN section 7): refinement ended strictly below the best margin of certify's "
+        f"Hypothesis phase in {tot['refinement_strictly_lower_false_claims']} of "
+        f"{tot['refinement_runs_false_claims']} runs on the false claims and in "
+        f"{tot['refinement_strictly_lower_true_claims']} of {tot['refinement_runs_true_claims']} on the true claims "
+        "(where the Hypothesis phase often already sits a few float64 ulps below zero, e.g. x * (1/x) = 1 - 2^-53, "
+        "the lowest value that expression can take). Runs whose counterexample was confirmed in "
+        "the Hypothesis phase do not refine (not counted). certify's lowest margin "
+        f"was strictly below plain Hypothesis's in {tot['runs_certify_min_margin_below_plain']} of "
+        f"{tot['runs_with_both_margins']} runs (all claims; on true claims plain stops at its first violation).",
         "",
         f"Requirements: certify detects more = {tot['requirement_detects_more']}; certify refutes no true claim = "
         f"{tot['requirement_no_wrong_refutation']}.",
         "",
+    ]
+    wrong = [(r["id"], run) for r in result["claims"] if r["truth"] == "true" for run in r["runs"]
+             if run["certify"]["detected"]]
+    if wrong:
+        lines += ["certify's refutations of TRUE claims (confirmation of the counterexample it reported):", ""]
+        for cid, run in wrong:
+            conf = run["certify"].get("counterexample_confirmation") or {}
+            lines.append(f"- `{cid}` seed {run['seed']}: margin {_fmt(conf.get('margin_dps'))} at dps "
+                         f"{conf.get('dps')} and {_fmt(conf.get('margin_2dps'))} at 2 dps, rigorous="
+                         f"{conf.get('rigorous')}, ball enclosure of the margin {conf.get('enclosure')}")
+        lines.append("")
+    lines += [
         "Margins are relative margins (margin / size of the two sides; < 0 is a violation), medians over seeds. "
-        "'certify Hyp. phase' = best margin when refinement starts (or the counterexample's, when found before); "
-        "'after refinement' = median over the runs where refinement ran.",
+        "'plain' and 'certify' = lowest margin of each method's run (plain stops at its first violation; certify "
+        "at its first confirmed one). 'before -> after' = certify's best margin when refinement starts and when it "
+        "ends, medians over the runs where refinement ran (n in the last column).",
         "",
         f"Machine: {result['machine'].get('cpu', '?')}, {result['machine'].get('cpu_count')} cores (shared), "
+        f"load average at start {_fmt((result['machine'].get('loadavg_at_start') or [None])[0], '.1f')}, "
         f"Python {result['machine']['python']}, " + ", ".join(f"{k} {v}" for k, v in
                                                              result['machine']['versions'].items()) + ". "
         f"Total wall time {result['total_wall_s']:.0f} s. Raw runs in search_power.json.",
@@ -458,11 +495,15 @@ def main(argv=None) -> int:
     ap.add_argument("--seconds", type=float, default=None, help="override the profile's per-claim seconds cap")
     ap.add_argument("--claims", default=None, help="comma-separated id patterns (default bench.*)")
     ap.add_argument("--quick", action="store_true", help="1 seed, smoke profile (a machinery check, not a result)")
+    ap.add_argument("--rerender", default=None, metavar="JSON",
+                    help="recompute summaries and the table from the raw runs of a saved result (no search)")
     ap.add_argument("--out", default=None, help=f"output JSON (default {DEFAULT_OUT.relative_to(ROOT)}; "
                                                 "--quick writes nothing unless --out is given)")
     args = ap.parse_args(argv)
     if args.seeds < 1:
         ap.error("--seeds must be >= 1")
+    if args.rerender:
+        return rerender(Path(args.rerender), Path(args.out) if args.out else Path(args.rerender))
     if args.quick:
         args.seeds, args.profile = 1, "smoke"
     from certify.profiles import get_profile
@@ -487,15 +528,41 @@ def main(argv=None) -> int:
         "total_wall_s": time.perf_counter() - t0,
         **res,
     }
-    md = render_md(result)
-    print(md)
     out = Path(args.out) if args.out else (None if args.quick else DEFAULT_OUT)
     if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(_finite(result), indent=1, default=_json_default) + "\n")
-        out.with_suffix(".md").write_text(md)
-        print(f"wrote {out} and {out.with_suffix('.md')}")
+        _write(result, out)
+    else:
+        print(render_md(result))
     return 0
+
+
+def rerender(src: Path, out: Path) -> int:
+    """Rebuild per-claim summaries, totals and the Markdown table from the raw runs saved in `src`."""
+    result = json.loads(src.read_text())
+    by_id = {c.id: c for c in load_claims()}
+
+    def revive(x):  # JSON stores non-finite floats as strings
+        if isinstance(x, dict):
+            return {k: revive(v) for k, v in x.items()}
+        if isinstance(x, list):
+            return [revive(v) for v in x]
+        if x in ("inf", "-inf", "nan"):
+            return float(x)
+        return x
+
+    rows = [summarize_claim(by_id[r["id"]], revive(r["runs"])) for r in result["claims"]]
+    result["claims"], result["totals"] = rows, totals(rows)
+    _write(result, out)
+    return 0
+
+
+def _write(result: dict, out: Path):
+    md = render_md(result)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(_finite(result), indent=1, default=_json_default) + "\n")
+    out.with_suffix(".md").write_text(md)
+    print(md)
+    print(f"wrote {out} and {out.with_suffix('.md')}")
 
 
 def _finite(o):
