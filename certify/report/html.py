@@ -399,6 +399,7 @@ def _claim_view(c: dict, papers: dict, emb: _Embedder, with_plots: bool) -> dict
         "status_help": STATUS_HELP.get(status, ""), "expected": c.get("expected"),
         "as_expected": c.get("as_expected", True), "reason": c.get("reason") or "",
         "source": c.get("source") or "", "statement": statement_html(c.get("statement")),
+        "hypotheses": c.get("hypotheses") or c.get("assume") or "", "notes": c.get("notes") or "",
         "statement_src": c.get("statement") or "",
         "params": [(k, json.dumps(v, sort_keys=True, default=str)) for k, v in sorted((c.get("params") or {}).items())],
         "examples": c.get("examples"), "valid_examples": c.get("valid_examples"),
