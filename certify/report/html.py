@@ -334,6 +334,10 @@ def _empirical_constant(c: dict) -> dict | None:
     return out
 
 
+def _text(v) -> str:
+    return v if isinstance(v, str) else ""
+
+
 def _merge_plots(plots: list) -> list[dict]:
     """One picture per quantity: scatter/curve plots named '<quantity> <series>' with that single series (one
     evidence key per series, as claims must write them) are merged into one plot '<quantity>' of all series."""
@@ -399,7 +403,7 @@ def _claim_view(c: dict, papers: dict, emb: _Embedder, with_plots: bool) -> dict
         "status_help": STATUS_HELP.get(status, ""), "expected": c.get("expected"),
         "as_expected": c.get("as_expected", True), "reason": c.get("reason") or "",
         "source": c.get("source") or "", "statement": statement_html(c.get("statement")),
-        "hypotheses": c.get("hypotheses") or c.get("assume") or "", "notes": c.get("notes") or "",
+        "hypotheses": _text(c.get("hypotheses")), "notes": _text(c.get("notes")),
         "statement_src": c.get("statement") or "",
         "params": [(k, json.dumps(v, sort_keys=True, default=str)) for k, v in sorted((c.get("params") or {}).items())],
         "examples": c.get("examples"), "valid_examples": c.get("valid_examples"),
