@@ -5,7 +5,8 @@ Classification of the two reference margins m1 (dps) and m2 (2 dps), with `scale
 of the inequality and floor = scale * 10^(5 - dps) the resolution of the lower precision:
 
 * ``confirmed``   -- m1 < 0 and m2 < 0, |m2| above the floor, |m1 - m2| <= max(floor, 1e-3 |m2|);
-* ``equality``    -- |m2| <= floor: zero to working precision (an equality case, never a refutation);
+* ``equality``    -- |m2| <= floor, or |m2| <= |m1| 10^(-dps/2) (the margin shrinks as the precision
+  grows): zero to working precision (an equality case, never a refutation);
 * ``holds``       -- both margins >= 0: the float64 violation was rounding (a float artifact);
 * ``unstable``    -- anything else (signs or values disagree, NaN): the reference cannot decide;
 * ``unavailable`` -- the claim has no ctx, or the mp reference raised.
@@ -16,6 +17,8 @@ from __future__ import annotations
 import math
 import traceback
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from .context import ball, mp
 from .outcome import as_outcome
@@ -83,6 +86,9 @@ def classify(m1, m2, scale, dps: int) -> str:
         return "holds"
     if m1 < 0 and m2 < 0 and abs(m1 - m2) <= max(floor, abs(m2) / 1000):
         return "confirmed"
+    if m1 != 0 and abs(m2) <= abs(m1) * 10 ** (-dps / 2):
+        # the margin shrinks with the working precision: rounding noise around an exact zero
+        return "equality"
     return "unstable"
 
 
@@ -92,9 +98,41 @@ def evaluate(claim, ctx, instance: dict, rng_factory=None, params=None):
     return as_outcome(claim.call(ctx, inst, rng=rng, params=params))
 
 
+def instance_dps(instance, base: int, cap: int = 1000) -> int:
+    """Working precision for an instance: the claim's dps plus the decimal exponent range of its entries.
+
+    A fixed dps cannot see 1 + 1e-107 or (a + b) - a with b/a = 1e-120: the digits needed grow with the
+    spread of magnitudes (and with how far entries sit below 1). Without this, dps and 2 dps can agree on
+    a wrong value (both round exp(1e-107) to 1)."""
+    mags = []
+
+    def walk(v):
+        if isinstance(v, dict):
+            for x in v.values():
+                walk(x)
+        elif isinstance(v, np.ndarray) and v.dtype.kind == "f":
+            a = np.abs(v[np.isfinite(v)])
+            a = a[a > 0]
+            if a.size:
+                mags.extend([float(a.min()), float(a.max())])
+        elif isinstance(v, (float, np.floating)) and math.isfinite(v) and v != 0:
+            mags.append(abs(float(v)))
+
+    walk(instance)
+    if not mags:
+        return base
+    lo, hi = min(mags), max(mags)
+    spread = max(math.log10(hi / lo), -math.log10(lo), 0.0)
+    return int(min(cap, max(base, base + math.ceil(spread))))
+
+
 def confirm(claim, instance: dict, *, rng_factory=None, params=None, dps: int | None = None) -> Confirmation:
-    """Re-evaluate `claim` on `instance` at dps and 2 dps (fresh identical rng for each evaluation)."""
-    dps = int(dps or claim.dps)
+    """Re-evaluate `claim` on `instance` at dps and 2 dps (fresh identical rng for each evaluation).
+
+    dps defaults to the claim's dps widened by the instance's exponent range (`instance_dps`). A
+    confirmed violation is then checked in ball arithmetic where the claim has a rigorous route: an
+    enclosure that excludes the mpmath value overrules it (mpmath rounded both times the same way)."""
+    dps = int(dps or instance_dps(instance, claim.dps))
     if not claim.takes_ctx:
         return Confirmation("unavailable", dps, reason="fast-only claim (no ctx parameter)")
     try:
@@ -107,17 +145,52 @@ def confirm(claim, instance: dict, *, rng_factory=None, params=None, dps: int | 
     scale = o2.scale if o2.scale is not None else 1
     status = classify(o1.margin, o2.margin, scale, dps)
     rigorous, enclosure = (None, None)
+    reason = None
     if status == "confirmed":
-        rigorous, enclosure = prove(claim, instance, "violated", rng_factory, params, dps)
+        rigorous, enclosure, verdict = _ball_check(claim, instance, rng_factory, params, dps, o2.margin)
+        if verdict is not None:
+            status, reason = verdict
     return Confirmation(
         status, dps, margin_dps=_f(o1.margin), margin_2dps=_f(o2.margin), rel_margin=_f(o2.rel_margin),
         lhs=_f(o2.lhs), rhs=_f(o2.rhs), ratio=_f(o2.ratio),
-        reason={"confirmed": "violated at dps and 2*dps, values agree",
-                "equality": "margin is zero to working precision (equality case)",
-                "holds": "the reference says the claim holds here (float64 rounding)",
-                "unstable": "reference margins at dps and 2*dps disagree"}[status],
+        reason=reason or {"confirmed": "violated at dps and 2*dps, values agree",
+                          "equality": "margin is zero to working precision (equality case)",
+                          "holds": "the reference says the claim holds here (float64 rounding)",
+                          "unstable": "reference margins at dps and 2*dps disagree"}[status],
         rigorous=rigorous, enclosure=enclosure,
     )
+
+
+def _ball_check(claim, instance, rng_factory, params, dps, mp_margin):
+    """(rigorous, enclosure text, overriding (status, reason) or None)."""
+    enc = _ball_margin(claim, instance, rng_factory, params, dps)
+    if enc is None:
+        return None, None, None
+    text = str(enc)
+    try:
+        mid, rad = float(enc.mid()), float(enc.rad())
+        value = float(mp_margin)
+    except (TypeError, ValueError, OverflowError):
+        return None, text, None
+    if bool(enc < 0):
+        return True, text, None
+    if abs(value - mid) > rad * (1 + 1e-9) + 1e-300:
+        if bool(enc >= 0):
+            return False, text, ("holds", "ball arithmetic proves the claim holds here; mpmath rounded wrongly")
+        return False, text, ("equality", "ball arithmetic contradicts the mpmath value and its enclosure "
+                                         "contains 0: an equality case, not a refutation")
+    return False, text, None
+
+
+def _ball_margin(claim, instance, rng_factory, params, dps):
+    if not claim.takes_ctx:
+        return None
+    b = ball(int(2 * dps * 3.33) + 32)
+    try:
+        with b.precision():
+            return evaluate(claim, b, instance, rng_factory, params).margin
+    except Exception:  # noqa: BLE001 - no rigorous route for this claim
+        return None
 
 
 def prove(claim, instance: dict, want: str, rng_factory=None, params=None, dps: int = 50):

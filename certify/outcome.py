@@ -24,7 +24,9 @@ _TINY = 1e-300
 
 
 def _is_mp(x) -> bool:
-    return type(x).__module__.startswith("mpmath")
+    """An exact-context number (mpmath mpf or a flint ball): keep it, never round it to float64."""
+    mod = type(x).__module__
+    return mod.startswith("mpmath") or mod.startswith("flint")
 
 
 def _flat(x):

@@ -1,3 +1,6 @@
+from hypothesis import strategies as st
+
+import certify
 from certify.confirm import classify
 
 
@@ -23,3 +26,43 @@ def test_scale_sets_the_floor():
     # a violation of 1e-40 on quantities of size 1e10 is below the dps-50 floor (1e10 * 1e-45 = 1e-35)
     assert classify(-1e-40, -1e-40, 1e10, 50) == "equality"
     assert classify(-1e-30, -1e-30, 1e10, 50) == "confirmed"
+
+
+def test_margin_shrinking_by_many_digits_is_equality_even_above_the_scale_floor():
+    # noise of an intermediate quantity of size 1 around a margin whose sides are tiny
+    assert classify(-1e-361, 1e-722, 1e-311, 361) == "equality"
+
+
+def test_precision_widens_with_the_exponent_range_of_the_instance():
+    import numpy as np
+
+    from certify.confirm import instance_dps
+
+    assert instance_dps({"x": 3.0}, 50) == 50
+    assert instance_dps({"x": 2.39e-107}, 50) == 157
+    assert instance_dps({"a": np.array([1e12, 1e-3])}, 50) == 65
+    assert instance_dps({"a": np.array([1e-300, 1.0])}, 50, cap=200) == 200
+
+
+@certify.claim(id="confirmtest.log_exp", inputs=dict(x=st.floats(-20, 20)))
+def log_exp(ctx, x):
+    return certify.ge(ctx.log(ctx.exp(x)), x)
+
+
+def test_log_exp_on_tiny_arguments_is_never_refuted():
+    from certify.confirm import confirm
+
+    c = certify.get_claim("confirmtest.log_exp")
+    for x in (2.39e-107, 1e-311, 1e-20):
+        assert confirm(c, {"x": x}).status in ("equality", "holds")
+    v = certify.check(c, profile="smoke")
+    assert v.status == "survived"
+
+
+def test_ball_arithmetic_overrules_mpmath_that_rounds_the_same_way_twice():
+    from certify.confirm import confirm
+
+    c = certify.get_claim("confirmtest.log_exp")
+    r = confirm(c, {"x": 2.39e-107}, dps=50)  # forced: 50 and 100 digits both round exp(x) to 1
+    assert r.status == "equality"
+    assert "ball arithmetic" in r.reason
