@@ -182,7 +182,9 @@ def hessian_null(ctx, prob, t, Rs, bscale, null_shift, tol):
     Lt = ctx.regression.softmax_loss(A, b, None, x + t * z, objective="half_squared")
     parts.append(certify.le(abs(Lt - L0), rt * (1 + abs(t)) * (1 + L0), label="L(x + t z) = L(x)"))
     H = ctx.regression.softmax_hessian(A, b, None, x, objective="half_squared")
-    parts.append(certify.le(ctx.norm(H @ z, 2), rt * (ctx.norm(H, "fro") * ctx.norm(z, 2) + 1e-300),
+    # rounding floor: H = A^T B A is a sum of terms of size ||A||_F^2 max(f) (1 + ||b||_inf)
+    floor = 64 * _eps(ctx) * ctx.norm(A, "fro") ** 2 * _amax(f) * (1 + _amax(ctx.abs(b))) * ctx.norm(z, 2)
+    parts.append(certify.le(ctx.norm(H @ z, 2), rt * ctx.norm(H, "fro") * ctx.norm(z, 2) + floor + 1e-300,
                             label="hess L z = 0"))
     return certify.all_of(*parts)
 

@@ -116,11 +116,17 @@ def grad_hess(ctx, prob, wscale, wseed, gscale, phi_b, tol, tol_fd):
     D = phi + w * w
     H_cf = ctx.transpose(A) @ (D[:, None] * A)
     rt = tol if not ctx.is_exact else 10 * ctx.mpm.mpf(10) ** (10 - ctx.dps)
-    gsc = _amax(ctx.transpose(ctx.abs(A)) @ ctx.abs(r)) + _amax(ctx.transpose(ctx.abs(A)) @ ctx.abs((F - b) * F1))
-    Hsc = _amax(ctx.transpose(ctx.abs(A)) @ (ctx.abs(D)[:, None] * ctx.abs(A))) + _amax(
-        ctx.transpose(ctx.abs(A)) @ (ctx.abs(F1 * F1 + (F - b) * F2)[:, None] * ctx.abs(A)))
+    absA = ctx.abs(A)
+    aF, aF1, aF2 = ctx.abs(F), ctx.abs(F1), ctx.abs(F2)
+    # sizes of the terms (cancellation-aware tolerances) and a bound on the size of the third and fourth
+    # derivatives (finite-difference truncation; numerical differentiation noise where everything cancels)
+    t3 = 4 * (aF + aF1) * (aF1 + aF2) + ctx.abs(b) * (aF1 + aF2)
+    T3 = _amax(ctx.transpose(absA) @ (t3[:, None] * absA)) * (1 + ctx.norm(A, 2))
+    gsc = _amax(ctx.transpose(absA) @ ctx.abs(r)) + _amax(ctx.transpose(absA) @ ctx.abs((F - b) * F1))
+    Hsc = _amax(ctx.transpose(absA) @ (ctx.abs(D)[:, None] * absA)) + _amax(
+        ctx.transpose(absA) @ (ctx.abs(F1 * F1 + (F - b) * F2)[:, None] * absA)) + T3
     parts = [
-        certify.close(g_cf, ctx.regression.exp_grad(A, b, w, x, f), rtol=rt, atol=rt * gsc + 1e-300,
+        certify.close(g_cf, ctx.regression.exp_grad(A, b, w, x, f), rtol=rt, atol=rt * (gsc + Hsc) + 1e-300,
                       label="gradient (33)"),
         certify.close(H_cf, ctx.regression.exp_hessian(A, b, w, x, f), rtol=rt, atol=rt * Hsc + 1e-300,
                       label="Hessian (34)"),
@@ -136,7 +142,7 @@ def grad_hess(ctx, prob, wscale, wseed, gscale, phi_b, tol, tol_fd):
 
         lval = abs(loss(x))
         parts.append(certify.close(g_cf, _fd_grad(ctx, loss, x, h), rtol=tol_fd,
-                                   atol=tol_fd * gsc + 1e-11 * lval / h + 1e-300, label="gradient vs FD"))
+                                   atol=tol_fd * (gsc + h * Hsc) + 1e-11 * lval / h + 1e-300, label="gradient vs FD"))
         parts.append(certify.close(H_cf, _fd_jac(ctx, grad, x, h), rtol=tol_fd,
                                    atol=tol_fd * Hsc + 1e-11 * gsc / h + 1e-300, label="Hessian vs FD"))
     return certify.all_of(*parts)
@@ -276,7 +282,7 @@ def _c0(f, c0_exp, c0_hyp):
                 slack=S.slack(), place=st.booleans()),
     params=dict(c_f=0.5, c0_exp=0.0, c0_hyp=1.0, l=1.0),
     expect=None,
-    mutants=[certify.scale("c_f", 0.1), certify.replace(c0_hyp=-2.0)],
+    mutants=[certify.scale("c_f", 0.1), certify.replace(c0_hyp=-20.0)],
     notes="w_i^2 = (c_f b_i^2 + c0_f + l / sigma_min(A)^2)(1 + slack): at the threshold when slack = 0. c0_f is "
           "c0_exp for f = exp and c0_hyp for cosh, sinh. x anywhere (R^d), with u_k moved to the minimiser of "
           "phi(.; b_k) for the row of largest |b_k| when place is set.",
@@ -285,6 +291,7 @@ def hessian_pd(ctx, prob, slack, place, c_f, c0_exp, c0_hyp, l):
     A, b, x, f = prob["A"], prob["b"], prob["x"], prob["f"]
     smin = ctx.svdvals(A)[-1]
     w2 = (c_f * b * b + _c0(f, c0_exp, c0_hyp) + l / smin**2) * (1 + slack)
+    w2 = w2 * (w2 > 0)  # w_i^2 >= a negative threshold: w_i = 0 qualifies (only mutants go there)
     if place:
         x = _place_at_phi_min(ctx, A, x, b, f, _worst_row(f, ctx.to_float(b), ctx.to_float(A)))
     H = ctx.regression.exp_hessian(A, b, ctx.sqrt(w2), x, f)
