@@ -308,8 +308,8 @@ def write(result, quick=False):
               "H_xx is 3e4 FLOPs (a few microseconds of dgemm) while one call makes ~15 numpy/numba calls plus "
               "argument validation (~50-80 us). From (128, 16) on the three BLAS products dominate.",
               "- `H numba-loop` forms the per-j d x d blocks in a numba loop instead of two batched n x n x d^2 "
-              "BLAS products; it is faster only at the smallest size (less call overhead) and 1.3-2.4x slower from "
-              "(128, 16) on, so the kernel uses BLAS for the blocks and numba for the centring, the saturated-row "
+              "BLAS products; it is faster only at the smallest size (less call overhead) and 1.2-2.4x slower "
+              "(varies run to run) from (128, 16) on, so the kernel uses BLAS for the blocks and numba for the centring, the saturated-row "
               "covariance blocks and the symmetric scatter of the P.Q result.",
               "- The literal Kronecker form costs n^3 d^2 + n^2 d^4 multiply-adds and n^2 d^2 memory; it is timed at "
               "every size here (n^2 d^2 <= 4e7 entries).",
