@@ -385,14 +385,14 @@ class _Search:
             self.progress(self.claim.id, self.col.examples, worst)
 
     # -- phases ------------------------------------------------------------------------
-    def _hypothesis(self, n_examples: int, chunk_seed: int):
+    def _hypothesis(self, n_examples: int, hyp_seed: int):
         from hypothesis import HealthCheck, Phase, Verbosity, given, settings
         from hypothesis import seed as hseed
         from hypothesis import strategies as st
 
         strategy = st.fixed_dictionaries(self.strategies)
 
-        @hseed(chunk_seed)
+        @hseed(hyp_seed)
         @settings(max_examples=n_examples, deadline=None, database=None, derandomize=False,
                   suppress_health_check=list(HealthCheck), report_multiple_bugs=False,
                   phases=(Phase.explicit, Phase.generate, Phase.target, Phase.shrink),
@@ -408,15 +408,12 @@ class _Search:
 
         profile = self.profile
         try:
-            remaining, chunk = profile.examples, 0
-            while remaining > 0 and self.found is None and time.perf_counter() < self.deadline:
-                n = min(remaining, 400)
-                try:
-                    self._hypothesis(n, (self.seed * 1000003 + chunk) % (2**32))
-                except Unsatisfiable:
-                    pass
-                remaining -= n
-                chunk += 1
+            # one Hypothesis run for the whole budget, so the target phase builds on all that came before;
+            # a time budget ends it through _TimeUp
+            try:
+                self._hypothesis(min(profile.examples, 10**7), self.seed % (2**32))
+            except Unsatisfiable:
+                pass
         except _TimeUp:
             pass
         except (_Violation, Flaky):
@@ -438,54 +435,74 @@ class _Search:
         return [name for name, s in self.strategies.items() if getattr(s, "certify_contains", None) is not None]
 
     def _refine(self):
+        """Local search from the worst instances, inside the hypotheses.
+
+        The continuous entries of the refinable inputs (those whose strategy has a membership test) form
+        one vector; each step tries a sparse move (1-3 coordinates: reaches vertices and ties), a dense move
+        of one array, a rare large jump, or a repeat of the last successful move (momentum). Per-coordinate
+        scales follow the entries' magnitudes; the step adapts by success (1/5th-rule style). Candidates
+        are pulled back into the set by the strategy's projector when it has one, else rejected."""
         names = self._refinable_inputs()
-        starts = [e for e in self.col.worst[: self.profile.refine_starts]]
+        starts = list(self.col.worst[: self.profile.refine_starts])
         budget = self.profile.refine_evals
         if not names or not starts or budget <= 0:
             self.refinement = {"evals": 0, "improved": False, "reason": "no refinable inputs" if not names
                                else "no valid instance"}
             return
-        from .strategies import contains
+        from .strategies import contains, project
 
         before = starts[0].rel
         rng = np.random.default_rng([self.seed, 7])
         per_start = max(1, budget // len(starts))
-        evals = 0
+        evals, rejected = 0, 0
         best_overall = before
         for start in starts:
             x, fx = start.instance, start.rel
-            step = 0.05
-            for _ in range(per_start):
+            z0, rebuild = _flatten_continuous(x, names)
+            if z0.size == 0:
+                continue
+            z = z0.copy()
+            scales = _coordinate_scales(x, names)
+            step, last = 0.1, None
+            spent, attempts = 0, 0
+            while spent < per_start and attempts < 4 * per_start:
+                attempts += 1
                 if time.perf_counter() > self.deadline:
                     break
-                cand = _copy(x)
-                for name in names:
-                    cand[name] = _perturb(cand[name], step, rng)
-                if not all(contains(self.strategies[n], cand[n]) for n in names):
-                    step *= 0.7
+                delta = _propose(z, scales, step, last, rng)
+                cand = rebuild(z + delta)
+                for n in names:
+                    cand[n] = project(self.strategies[n], cand[n])
+                if not all(contains(self.strategies[n], cand[n]) for n in names) or not self._assume_ok(cand):
+                    rejected += 1
+                    step = max(step * 0.95, 1e-12)
+                    last = None
                     continue
-                try:
-                    ok = self.claim.check_assume(cand)
-                except Exception:  # noqa: BLE001
-                    ok = False
-                if not ok:
-                    step *= 0.7
-                    continue
+                spent += 1
                 evals += 1
                 outcome, stats = self._evaluate(cand)
                 ex = self.col.add(cand, outcome, stats)
                 self.col.examples += 1
                 self.col.valid += 1
-                if ex.rel < fx:
-                    x, fx = cand, ex.rel
-                    step = min(step * 1.5, 1.0)
-                else:
-                    step = max(step * 0.9, 1e-12)
                 if outcome.violated:
                     self._handle_violation(cand, outcome, stats, ex)
+                if ex.rel < fx:
+                    znew, _ = _flatten_continuous(cand, names)
+                    last = znew - z
+                    x, fx, z = cand, ex.rel, znew
+                    step = min(step * 1.5, 2.0)
+                else:
+                    last = None
+                    step = max(step * 0.92, 1e-12)
             best_overall = min(best_overall, fx)
-        self.refinement = {"evals": evals, "before": before, "after": best_overall,
+        self.refinement = {"evals": evals, "rejected": rejected, "before": before, "after": best_overall,
                            "improved": bool(best_overall < before)}
+
+    def _assume_ok(self, instance) -> bool:
+        try:
+            return self.claim.check_assume(instance)
+        except Exception:  # noqa: BLE001 - a predicate that fails outside its domain rejects the point
+            return False
 
     # -- verdict -----------------------------------------------------------------------
     def _verdict(self) -> Verdict:
@@ -549,16 +566,63 @@ class _Search:
         return v
 
 
-def _perturb(value, step, rng):
+def _continuous_leaves(value, path=()):
+    """(path, leaf) for every float array / float inside an input (nested dicts included)."""
     if isinstance(value, dict):
-        return {k: _perturb(v, step, rng) for k, v in value.items()}
-    if isinstance(value, np.ndarray) and value.dtype.kind == "f" and value.size:
-        scale = float(np.max(np.abs(value))) or 1.0
-        mask = rng.uniform(size=value.shape) < max(0.2, 1.0 / value.size)
-        return value + mask * rng.normal(size=value.shape) * step * scale
-    if isinstance(value, float):
-        return value + rng.normal() * step * (abs(value) or 1.0)
-    return value
+        for k in value:
+            yield from _continuous_leaves(value[k], path + (k,))
+    elif isinstance(value, np.ndarray) and value.dtype.kind == "f" and value.size:
+        yield path, value
+    elif isinstance(value, float) and math.isfinite(value):
+        yield path, value
+
+
+def _flatten_continuous(instance, names):
+    leaves = [((n,) + p, leaf) for n in names for p, leaf in _continuous_leaves(instance[n])]
+    parts = [np.atleast_1d(np.asarray(leaf, dtype=float)).reshape(-1) for _, leaf in leaves]
+    z = np.concatenate(parts) if parts else np.zeros(0)
+
+    def rebuild(znew):
+        out = _copy(instance)
+        i = 0
+        for path, leaf in leaves:
+            size = np.size(leaf)
+            chunk = znew[i:i + size]
+            i += size
+            new = chunk.reshape(np.shape(leaf)).copy() if isinstance(leaf, np.ndarray) else float(chunk[0])
+            target = out
+            for key in path[:-1]:
+                target = target[key]
+            target[path[-1]] = new
+        return out
+
+    return z, rebuild
+
+
+def _coordinate_scales(instance, names):
+    scales = []
+    for n in names:
+        for _, leaf in _continuous_leaves(instance[n]):
+            a = np.abs(np.atleast_1d(np.asarray(leaf, dtype=float)).reshape(-1))
+            finite = a[np.isfinite(a)]
+            rms = float(np.sqrt(np.mean(finite**2))) if finite.size else 1.0
+            scales.append(np.where(np.isfinite(a), a, 0.0) + 0.1 * (rms or 1.0))
+    return np.concatenate(scales) if scales else np.zeros(0)
+
+
+def _propose(z, scales, step, last, rng):
+    u = rng.uniform()
+    if last is not None and u < 0.25:
+        return 2.0 * last  # momentum: repeat the successful move, further
+    delta = np.zeros_like(z)
+    if u < 0.65:
+        k = int(rng.integers(1, min(3, z.size) + 1))
+        idx = rng.choice(z.size, size=k, replace=False)
+        jump = 20.0 if rng.uniform() < 0.15 else 1.0
+        delta[idx] = rng.normal(size=k) * step * jump * scales[idx]
+    else:
+        delta = rng.normal(size=z.size) * step * scales * (rng.uniform(size=z.size) < 0.5)
+    return delta
 
 
 # ----------------------------------------------------------------------------- baselines and mutants

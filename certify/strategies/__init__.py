@@ -25,16 +25,31 @@ from ..errors import InvalidArgument
 __all__ = [
     "sizes", "vectors", "matrices", "with_singular_values", "with_condition", "spectral_norm_ball",
     "symmetric", "pd_matrices", "gram_factors", "near_duplicate_rows", "sparse_matrices", "simplex_points",
-    "refinable", "contains", "seeds", "positive_floats", "log_uniform",
+    "refinable", "contains", "project", "seeds", "positive_floats", "log_uniform",
 ]
 
 _SMALL = 16  # up to this many entries, draw element-wise
 
 
-def refinable(strategy, contains: Callable | None):
-    """Attach a membership test used by refinement: `contains(value) -> bool`."""
+def refinable(strategy, contains: Callable | None, project: Callable | None = None):
+    """Attach a membership test used by refinement, `contains(value) -> bool`, and optionally a projector
+    `project(value) -> value` that pulls a perturbed value back into the set (clip to a box, rescale into
+    a ball); refinement rejects what the projector cannot fix."""
     strategy.certify_contains = contains
+    if project is not None:
+        strategy.certify_project = project
     return strategy
+
+
+def project(strategy, value):
+    """The strategy's projection of `value` into its set (the value itself when there is none)."""
+    proj = getattr(strategy, "certify_project", None)
+    if proj is None:
+        return value
+    try:
+        return proj(value)
+    except Exception:  # noqa: BLE001 - a failing projector leaves the value to the membership test
+        return value
 
 
 def contains(strategy, value) -> bool | None:
@@ -118,7 +133,8 @@ def vectors(n=(1, 8), bound: float = 10.0, *, scale: str = "mixed"):
         m = np.max(np.abs(x))
         return x / m * b if at_bound and m > 0 else x * b
 
-    return refinable(build(), lambda x: x.ndim == 1 and lo <= x.size <= hi and np.all(np.abs(x) <= b))
+    return refinable(build(), lambda x: x.ndim == 1 and lo <= x.size <= hi and np.all(np.abs(x) <= b),
+                     lambda x: np.clip(x, -b, b))
 
 
 def simplex_points(n=(1, 8), *, min_prob: float = 1e-300):
@@ -173,7 +189,7 @@ def matrices(shape=((1, 8), (1, 8)), bound: float = 10.0):
         return a / m * b if draw(st.booleans()) and m > 0 else a * b
 
     return refinable(build(), lambda a: a.ndim == 2 and rlo <= a.shape[0] <= rhi and clo <= a.shape[1] <= chi
-                     and np.all(np.abs(a) <= b))
+                     and np.all(np.abs(a) <= b), lambda a: np.clip(a, -b, b))
 
 
 _SPECTRA = ("logspaced", "two_cluster", "outlier", "nearsing", "rankdef", "equal")
@@ -267,7 +283,11 @@ def spectral_norm_ball(rows=(1, 8), cols=(1, 8), radius: float = 1.0):
         t = draw(st.one_of(st.just(1.0), st.floats(0.0, 1.0)))
         return a / nrm * rad * t
 
-    return refinable(build(), lambda a: np.linalg.norm(a, 2) <= rad * (1 + 1e-12))
+    def into_ball(a):
+        nrm = np.linalg.norm(a, 2)
+        return a if nrm <= rad else a * (rad / nrm)
+
+    return refinable(build(), lambda a: np.linalg.norm(a, 2) <= rad * (1 + 1e-12), into_ball)
 
 
 def symmetric(n=(1, 8), bound: float = 10.0):
@@ -281,7 +301,8 @@ def symmetric(n=(1, 8), bound: float = 10.0):
         a = rng.uniform(-b, b, size=(k, k))
         return (a + a.T) / 2
 
-    return refinable(build(), lambda a: a.ndim == 2 and np.array_equal(a, a.T) and np.all(np.abs(a) <= b))
+    return refinable(build(), lambda a: a.ndim == 2 and np.array_equal(a, a.T) and np.all(np.abs(a) <= b),
+                     lambda a: np.clip((a + a.T) / 2, -b, b))
 
 
 def pd_matrices(n=(1, 8), cond=(1.0, 1e8), lam_max=(1e-2, 1e2)):
@@ -310,7 +331,7 @@ def pd_matrices(n=(1, 8), cond=(1.0, 1e8), lam_max=(1e-2, 1e2)):
         w = np.linalg.eigvalsh(h)
         return w[0] > 0 and w[-1] / w[0] <= chi * (1 + 1e-6)
 
-    return refinable(build(), member)
+    return refinable(build(), member, lambda h: (h + h.T) / 2)
 
 
 def gram_factors(n=(1, 8), d=(1, 32), entry_bound: float = 1.0, *, kinds=("dense", "aligned", "sparse")):
@@ -336,7 +357,11 @@ def gram_factors(n=(1, 8), d=(1, 32), entry_bound: float = 1.0, *, kinds=("dense
         g = np.max(np.abs(x @ x.T))
         return x if g == 0 else x * math.sqrt(u * b / g)
 
-    return refinable(build(), lambda x: np.max(np.abs(x @ x.T)) <= b * (1 + 1e-12))
+    def into_bound(x):
+        g = np.max(np.abs(x @ x.T))
+        return x if g <= b else x * math.sqrt(b / g)
+
+    return refinable(build(), lambda x: np.max(np.abs(x @ x.T)) <= b * (1 + 1e-12), into_bound)
 
 
 def near_duplicate_rows(rows=(2, 8), cols=(1, 6), *, distance=(1e-10, 1e-1), bound: float = 1.0):
