@@ -9,10 +9,12 @@ shows the counterexample and the replay command.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 _STATE = pytest.StashKey[dict]()
+_SESSION: dict = {}  # the controller's writer and records (pytest_runtest_logreport has no config)
 
 
 def pytest_addoption(parser):
@@ -43,13 +45,16 @@ def pytest_configure(config):
         raise pytest.UsageError(str(exc)) from None
     state = {"writer": None, "records": []}
     rdir = config.getoption("--certify-report")
-    if rdir:
+    # Under pytest-xdist only the controller writes the report; workers send records in user_properties.
+    if rdir and not hasattr(config, "workerinput"):
         from .runner import ReportWriter, versions
 
         state["writer"] = ReportWriter(rdir, {"profile": config.getoption("--certify-profile"),
                                               "seed": config.getoption("--certify-seed"), "versions": versions(),
                                               "budget": None, "seconds": None})
     config.stash[_STATE] = state
+    _SESSION.clear()
+    _SESSION.update(state)
 
 
 def _selected(config, cid: str) -> bool:
@@ -100,17 +105,14 @@ class ClaimItem(pytest.Item):
         from .runner import SerialExecutor, Task
 
         claim = get_claim(self.claim_id)
-        state = self.config.stash[_STATE]
-        writer = state["writer"]
+        rdir = self.config.getoption("--certify-report")
         task = Task(claim_id=claim.id, module=claim.module, path=claim.path,
                     profile=self.config.getoption("--certify-profile"), seed=self.config.getoption("--certify-seed"),
-                    report_dir=str(writer.dir) if writer else None)
+                    report_dir=str(Path(rdir).resolve()) if rdir else None)
         rec = next(iter(SerialExecutor().run([task])))
         self.record = rec
-        state["records"].append(rec)
-        if writer:
-            writer.add(rec)
         self.user_properties.append(("certify_status", rec["status"]))
+        self.user_properties.append(("certify_record", json.dumps(rec, sort_keys=True)))
         if not rec.get("as_expected", True):
             raise CertifyFailure(rec)
 
@@ -134,14 +136,28 @@ class ClaimItem(pytest.Item):
         return super().repr_failure(excinfo)
 
     def reportinfo(self):
-        return self.path, None, f"certify::{self.claim_id}"
+        return self.path, None, f"certify {self.claim_id}"
+
+
+def pytest_runtest_logreport(report):
+    """Collect claim records where the report is written (the controller under xdist)."""
+    if report.when != "call":
+        return
+    for name, value in getattr(report, "user_properties", ()):
+        if name == "certify_record" and _SESSION:
+            rec = json.loads(value)
+            _SESSION["records"].append(rec)
+            if _SESSION.get("writer") is not None:
+                _SESSION["writer"].add(rec)  # on disk as each claim finishes
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     if not _enabled(config):
         return
     state = config.stash.get(_STATE, None)
-    if not state or not state["records"]:
+    if state is None or hasattr(config, "workerinput"):
+        return
+    if not state["records"]:
         return
     counts: dict[str, int] = {}
     for r in state["records"]:

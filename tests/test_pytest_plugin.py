@@ -102,3 +102,13 @@ def test_bad_profile_is_a_usage_error(user_tests):
                                         "-p", "no:cacheprovider")
     assert r.ret == pytest.ExitCode.USAGE_ERROR
     assert "nonsense" in r.stderr.str()
+
+
+def test_xdist_workers_send_records_to_one_report(user_tests, tmp_path):
+    rdir = tmp_path / "rep"
+    r = user_tests.runpytest_subprocess("--certify", "--certify-no-catalogue", "--certify-report", str(rdir),
+                                        "-n", "2", "-p", "no:cacheprovider")
+    r.assert_outcomes(passed=2, failed=1)
+    report = json.loads((rdir / "report.json").read_text())
+    assert sorted(c["id"] for c in report["claims"]) == ["usertest.false_bound", "usertest.true_bound"]
+    assert "(2 claims)" in r.stdout.str()
