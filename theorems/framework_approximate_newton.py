@@ -146,14 +146,15 @@ def hessian_sparsification(ctx, rng, prob, eps0, delta, C_nnz):
 
 
 def _start(ctx, inst, frac, seed, align):
-    """x_t = x* + r v with r = frac l / M on a ball where (l, M) are certified; v random or the bottom
-    eigenvector of hess L(x*) (adversarial)."""
+    """x_t = x* + r v with r = frac l / M on a ball where (l, M) are certified; v random or the top eigenvector
+    of hess L(x*) (adversarial for the Euclidean norm: an eps0-perturbation of H couples it to the bottom
+    eigenvector, and H^{-1} amplifies that component by up to kappa^{1/2})."""
     r, M, R = N.radius_for(ctx, inst, frac)
     p = len(inst["x_star"])
     rng = np.random.default_rng(seed)
     if align:
         _, V = np.linalg.eigh(ctx.to_float(inst["loss"].hess(ctx, inst["x_star"])))
-        v = V[:, 0]
+        v = V[:, -1]
     else:
         v = rng.standard_normal(p)
         v /= np.linalg.norm(v)
@@ -174,8 +175,8 @@ def _start(ctx, inst, frac, seed, align):
     mutants=[certify.scale("C_step", 0.25)],
     baselines={"exact_newton": {"hessian_mode": "exact"}},
     notes="x_t at distance r = frac l / M from x* (frac drawn, 0.1 = iota often; quadratics: r = frac (1 + "
-          "||x*||)), in a random direction or along the bottom eigenvector of hess L(x*); H~ drawn over the "
-          "sandwich set (E aligned with x_t - x* is the adversarial basis).",
+          "||x*||)), in a random direction or along the top eigenvector of hess L(x*); H~ drawn over the "
+          "sandwich set (random spectra, +-eps0 extremes, sign patterns; random, identity or error-aligned bases).",
 )
 def newton_one_step(ctx, spec, eps0, frac, E, align, C_step, hessian_mode):
     inst = N.good_loss(ctx, spec)
