@@ -55,6 +55,24 @@ class _Namespace:
         return f"<{self._ctx.name}.{self._topic} -> {self._module.__name__}>"
 
 
+class _SoftmaxNamespace:
+    """Both the generic softmax (call it) and the `softmax` domain namespace (its attributes)."""
+
+    def __init__(self, ctx):
+        self._ctx = ctx
+
+    def __call__(self, x, axis=-1):
+        return self._ctx._softmax(x, axis)
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(Context.__getattr__(self._ctx, "softmax"), name)
+
+    def __repr__(self):
+        return f"<{self._ctx.name}.softmax>"
+
+
 class Context:
     """Operations shared by every numeric context. Subclasses supply the arithmetic."""
 
@@ -150,7 +168,17 @@ class Context:
         """Row-major vec: vec(X)_{(i-1)d+j} = X_{ij}."""
         return np.reshape(x, -1)
 
-    def softmax(self, x, axis=-1):
+    @property
+    def softmax(self):
+        """`ctx.softmax(x, axis=-1)` is the stable softmax; `ctx.softmax.<fn>` reaches the domain topic of the
+        same name (`certify.kernels.softmax` / `certify.reference.softmax`: jacobian, curvature, ...)."""
+        cached = self.__dict__.get("_softmax_ns")
+        if cached is None:
+            cached = _SoftmaxNamespace(self)
+            self.__dict__["_softmax_ns"] = cached
+        return cached
+
+    def _softmax(self, x, axis=-1):
         x = self.asarray(x)
         shifted = x - self._keepdims_max(x, axis)
         e = self.exp(shifted)
@@ -384,6 +412,8 @@ class MPContext(Context):
 
     def solve(self, a, b):
         b = self.asarray(b)
+        if b.ndim == 2:  # mpmath's lu_solve takes one right-hand side
+            return np.stack([self.solve(a, b[:, k]) for k in range(b.shape[1])], axis=1)
         x = self.mpm.lu_solve(self._matrix(a), self._matrix(b))
         return self._array(x, b.shape)
 

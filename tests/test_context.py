@@ -114,3 +114,19 @@ def test_refutation_is_proven_in_ball_arithmetic_when_possible():
     v = certify.check("demo.false_sum_bound", profile="smoke")
     assert v.minimal.confirmation["rigorous"] is True
     assert "proven in ball arithmetic" in v.reason
+
+
+def test_softmax_is_both_the_function_and_the_domain_topic():
+    u = np.array([0.5, -1.0, 2.0])
+    for c in (fp, mp(30)):
+        f = c.softmax(c.asarray(u))
+        j = c.softmax.jacobian(f)
+        np.testing.assert_allclose(np.asarray(c.to_float(j), dtype=float),
+                                   np.diag(c.to_float(f)) - np.outer(c.to_float(f), c.to_float(f)), atol=1e-15)
+
+
+def test_mp_solve_with_several_right_hand_sides():
+    m = mp(40)
+    h = np.array([[4.0, 1.0], [1.0, 3.0]])
+    b = np.array([[1.0, 0.0], [2.0, 1.0]])
+    np.testing.assert_allclose(m.to_float(m.solve(m.asarray(h), m.asarray(b))), np.linalg.solve(h, b), rtol=1e-14)
