@@ -122,7 +122,7 @@ def instance_dps(instance, base: int, cap: int = 1000) -> int:
     if not mags:
         return base
     lo, hi = min(mags), max(mags)
-    spread = max(math.log10(hi / lo), -math.log10(lo), 0.0)
+    spread = max(math.log10(hi) - math.log10(lo), -math.log10(lo), 0.0)
     return int(min(cap, max(base, base + math.ceil(spread))))
 
 

@@ -66,3 +66,11 @@ def test_ball_arithmetic_overrules_mpmath_that_rounds_the_same_way_twice():
     r = confirm(c, {"x": 2.39e-107}, dps=50)  # forced: 50 and 100 digits both round exp(x) to 1
     assert r.status == "equality"
     assert "ball arithmetic" in r.reason
+
+
+def test_precision_for_extreme_exponent_ranges_is_capped_not_overflowing():
+    import numpy as np
+
+    from certify.confirm import instance_dps
+
+    assert instance_dps({"a": np.array([1.7e308, 5e-324])}, 50) == 1000
