@@ -32,7 +32,7 @@ from certify.errors import invalid
 
 # the shared softmax primitives (kernels/softmax.py): stable softmax, J(f) with 1 - f_k as sum_{j != k} f_j,
 # the centred J(f) v and Gamma(f, v)
-from certify.kernels.softmax import _curvature_kernel, _jacobian_apply_kernel, _jacobian_kernel, _softmax_into
+from certify.kernels.softmax import _curvature_kernel, _jacobian_apply_kernel, _others_sum, _softmax_into
 
 __all__ = [
     "FAMILIES",
@@ -335,16 +335,47 @@ def exp_hessian(A, b, w, x, f="exp", objective="half_squared"):
 
 
 @numba.njit(cache=True)
+def _add_jacobian_squared(f, out):
+    """out += J(f)^2 in O(n^2) (no n^3 product), with 1 - f_k as sum_{j != k} f_j and the sums of squares
+    taken around the largest entry (accurate near a vertex):
+    (J^2)_ii = f_i^2 (rest_i^2 + sum_{j != i} f_j^2),
+    (J^2)_ik = -f_i f_k (f_i rest_i + f_k rest_k - sum_{j != i, k} f_j^2)."""
+    n = f.shape[0]
+    rest = np.empty(n)
+    _others_sum(f, rest)
+    m = 0
+    for k in range(1, n):
+        if f[k] > f[m]:
+            m = k
+    Q = 0.0
+    for j in range(n):
+        if j != m:
+            Q += f[j] * f[j]
+    fm2 = f[m] * f[m]
+    for i in range(n):
+        excl_i = Q if i == m else fm2 + (Q - f[i] * f[i])
+        out[i, i] += f[i] * f[i] * (rest[i] * rest[i] + excl_i)
+        for k in range(i + 1, n):
+            if i == m:
+                ex2 = Q - f[k] * f[k]
+            elif k == m:
+                ex2 = Q - f[i] * f[i]
+            else:
+                ex2 = fm2 + (Q - f[i] * f[i] - f[k] * f[k])
+            v = -f[i] * f[k] * (f[i] * rest[i] + f[k] * rest[k] - ex2)
+            out[i, k] += v
+            out[k, i] += v
+
+
+@numba.njit(cache=True)
 def _softmax_B_k(f, b, form):
     """B(x) of (40): form 0 = J(f)^2 + Gamma(f, f - b); form 1 = the expanded formula."""
     n = f.shape[0]
     B = np.empty((n, n))
     if form == 0:
-        J = np.empty((n, n))
-        _jacobian_kernel(f, J)
         c = f - b
         _curvature_kernel(f, c, B)
-        B += np.dot(J, J)
+        _add_jacobian_squared(f, B)
     else:
         p = np.empty(n)  # f o (2f - b)
         s3 = 0.0  # <3f - 2b, f>
