@@ -5,6 +5,8 @@ and the convergence claims attach their curves."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import certify
 import theorems.deng2023s_softmax_regression  # noqa: F401  (registers the claims)
@@ -68,3 +70,56 @@ def test_convergence_claim_attaches_curves():
     series = curves[0]["series"]
     assert set(series) == {"||x_t - x*||", "L(x_t) - L(x*)"}
     assert all(m["killed"] for m in v.mutants.values())
+
+
+def test_regression_designs_cover_their_families():
+    import numpy as np
+
+    from certify.strategies import regression as S
+
+    rng = np.random.default_rng(0)
+    for kind in S.DESIGN_KINDS:
+        A = S.make_design(rng, 9, 3, kind, cond=1e6, eta=1e-10)
+        assert A.shape == (9, 3) and abs(np.linalg.norm(A, 2) - 1) < 1e-12
+        s = np.linalg.svd(A, compute_uv=False)
+        if kind in ("ones", "ones_dense"):
+            z = np.linalg.lstsq(A, np.ones(9), rcond=None)[0]
+            assert np.linalg.norm(A @ z - 1) < 1e-8
+        if kind == "rankdef":
+            assert s[-1] < 1e-12
+        if kind == "nearsing":
+            assert s[-1] / s[0] < 1e-9
+
+
+def _good_specs():
+    from certify.strategies import regression as S
+
+    return S.framework_specs()
+
+
+@given(spec=_good_specs())
+@settings(max_examples=15)
+def test_framework_specs_are_l_M_good(spec):
+    import numpy as np
+
+    from certify.solvers import newton as N
+
+    inst = N.good_loss(certify.fp, spec)
+    assert inst["l"] > 0  # w at or above the PD threshold: hess L(x*) >= l I with l > 0
+    r, M, R = N.radius_for(certify.fp, inst, 0.1)
+    if spec["kind"] != "quadratic":
+        assert np.linalg.norm(inst["x_star"]) + r <= R * (1 + 1e-9)
+        assert abs(M * r - 0.1 * inst["l"]) <= 1e-9 * inst["l"]
+
+
+@given(data=st.data())
+@settings(max_examples=15)
+def test_targets_respect_their_bounds(data):
+    import numpy as np
+
+    from certify.strategies import regression as S
+
+    b = data.draw(S.exp_targets(5, bmax=1e3))
+    assert b.shape == (5,) and np.all(np.abs(b) <= 1e3)
+    p = data.draw(S.prob_targets(6, bound=2.0))
+    assert np.linalg.norm(p) <= 2.0 * (1 + 1e-12)
