@@ -98,19 +98,26 @@ def main(argv: list[str] | None = None) -> int:
 
 # ----------------------------------------------------------------------------- helpers
 def _split_targets(targets: list[str], load_default: bool = True) -> list[str]:
-    """Load module files/folders; return the remaining id patterns."""
-    from .claim import discover, load_path
+    """Load module files/folders; return the id patterns. With paths and no pattern, the patterns are the
+    claims those files define (so `certify run my_claims.py` runs just them)."""
+    from .claim import discover, load_path, registry
 
     if load_default:
         discover()
-    patterns = []
+    patterns: list[str] = []
+    path_modules: list[str] = []
     for t in targets:
         if os.path.exists(t) and (t.endswith(".py") or os.path.isdir(t)):
-            load_path(t)
+            path_modules += load_path(t)
         elif t.endswith(".py") or "/" in t:
             raise InvalidArgument(f"no such file or folder: {t!r}; pass a .py file, a folder, or an id pattern")
         else:
             patterns.append(t)
+    if path_modules and not patterns:
+        patterns = sorted(cid for cid, c in registry().items() if c.module in set(path_modules))
+        if not patterns:
+            raise InvalidArgument(f"no claims defined in {', '.join(t for t in targets)}; "
+                                  "decorate functions with @certify.claim")
     return patterns
 
 

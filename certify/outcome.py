@@ -137,7 +137,7 @@ def _compare(a, b, relation, evidence, label):
         rels.append(r)
         scales.append(s)
     i = _pick_worst(margins, rels)
-    ratio = fa[i] / fb[i] if fb[i] != 0 else (math.inf if fa[i] > 0 else (0.0 if fa[i] == 0 else -math.inf))
+    ratio = fa[i] / fb[i] if fb[i] != 0 else None  # a bound of 0 has no empirical constant
     return Outcome(margin=margins[i], rel_margin=rels[i], lhs=fa[i], rhs=fb[i], ratio=ratio,
                    relation=relation, scale=scales[i], evidence=dict(evidence or {}), label=label)
 

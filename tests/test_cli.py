@@ -128,3 +128,10 @@ def test_warmup_compiles_the_catalogue():
     assert "warmed" in r.stdout
     n_warmed = int(r.stdout.split("warmed ")[1].split()[0])
     assert n_warmed > 0
+
+
+def test_a_file_alone_runs_only_its_claims(tmp_path, demo_path):
+    r = certify("run", demo_path, "--profile", "smoke", "--report", str(tmp_path), "--no-html", "--quiet")
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert {c["id"].split(".")[0] for c in report["claims"]} == {"demo"}
+    assert r.returncode == 1
