@@ -79,6 +79,10 @@ def check(claim_or_id, profile: str = "ci", seed: int = 0, budget: int | None = 
     c = get_claim(claim_or_id)
     if params:
         c = c.with_params(params)
-    if budget is not None and (not isinstance(budget, int) or budget < 1):
+    if budget is not None and (not isinstance(budget, int) or isinstance(budget, bool) or budget < 1):
         raise InvalidArgument(f"certify.check({c.id!r}): bad budget={budget!r}; pass a positive number of examples")
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise InvalidArgument(f"certify.check({c.id!r}): bad seed={seed!r}; pass a non-negative integer")
+    if seconds is not None and (not isinstance(seconds, (int, float)) or not seconds > 0):
+        raise InvalidArgument(f"certify.check({c.id!r}): bad seconds={seconds!r}; pass a positive number")
     return run_claim(c, profile, seed, examples=budget, seconds=seconds)

@@ -208,6 +208,9 @@ def _cmd_run(args) -> int:
     writer = ReportWriter(report_dir, meta, resume=args.resume)
     done = writer.done_ids()
     todo = [t for t in tasks if t.claim_id not in done]
+    if writer.discarded:
+        print(f"resume: {writer.discarded} earlier result(s) in {report_dir} were for another profile or seed "
+              f"and are not reused", file=sys.stderr)
     if done and args.resume:
         print(f"resuming: {len(done)} claim(s) already finished, {len(todo)} to go", file=sys.stderr)
     total = len(todo)

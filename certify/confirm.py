@@ -70,8 +70,12 @@ def _nan(x) -> bool:
         return True
 
 
+def _not_real(x) -> bool:
+    return isinstance(x, complex) or type(x).__name__ in ("mpc", "acb")
+
+
 def classify(m1, m2, scale, dps: int) -> str:
-    if _nan(m1) or _nan(m2):
+    if _nan(m1) or _nan(m2) or _not_real(m1) or _not_real(m2):
         return "unstable"
     try:
         scale = abs(scale)
@@ -143,13 +147,22 @@ def confirm(claim, instance: dict, *, rng_factory=None, params=None, dps: int | 
         return Confirmation("unavailable", dps, reason=f"reference raised {type(exc).__name__}: {exc}",
                             detail={"traceback": tb})
     scale = o2.scale if o2.scale is not None else 1
+    if _not_real(scale):
+        scale = 1
     status = classify(o1.margin, o2.margin, scale, dps)
+    nan_reason = None
+    if _not_real(o1.margin) or _not_real(o2.margin):
+        nan_reason = "the reference margin is not a real number (e.g. sqrt or log of a negative value)"
+    elif _nan(o1.margin) or _nan(o2.margin):
+        nan_reason = "the reference margin is NaN"
     rigorous, enclosure = (None, None)
     reason = None
     if status == "confirmed":
         rigorous, enclosure, verdict = _ball_check(claim, instance, rng_factory, params, dps, o2.margin)
         if verdict is not None:
             status, reason = verdict
+    if nan_reason:
+        reason = nan_reason
     return Confirmation(
         status, dps, margin_dps=_f(o1.margin), margin_2dps=_f(o2.margin), rel_margin=_f(o2.rel_margin),
         lhs=_f(o2.lhs), rhs=_f(o2.rhs), ratio=_f(o2.ratio),

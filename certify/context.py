@@ -80,6 +80,7 @@ class Context:
     is_exact = False
     inf = math.inf
     pi: Any = math.pi
+    e: Any = math.e
     _package = ""
 
     def __init__(self):
@@ -327,6 +328,7 @@ class MPContext(Context):
         self.dps = int(dps)
         self.name = f"mp({self.dps})"
         self.pi = self.mpm.pi
+        self.e = self.mpm.e
         m = self.mpm
         self.exp = self._elementwise(m.exp)
         self.log = self._elementwise(m.log)

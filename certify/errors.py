@@ -13,8 +13,8 @@ class InvalidArgument(CertifyError, ValueError):
     """A user-supplied value is wrong. The message names who, what, the bad value and the fix."""
 
 
-class UnknownClaim(CertifyError, LookupError):
-    """No registered claim matches an id or pattern."""
+class UnknownClaim(InvalidArgument, LookupError):
+    """No registered claim matches an id or pattern (a bad argument, so also an InvalidArgument)."""
 
 
 class DuplicateClaim(CertifyError):

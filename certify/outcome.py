@@ -30,7 +30,21 @@ def _is_mp(x) -> bool:
 
 
 def _flat(x):
+    try:
+        return _flat_numbers(x)
+    except (TypeError, ValueError):
+        from .errors import InvalidArgument
+
+        raise InvalidArgument(f"certify.le/ge/close: cannot compare {type(x).__name__} {x!r:.60}; "
+                              "pass numbers or numeric arrays") from None
+
+
+def _flat_numbers(x):
+    if isinstance(x, str):
+        raise TypeError("a string is not a number")
     if isinstance(x, np.ndarray):
+        if x.dtype.kind in "USO" and x.dtype != object:
+            raise TypeError("not numeric")
         return x.reshape(-1)
     if isinstance(x, (list, tuple)):
         return np.asarray(x, dtype=object if any(_is_mp(v) for v in x) else float).reshape(-1)
@@ -157,11 +171,11 @@ def close(a, b, *, rtol: float = 1e-9, atol: float = 0.0, evidence: dict | None 
     """The identity `a == b` up to `||a - b||_max <= atol + rtol * ||b||_max` (norm-wise, not per entry).
 
     Ratio is the residual over the tolerance, so a ratio of 0.01 means a hundredfold safety factor."""
-    if rtol < 0 or atol < 0 or (rtol == 0 and atol == 0):
+    if not (rtol >= 0 and atol >= 0):
         from .errors import InvalidArgument
 
         raise InvalidArgument(f"certify.close: bad tolerances rtol={rtol!r}, atol={atol!r}; "
-                              "pass rtol > 0 and/or atol > 0 (both non-negative)")
+                              "pass non-negative tolerances (both 0 asks for exact equality)")
     fa, fb = _flat(a), _flat(b)
     if fa.size != fb.size and fb.size != 1 and fa.size != 1:
         from .errors import InvalidArgument
@@ -181,8 +195,8 @@ def close(a, b, *, rtol: float = 1e-9, atol: float = 0.0, evidence: dict | None 
     if _isnan(margin):
         rel = margin
     else:
-        rel = margin / tol if tol > 0 else (0 * margin if margin == 0 else margin / _TINY)
-    ratio = resid / tol if tol > 0 else math.inf
+        rel = margin / tol if tol > 0 else (0 * margin if margin == 0 else -1.0)
+    ratio = resid / tol if tol > 0 else (0.0 if resid == 0 else None)
     return Outcome(margin=margin, rel_margin=rel, lhs=resid, rhs=tol, ratio=ratio, relation="close",
                    scale=tol, evidence=dict(evidence or {}), label=label)
 

@@ -102,14 +102,19 @@ class ClaimItem(pytest.Item):
 
     def runtest(self):
         from .claim import get_claim
-        from .runner import SerialExecutor, Task
+        from .runner import ProcessExecutor, Task
 
         claim = get_claim(self.claim_id)
         rdir = self.config.getoption("--certify-report")
         task = Task(claim_id=claim.id, module=claim.module, path=claim.path,
                     profile=self.config.getoption("--certify-profile"), seed=self.config.getoption("--certify-seed"),
                     report_dir=str(Path(rdir).resolve()) if rdir else None)
-        rec = next(iter(SerialExecutor().run([task])))
+        from .profiles import get_profile
+
+        # each claim in its own process, killed past the profile's hard limit: a hanging claim cannot
+        # hang the test session
+        task.timeout = get_profile(task.profile).timeout
+        rec = next(iter(ProcessExecutor(jobs=1).run([task])))
         self.record = rec
         self.user_properties.append(("certify_status", rec["status"]))
         self.user_properties.append(("certify_record", json.dumps(rec, sort_keys=True)))
@@ -158,6 +163,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     if state is None or hasattr(config, "workerinput"):
         return
     if not state["records"]:
+        if config.getoption("--certify-select"):
+            terminalreporter.write_line("certify: no claim matched --certify-select "
+                                        f"{' '.join(config.getoption('--certify-select'))}", yellow=True)
         return
     counts: dict[str, int] = {}
     for r in state["records"]:

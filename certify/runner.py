@@ -55,12 +55,19 @@ def versions() -> dict:
 
 
 def _reproduce(task: Task) -> str:
-    parts = ["certify", "run", task.claim_id, "--profile", task.profile, "--seed", str(task.seed)]
+    import shlex
+
+    parts = ["certify", "run"]
+    if task.module.startswith("certify_user_") and task.path:
+        parts += [task.path, "--no-default"]  # a claim in a user's file: load that file
+    parts += [task.claim_id, "--profile", task.profile, "--seed", str(task.seed)]
     if task.examples is not None:
         parts += ["--budget", str(task.examples)]
+    if task.seconds is not None:
+        parts += ["--seconds", str(task.seconds)]
     for k, v in sorted(task.params.items()):
         parts += ["--param", f"{task.claim_id}:{k}={v}"]
-    return " ".join(parts)
+    return " ".join(shlex.quote(p) for p in parts)
 
 
 def _example_record(ex, stem: Path | None, report_dir: Path | None, extra: dict | None = None) -> dict:
@@ -162,7 +169,7 @@ def _failure_record(task: Task, status: str, reason: str, error: str | None = No
         rec = get_claim(task.claim_id).summary()
     except Exception:  # noqa: BLE001
         rec = {"id": task.claim_id}
-    rec.update({"status": status, "as_expected": False, "reason": reason, "error": error, "examples": 0,
+    rec.update({"status": status, "as_expected": status != "error", "reason": reason, "error": error, "examples": 0,
                 "valid_examples": 0, "worst": None, "counterexample": None,
                 "float_artifacts": {"count": 0, "examples": []}, "unstable": {"count": 0, "examples": []},
                 "baselines": {}, "mutants": {}, "plots": [], "margins": [], "seed": task.seed,
@@ -240,7 +247,12 @@ class ReportWriter:
 
     def __init__(self, report_dir: str | Path, meta: dict, resume: bool = False):
         self.dir = Path(report_dir)
-        self.dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InvalidArgument(f"--report: cannot create the report directory {str(report_dir)!r} "
+                                  f"({exc.strerror}); pass a writable directory") from None
+        self.discarded = 0
         self.jsonl = self.dir / "results.jsonl"
         self.meta = meta
         self.records: dict[str, dict] = {}
@@ -255,6 +267,8 @@ class ReportWriter:
                     continue  # a line cut by an interruption
                 if rec.get("profile") == meta.get("profile") and rec.get("seed") == meta.get("seed"):
                     self.records[rec["id"]] = rec
+                else:
+                    self.discarded += 1
             self._rewrite_jsonl()
         elif self.jsonl.exists():
             self.jsonl.unlink()

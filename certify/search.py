@@ -163,9 +163,9 @@ class _Collector:
         self._evidence(outcome.evidence)
         if len(self.firsts) < self.keep:
             self.firsts.append(ex)
-        if len(self.worst) < self.keep or rel < self.worst[-1].rel:
+        if len(self.worst) < self.keep or _worst_key(ex) < _worst_key(self.worst[-1]):
             self.worst.append(ex)
-            self.worst.sort(key=lambda e: e.rel)
+            self.worst.sort(key=_worst_key)
             del self.worst[self.keep:]
         return ex
 
@@ -220,6 +220,14 @@ class _Collector:
         return out
 
 
+def _worst_key(ex: Example):
+    """Lowest relative margin first; among equals, an instance whose two sides are not both 0 (0 <= 0 is
+    tight only in a degenerate way, e.g. u = v in a Lipschitz bound)."""
+    o = ex.outcome
+    degenerate = o.get("lhs") == 0 and o.get("rhs") == 0
+    return (ex.rel, 1 if degenerate else 0)
+
+
 def _num(v):
     try:
         f = float(v)
@@ -259,6 +267,7 @@ class _Search:
         self.t0 = time.perf_counter()
         self.deadline = self.t0 + profile.seconds
         self.clock_started = False
+        self.time_stopped = False
         self.found: Example | None = None        # first confirmed (or fast-only) violation
         self.found_at: float | None = None
         self.last_violation: Example | None = None
@@ -293,7 +302,7 @@ class _Search:
         rate = k / n
         worst_trial = min(outs, key=lambda o: _rel_key(o.rel_margin))
         stats = {"trials": n, "failures": k, "rate": rate, "cp_low": lo, "cp_high": hi, "delta": delta,
-                 "failed_trials": fails[:50], "worst_trial": worst_trial.as_float()}
+                 "failed_trials": fails, "worst_trial": worst_trial.as_float()}
         # margin of the probability statement: delta minus the lower confidence bound of the failure rate
         margin = delta - lo
         out = Outcome(margin=margin, rel_margin=margin / max(delta, 1e-12), lhs=rate, rhs=delta,
@@ -306,11 +315,13 @@ class _Search:
         # Re-run the failed trials in high precision with the same random draws; count confirmed failures
         # until the Clopper-Pearson lower bound exceeds delta (or the failures run out).
         n, delta = stats["trials"], self.claim.delta
-        confirmed, details = 0, []
+        failed = stats["failed_trials"]
+        confirmed, checked, details = 0, 0, []
         last = None
-        for t in stats["failed_trials"]:
+        for t in failed:
             c = confirm(self.claim, instance, rng_factory=self._rng_factory(instance, t))
             last = c
+            checked += 1
             details.append({"trial": t, **c.as_dict()})
             if c.status == "unavailable":
                 return c
@@ -321,11 +332,13 @@ class _Search:
         lo, hi = clopper_pearson(confirmed, n)
         status = "confirmed" if lo > delta else ("unstable" if any(d["status"] == "unstable" for d in details)
                                                  else "holds")
+        stop = " (stopped once the lower bound exceeded delta)" if checked < len(failed) else ""
         out = Confirmation(status, self.claim.dps, margin_dps=delta - lo, margin_2dps=delta - lo,
                            rel_margin=(delta - lo) / delta, lhs=confirmed / n, rhs=delta,
                            ratio=(confirmed / n) / delta,
-                           reason=f"{confirmed} of {n} trials fail in high precision; Clopper-Pearson 95% "
-                                  f"interval [{lo:.4g}, {hi:.4g}] vs delta={delta:g}")
+                           reason=f"{confirmed} of the {checked} float64 failures checked are confirmed in high "
+                                  f"precision{stop}; {len(failed)} of {n} trials fail in float64; Clopper-Pearson "
+                                  f"95% interval of the confirmed rate [{lo:.4g}, {hi:.4g}] vs delta={delta:g}")
         out.detail = {"trials": details[:20], "last": last.as_dict() if last else None}
         return out
 
@@ -415,7 +428,7 @@ class _Search:
             except Unsatisfiable:
                 pass
         except _TimeUp:
-            pass
+            self.time_stopped = True
         except (_Violation, Flaky):
             pass
         except Exception as exc:  # noqa: BLE001 - a claim that raises is isolated
@@ -468,6 +481,7 @@ class _Search:
             while spent < per_start and attempts < 4 * per_start:
                 attempts += 1
                 if time.perf_counter() > self.deadline:
+                    self.time_stopped = True
                     break
                 delta = _propose(z, scales, step, last, rng)
                 cand = rebuild(z + delta)
@@ -511,7 +525,11 @@ class _Search:
                     valid_examples=col.valid, float_artifacts=col.artifacts, unstable=col.unstable,
                     margins=col.margins, ratio_extreme=col.ratio_extreme, refinement=self.refinement,
                     budget={"examples": self.profile.examples, "seconds": self.profile.seconds,
-                            "trials": self.trials if c.kind == "probability" else None})
+                            "refine_evals": self.profile.refine_evals,
+                            "trials": self.trials if c.kind == "probability" else None,
+                            # "time" means the seconds cap ended the search: not reproducible bit for bit
+                            "stopped_by": ("counterexample" if self.found is not None else
+                                           "time" if self.time_stopped else "examples")})
         v.worst = col.worst[0] if col.worst else None
         pool, seen = [], set()
         for e in col.worst + col.firsts:
@@ -552,7 +570,10 @@ class _Search:
             return v
         v.plots = col.plots(v.worst)
         min_valid = min(5, max(1, self.profile.examples // 5))
-        if col.valid < min_valid:
+        if col.valid < min_valid and col.valid == col.examples and col.valid > 0:
+            v.reason = (f"the input space is exhausted: all {col.valid} distinct instance(s) hold; "
+                        f"{len(col.artifacts)} float artifact(s)")
+        elif col.valid < min_valid:
             v.status = "inconclusive"
             v.reason = (f"only {col.valid} of {col.examples} generated instances satisfied the hypotheses "
                         f"(need {min_valid}); loosen the strategies or the assume predicate")

@@ -74,3 +74,16 @@ def test_precision_for_extreme_exponent_ranges_is_capped_not_overflowing():
     from certify.confirm import instance_dps
 
     assert instance_dps({"a": np.array([1.7e308, 5e-324])}, 50) == 50 + 632  # 308.2 + 323.3 decades
+
+
+def test_complex_reference_margin_is_unstable_with_a_reason():
+    @certify.claim(id="confirmtest.sqrt_negative", inputs=dict(x=st.floats(-2.0, -1.0)))
+    def sqrt_negative(ctx, x):
+        return certify.ge(ctx.sqrt(ctx.num(x)), 0.0)
+
+    from certify.confirm import confirm
+
+    r = confirm(certify.get_claim("confirmtest.sqrt_negative"), {"x": -1.5})
+    assert r.status == "unstable" and "not a real number" in r.reason
+    v = certify.check("confirmtest.sqrt_negative", profile="smoke")
+    assert v.status == "inconclusive"

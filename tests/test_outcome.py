@@ -41,7 +41,7 @@ def test_mp_values_flow_through():
     assert o.holds and type(o.margin).__module__.startswith("mpmath")
 
 
-@pytest.mark.parametrize("bad", [dict(rtol=-1.0), dict(rtol=0.0, atol=0.0)])
+@pytest.mark.parametrize("bad", [dict(rtol=-1.0), dict(rtol=0.0, atol=-1e-3)])
 def test_close_rejects_bad_tolerances(bad):
     with pytest.raises(certify.InvalidArgument, match="tolerances"):
         certify.close(1.0, 1.0, **bad)
@@ -52,3 +52,14 @@ def test_returning_garbage_is_a_clear_error():
 
     with pytest.raises(certify.InvalidArgument, match="return a number"):
         as_outcome("yes")
+
+
+def test_zero_tolerance_means_exact_equality():
+    assert certify.close(np.zeros(3), np.zeros(3), rtol=0.0, atol=0.0).holds
+    o = certify.close(np.array([1e-300]), np.zeros(1), rtol=0.0, atol=0.0)
+    assert o.violated and o.ratio is None
+
+
+def test_comparing_strings_is_an_invalid_argument():
+    with pytest.raises(certify.InvalidArgument, match="cannot compare str"):
+        certify.le("a", 1.0)

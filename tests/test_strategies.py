@@ -64,3 +64,20 @@ def test_near_duplicates(a):
 def test_arguments_validated_eagerly(call, match):
     with pytest.raises(certify.InvalidArgument, match=match):
         call()
+
+
+def test_refinable_floats_find_a_needle():
+    import certify
+
+    @certify.claim(id="strattest.needle", inputs=dict(x=cst.floats(-10.0, 10.0)))
+    def needle(ctx, x):
+        return certify.ge(ctx.abs(x - 3.14159), 1e-3)
+
+    v = certify.check("strattest.needle", profile="ci")
+    assert v.status == "refuted"
+    assert abs(v.minimal.instance["x"] - 3.14159) < 1e-3
+
+
+def test_floats_validate_eagerly():
+    with pytest.raises(certify.InvalidArgument, match="hi >= lo"):
+        cst.floats(2.0, 1.0)

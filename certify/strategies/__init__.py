@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from ..errors import InvalidArgument
 
 __all__ = [
-    "sizes", "vectors", "matrices", "with_singular_values", "with_condition", "spectral_norm_ball",
+    "sizes", "floats", "vectors", "matrices", "with_singular_values", "with_condition", "spectral_norm_ball",
     "symmetric", "pd_matrices", "gram_factors", "near_duplicate_rows", "sparse_matrices", "simplex_points",
     "refinable", "contains", "project", "seeds", "positive_floats", "log_uniform",
 ]
@@ -110,6 +110,19 @@ def log_uniform(lo: float, hi: float):
 
 def positive_floats(lo: float = 1e-6, hi: float = 1e6):
     return log_uniform(lo, hi)
+
+
+def floats(lo: float, hi: float):
+    """Floats in [lo, hi] (ends included) that refinement can move: use this rather than
+    `hypothesis.strategies.floats` for a continuous input of a claim."""
+    for arg, v in (("lo", lo), ("hi", hi)):
+        if not isinstance(v, (int, float)) or isinstance(v, bool) or not math.isfinite(v):
+            _fail("floats", arg, v, "pass a finite number")
+    if hi < lo:
+        _fail("floats", "hi", hi, f"need hi >= lo={lo}")
+    base = st.one_of(st.sampled_from([float(lo), float(hi)]), st.floats(float(lo), float(hi), allow_nan=False))
+    return refinable(base, lambda x: isinstance(x, float) and lo <= x <= hi,
+                     lambda x: float(min(hi, max(lo, x))))
 
 
 # ----------------------------------------------------------------------------- vectors
