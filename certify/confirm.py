@@ -83,14 +83,17 @@ def classify(m1, m2, scale, dps: int) -> str:
         scale = 1
     if not scale or _nan(scale) or scale == math.inf:
         scale = 1
-    floor = scale * (10 ** (5 - dps))
+    import mpmath
+
+    # mpf, not float: 10^-336 underflows float64 to 0 (mpmath's exponent range is unbounded)
+    floor = mpmath.mpf(scale) * mpmath.mpf(10) ** (5 - dps)
     if abs(m2) <= floor:
         return "equality"
     if m1 >= 0 and m2 >= 0:
         return "holds"
     if m1 < 0 and m2 < 0 and abs(m1 - m2) <= max(floor, abs(m2) / 1000):
         return "confirmed"
-    if m1 != 0 and abs(m2) <= abs(m1) * 10 ** (-dps / 2):
+    if m1 != 0 and abs(m2) <= abs(mpmath.mpf(m1)) * mpmath.mpf(10) ** (-dps / 2):
         # the margin shrinks with the working precision: rounding noise around an exact zero
         return "equality"
     return "unstable"

@@ -107,13 +107,19 @@ class Outcome:
 
 
 def _pick_worst(margins, rels):
-    """Index of the worst element: NaN first, then the smallest relative margin."""
-    best_i, best_key = 0, None
+    """Index of the worst element: NaN first, then the smallest relative margin, compared in the
+    context's own numbers (rounding mpmath values to float64 would make 1e-575 and 1e-673 both 0)."""
+    best_i, best = 0, None
     for i in range(len(rels)):
         r = rels[i]
-        key = -math.inf if _isnan(margins[i]) or _isnan(r) else _to_float(r)
-        if best_key is None or key < best_key:
-            best_i, best_key = i, key
+        if _isnan(margins[i]) or _isnan(r):
+            return i
+        try:
+            better = best is None or bool(r < best)
+        except TypeError:  # mixed exotic types: fall back to floats
+            better = best is None or _to_float(r) < _to_float(best)
+        if better:
+            best_i, best = i, r
     return best_i
 
 

@@ -87,3 +87,12 @@ def test_complex_reference_margin_is_unstable_with_a_reason():
     assert r.status == "unstable" and "not a real number" in r.reason
     v = certify.check("confirmtest.sqrt_negative", profile="smoke")
     assert v.status == "inconclusive"
+
+
+def test_floors_below_the_float64_range_still_work():
+    import mpmath
+
+    m = mpmath.MPContext()
+    m.dps = 700
+    # sides of size 1e-38, margins 1e-580 and 1e-684: zero at 341 digits (the float floor 1e-374 underflows)
+    assert classify(m.mpf("-8.85e-580"), m.mpf("-3.99e-684"), m.mpf("1.18e-38"), 341) == "equality"
