@@ -130,7 +130,7 @@ def sketch_size(kind, n, d, eps0, delta, C=None, C_s=1.0, beta_tau=1.0):
     defaults = dict(gaussian=4.0, srht=1.0, countsketch=1.0, osnap=1.0, leverage=1.0)
     C = defaults[kind] if C is None else float(C)
     s = 1
-    ld = math.log(max(d, 2) / delta)
+    ld = math.log(d / delta)  # ln(d/delta) as in table (8); > 0 for every d >= 1 since delta < 1
     if kind == "gaussian":
         m = C * (d + math.log(1.0 / delta)) / eps0**2
     elif kind == "srht":
