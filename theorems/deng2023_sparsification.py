@@ -9,7 +9,7 @@ default 1; D is RECONSTRUCTED, the abstract does not define it). Wanted: Y in R^
 error (``'both'`` = the two error norms at once, the default).
 
 Procedures (RECONSTRUCTED reference procedures, not the paper's algorithm boxes; `certify.solvers.sparsifiers`):
-* randomized (9): CountSketch (s = floor(C_s n ln(n/delta)) buckets) + Gaussian Pi (k = ceil(C_k ln(d/delta)))
+* randomized (9): CountSketch (s = ceil(C_s n ln(n/delta)) buckets) + Gaussian Pi (k = ceil(C_k ln(d/delta)))
   estimate of the column leverage scores, p_i proportional to them (theta mixing), m = floor(C_m n ln(n/delta))
   i.i.d. column draws, Y = [X_i / sqrt(m p_i)];
 * deterministic (10): BSS barrier sparsification with parameter c (<= ceil(c n') columns, n' = rank X);

@@ -98,11 +98,13 @@ class LeverageSketch:
 
 
 def draw_leverage_sketch(rng, n, d, delta=0.1, C_s=1.0, C_k=8.0) -> LeverageSketch:
-    """Draw Omega (CountSketch, ``s = max(1, floor(C_s n ln(n/delta)))`` buckets) and Pi
+    """Draw Omega (CountSketch, ``s = max(1, ceil(C_s n ln(n/delta)))`` buckets, the ceiling of (9)) and Pi
     (``k = ceil(C_k ln(d/delta))``)."""
     where = f"{_HERE}.draw_leverage_sketch"
     delta = _delta(where, delta)
-    s = sample_size(n, delta, _pos(where, "C_s", C_s))
+    if int(n) < 1:
+        raise invalid(where, "n", n, "pass n >= 1")
+    s = max(1, math.ceil(_pos(where, "C_s", C_s) * n * math.log(n / delta) - 1e-9))
     k = max(1, math.ceil(_pos(where, "C_k", C_k) * math.log(max(d, 1) / delta) - 1e-9))
     h = rng.integers(0, s, size=d).astype(np.int64)
     sgn = rng.choice(np.array([-1.0, 1.0]), size=d)
