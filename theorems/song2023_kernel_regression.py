@@ -48,7 +48,19 @@ Deviations from the catalogue:
 * solve_p3 skips the Gaussian feature sketch when the catalogue's m >= C(d+q, q) (then Z = Phi_q, K~ = T_q +
   lam I); p3_kernel_sketch always draws S literally.
 * Scaling rows (fast_algorithms, p3_input_sparsity) are reported, not refuted (no exponent bound in the abstract);
-  the framework runs no mutants for scaling claims, so they declare none.
+  without an exponent bound a scaling verdict is never 'refuted', so a mutant could never be killed: they declare
+  none. fast_algorithms does not time the EXACT BASELINE beside the solver (the catalogue asks for it; scaling
+  claims have no baselines in the framework): run `exact_reference` / `SP.exact_reference` separately.
+* Instance grids narrower than the catalogue's: sketch_embedding draws eps0 in {0.25, 0.5} and delta = 0.1 only
+  (catalogue: eps0 in {0.1, 0.25, 0.5}, delta in {0.01, 0.1}); ls_richardson / gram_richardson check t <= iters
+  (6 / 8; catalogue t in [1, 60]); kernel rows use ||a_i||^2 <= 300 (catalogue: up to 700 and beyond with the
+  scaled form (15)); COND/NEARSING instances stop at kappa(A) <= 1e3 for p1_reference / p2_reduction.
+* Extra numerical hypotheses (restrictions of the instance set, not of the statements): spectral_preconditioner
+  assumes lambda_min(K) > 1e-10 n in float64 (the row's hypothesis K > 0, with a margin so that K~ = K^{1/2}(I+E)
+  K^{1/2} can be formed); p3_kernel_sketch assumes K + lam I > 0 (no exact duplicate rows when lam = 0), which
+  the catalogue's default degree q (rho_q <= eps0 lambda_min(K + lam I)/2) needs to be finite.
+* kernel_definiteness does not re-check the reference solution (5); exact_reference checks it for K > 0 only (its
+  instances have no exact duplicate rows), so the K^+ branch of (5) is not exercised.
 
 Tags: DERIVED, RECONSTRUCTED, ABSTRACT as in the catalogue.
 """
