@@ -42,6 +42,15 @@ Deviations from the catalogue (all for cost; the structure of the statements is 
   ``eps`` defaults to 1e-8 (float64 resolves it; the mpmath run is used on confirmation).
 * hessian_pd reads "with reg_y" as the weighted y-regulariser with w_y,min^2 >= C_w + l / sigma_min(A3)^2 (the
   analogue of the x-threshold; the catalogue does not give the y-threshold).
+* hessian_pd has an extra hypothesis not in the catalogue row: kappa(A1) kappa(A2) kappa(A3) <= kappa_max (param,
+  default 1e6), for numerical resolution only (the x-Hessian is A^T (blkdiag(B_j) + W^2) A, so the statement does not
+  depend on kappa mathematically; near-singular A_i make lambda_min unresolvable at fixed precision). Set kappa_max
+  = inf to drop it.
+* softmax_curvature does not test the chain rule (4) by itself; (4) is exercised by hess_xx (B_j against the Hessian
+  in u of the row loss, mpm.diff under mpmath) and by deng2023s.hessian.
+* main_convergence sweeps eps from 1e-1 to 1e-10 (the catalogue: to 1e-12) on one fixed WELL instance (params n, d,
+  instance_seed, realisable); the catalogue's fitted slope of iterations vs log(1/eps) is reported as the raw counts,
+  the fit is log-log with exponent_bound 0.4 (see its notes).
 * The tolerances of identity rows are relative to a stated natural scale (e.g. ||f||_inf ||v||_inf for Gamma):
   float64 roundoff of the literal formulas is proportional to that scale, not to the (possibly cancelled) result.
 
@@ -770,21 +779,26 @@ def _kron_cond(inst):
               r"H_{xx}+\mathsf A^\top W^2\mathsf A\succeq l I_{d^2};\ \text{with }R_y:\ H_{yy}+\nabla^2R_y\succeq lI_{d^2}",
     tag="RECONSTRUCTED",
     inputs=dict(inst=SAT.domain_instances(n=(3, 6), d=(1, 3)),
-                w_factor=st.one_of(st.just(1.0), log_uniform(1e-4, 4.0))),
+                w_factor=st.one_of(st.just(1.0), log_uniform(1e-4, 4.0)),
+                inner=st.tuples(*[st.one_of(st.just(1.0), st.floats(0.0, 1.0))] * 3)),
     assume=lambda inst, w_factor, kappa_max: w_factor >= 1.0 and _kron_cond(inst) <= kappa_max,
     params=dict(C_w=100.0, l=1.0, r_convention="each", R=2.0, R_b=1.0, objective="half_squared", kappa_max=1e6),
     expect=None,
     dps=60,
     mutants=[certify.drop_assumption()],
-    notes="Every instance is rescaled to the domain boundary (r_convention, R, R_b); the weights are the instance's "
+    notes="Every instance is rescaled to the domain boundary (r_convention, R, R_b), then (X, Y, B) are multiplied "
+          "by `inner` (1 = on the boundary, < 1 = inside the domain; the claim is for all (x, y) in the domain); "
+          "the weights are the instance's "
           "pattern scaled so that w_min = w_factor * threshold (w_factor = 1: exactly at the threshold). The "
           "y-part reads 'with R_y' as the weighted form with w_y,min^2 >= C_w + l / sigma_min(A3)^2 (deviation). "
           "Margin lambda_min - l; the drop_assumption mutant lets the weights fall below the threshold. "
           "Hypothesis also kappa(A1) kappa(A2) kappa(A3) <= kappa_max (default 1e6): for (near-)rank-deficient "
           "A_i the threshold is infinite and lambda_min(H) is below the resolution of any fixed precision.",
 )
-def hessian_pd(ctx, inst, w_factor, C_w, l, r_convention, R, R_b, objective, kappa_max):
+def hessian_pd(ctx, inst, w_factor, inner, C_w, l, r_convention, R, R_b, objective, kappa_max):
     inst = _rescale_to_boundary(ctx, inst, r_convention, R, R_b)
+    for key, fr in zip(("X", "Y", "B"), inner, strict=True):
+        inst[key] = inst[key] * ctx.num(fr)
     A1, A2, A3, B, X, Y = _data(inst)
     s1, s2, s3 = _sigma_min(ctx, A1), _sigma_min(ctx, A2), _sigma_min(ctx, A3)
     l_ = ctx.num(l)
