@@ -27,6 +27,11 @@ the reconstructed statements are the usual ones of this family, not confirmed ag
 Deviations. The rescaled loss (gao2023r) is not among the framework instances: no certified Hessian-Lipschitz
 constant is known for it (its M is a RECONSTRUCTED parameter), so (l, M)-goodness cannot be certified.
 The one-step and induction claims measure distances in the Euclidean norm, as the catalogue states them.
+hessian_sparsification searches n <= 200, p <= 6 (the catalogue: n up to 1e5, p <= 50), for cost; m is
+ceil(C_nnz p ln(n/delta)) (a row count is an integer). It adds a hypothesis not in (26):
+sigma_min(D^{1/2} A) > 1e-6 sigma_max (A^T D A numerically positive definite; (26) allows any D >= 0), because the
+realised eps0 is measured through a Cholesky factor of A^T D A. The failure rate is compared with the claim-level
+delta = 0.1; overriding the param delta changes m, not the delta of the verdict.
 
 Tags: DERIVED (sandwich_parametrization), RECONSTRUCTED (the other four).
 """
