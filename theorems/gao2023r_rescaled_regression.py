@@ -18,8 +18,13 @@ Claims: gao2023r.grad_hess (DERIVED), gao2023r.hessian_pd (RECONSTRUCTED), gao20
 kind=scaling), gao2023r.solution_perturbation (ABSTRACT, v2).
 
 Source: arXiv 2305.00660 v1 abstract (problem, input-sparsity time), v2 abstract (perturbation corollary);
-lemma locators unknown. Deviations: C_w defaults (c0, a, c1) = (1, 1, 2) are this catalogue's choice (the row
-asks for a grid; override with --param); main_convergence starts at r0 = r0_rel (1 + ||x*||) because no
+lemma locators unknown. Deviations: C_w defaults (c0, a, c1) = (1, 1, 2) and R = 1 are this module's choice (the
+row gives no defaults and asks for a grid over (c0, a, c1); override with --param); hessian_pd adds two hypotheses the
+row leaves implicit in C_w(n, R, b): ||A|| <= 1 (the designs have spectral norm 1 and are not rescaled with R; this
+is ||A|| <= R at the default R = 1) and ||b||_2 <= b_bound (default 1; larger b are rescaled onto the bound), the
+assumptions of this family (sections 7.1, 7.2); it searches n <= 12 (the row: n from 2 to 1e3), for cost;
+solution_perturbation's C_p = 10, rho_p = 1e-2 are this module's defaults, and `regularised` is a param (default
+True; run regularised=False for the unregularised case) rather than a searched input; main_convergence starts at r0 = r0_rel (1 + ||x*||) because no
 certified Hessian-Lipschitz constant exists for this loss (so M r0 = iota l cannot be certified); the
 perturbation claim follows the minimiser by Newton continuation from x* (the nearby local minimiser), and is
 vacuous where hess L(x*) is not positive definite.
