@@ -48,6 +48,11 @@ Deviations from the catalogue (all for cost; the structure of the statements is 
   = inf to drop it.
 * softmax_curvature does not test the chain rule (4) by itself; (4) is exercised by hess_xx (B_j against the Hessian
   in u of the row loss, mpm.diff under mpmath) and by deng2023s.hessian.
+* runtime sweeps n = 64 ... 1024 at d = 4 (the catalogue: n = 32 ... 4096; d = 2 ... 24 via axis='d'); the
+  exponent_bound 2.5 (n) and main_convergence's 0.4 are this module's numeric bounds (the rows give none) so that the
+  mutants can be refuted.
+* greedy_local_convergence: `order`, `hessian` (exact / approx) and `eps` are params (defaults x_first, exact, 1e-8),
+  not searched inputs; run the other values with --param.
 * main_convergence sweeps eps from 1e-1 to 1e-10 (the catalogue: to 1e-12) on one fixed WELL instance (params n, d,
   instance_seed, realisable); the catalogue's fitted slope of iterations vs log(1/eps) is reported as the raw counts,
   the fit is log-log with exponent_bound 0.4 (see its notes).
@@ -1030,7 +1035,7 @@ def _local_assume(inst, good_scope, reg_x, reg_y, lam_x, lam_y):
     tag="RECONSTRUCTED",
     inputs=dict(inst=SAT.instances(n=(4, 8), d=(1, 2), families=("WELL", "SELF", "COND"), realisable=True,
                                    with_xstar=True),
-                dirseed=st.integers(0, 2**31 - 1)),
+                dirseed=st.integers(0, 2**31 - 1), start=st.one_of(st.just(1.0), st.floats(0.01, 1.0))),
     assume=lambda inst, good_scope, reg_x, reg_y, lam_x, lam_y: _local_assume(inst, good_scope, reg_x, reg_y,
                                                                                lam_x, lam_y),
     params=dict(iota=0.1, eps=1e-8, log_base=math.e, a_M=1.0, b_M=1.0, k_M=2.0, R=2.0, order="x_first",
@@ -1039,18 +1044,19 @@ def _local_assume(inst, good_scope, reg_x, reg_y, lam_x, lam_y):
     mutants=[certify.replace(log_base=1e6)],
     notes="l = lambda_min of the joint Hessian (good_scope) at the reference minimiser (x*, y*) (float64 damped "
           "Newton; mpmath polishing on confirmation); M = M_paper = n^{a_M} exp(b_M R^{k_M}) (the catalogue's "
-          "parametrised constant, not a certified Lipschitz constant); the start is at distance r0 = iota l / M "
-          "from (x*, y*) in a random joint direction; T = ceil(log(r0/eps) / log(log_base)). Margin eps - "
+          "parametrised constant, not a certified Lipschitz constant); the start is at distance r0 = start iota l / M "
+          "from (x*, y*) in a random joint direction (start = 1: the edge M r0 = iota l of the hypothesis; < 1: "
+          "inside); T = ceil(log(r0/eps) / log(log_base)). Margin eps - "
           "max(||x_T - x*||, ||y_T - y*||). Evidence: the largest per-step ratio r_{t+1}/r_t, compared with "
           "1/log_base (what T demands). The mutant (log_base = 1e6) allows a single iteration.",
 )
-def greedy_local_convergence(ctx, inst, dirseed, iota, eps, log_base, a_M, b_M, k_M, R, order, hessian, eps0,
+def greedy_local_convergence(ctx, inst, dirseed, start, iota, eps, log_base, a_M, b_M, k_M, R, order, hessian, eps0,
                              reg_x, reg_y, lam_x, lam_y, good_scope):
     reg = dict(reg_x=reg_x, reg_y=reg_y, lam_x=lam_x, lam_y=lam_y)
     prob, Xs, Ys, info, l_ = _local_setup(ctx, inst, good_scope, reg)
     n, d = np.shape(inst["A1"])
     M = _m_paper(ctx, n, R, a_M, b_M, k_M)
-    r0 = ctx.num(iota) * l_ / M
+    r0 = ctx.num(start) * ctx.num(iota) * l_ / M
     D = np.random.default_rng(dirseed).normal(size=2 * d * d)
     D = ctx.asarray(D / np.linalg.norm(D)) * r0
     X0 = Xs + ctx.reshape(D[: d * d], (d, d))
