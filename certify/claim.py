@@ -10,7 +10,7 @@ Kinds:
 * ``bound`` (default) -- one instance, one margin.
 * ``probability`` -- the function also takes ``rng`` (a numpy Generator) and returns the margin of ONE
   trial; the verdict compares the failure rate over `trials` trials with `delta`
-  (Clopper-Pearson, see `certify.search`).
+  (Clopper-Pearson, see `certify.search`). A param named ``delta`` overrides the decorator's delta.
 * ``scaling`` -- the function takes ``rng`` and the sweep variable(s) given by ``sweep={name: [values]}``
   and returns a positive measurement (seconds, flops, iterations); the exponent of
   ``fit`` ("loglog": log q vs log x, "semilogx": q vs log x, "linear": q vs x) is reported with a
@@ -137,6 +137,15 @@ class Claim:
     is_mutant: bool = False
 
     # -- derived facts ------------------------------------------------------------------
+    @property
+    def verdict_delta(self) -> float | None:
+        """The delta a probability verdict is judged against: the claim's param `delta` when it has one (so
+        `--param ID:delta=0.01` moves the procedure and the verdict together), else the decorator's."""
+        p = self.params.get("delta")
+        if self.kind == "probability" and isinstance(p, (int, float)) and not isinstance(p, bool) and 0 < p < 1:
+            return float(p)
+        return self.delta
+
     @property
     def takes_ctx(self) -> bool:
         return "ctx" in inspect.signature(self.fn).parameters

@@ -373,7 +373,7 @@ def _replay_probability(claim, rec, entry, instance, label) -> int:
                 fails.append(t)
     lo, hi = clopper_pearson(len(fails), n)
     print(f"{claim.id}: replaying the saved {label}: {len(fails)} of {n} trials fail in float64 "
-          f"(95% CI [{lo:.4g}, {hi:.4g}], delta={claim.delta:g})")
+          f"(95% CI [{lo:.4g}, {hi:.4g}], delta={claim.verdict_delta:g})")
     confirmed = 0
     for t in fails:
         c = confirm(claim, instance, rng_factory=factory(t))
@@ -381,12 +381,12 @@ def _replay_probability(claim, rec, entry, instance, label) -> int:
             print(f"  reference: {c.reason}")
             break
         confirmed += c.confirmed
-        if clopper_pearson(confirmed, n)[0] > claim.delta:
+        if clopper_pearson(confirmed, n)[0] > claim.verdict_delta:
             break
     lo_c = clopper_pearson(confirmed, n)[0]
     print(f"  confirmed in high precision: {confirmed} failures; lower 95% bound {lo_c:.4g}")
     if label == "counterexample":
-        ok = lo_c > claim.delta or (not claim.takes_ctx and lo > claim.delta)
+        ok = lo_c > claim.verdict_delta or (not claim.takes_ctx and lo > claim.verdict_delta)
         print("  reproduced" if ok else "  NOT reproduced")
         return 0 if ok else 1
     return 0

@@ -125,7 +125,7 @@ def run_task(task: Task, progress: Callable | None = None):
         "baselines": v.baselines, "mutants": v.mutants, "refinement": v.refinement,
         "scaling": v.scaling, "plots": v.plots, "margins": [_clean(m) for m in v.margins[:1000]],
         "error": v.error, "seed": task.seed, "profile": task.profile, "budget": v.budget,
-        "delta": claim.delta, "duration_s": round(time.perf_counter() - t0, 3),
+        "delta": claim.verdict_delta, "duration_s": round(time.perf_counter() - t0, 3),
         "reproduce": _reproduce(task),
         "replay": f"certify replay {task.report_dir or 'REPORT_DIR'} {claim.id}",
     })

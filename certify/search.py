@@ -290,7 +290,7 @@ class _Search:
     def _evaluate(self, instance) -> tuple[Outcome, dict | None]:
         if self.claim.kind != "probability":
             return self._fp_outcome(instance), None
-        delta = self.claim.delta
+        delta = self.claim.verdict_delta
         fails, outs = [], []
         for t in range(self.trials):
             o = self._fp_outcome(instance, self._rng_factory(instance, t))
@@ -314,7 +314,7 @@ class _Search:
             return confirm(self.claim, instance)
         # Re-run the failed trials in high precision with the same random draws; count confirmed failures
         # until the Clopper-Pearson lower bound exceeds delta (or the failures run out).
-        n, delta = stats["trials"], self.claim.delta
+        n, delta = stats["trials"], self.claim.verdict_delta
         failed = stats["failed_trials"]
         confirmed, checked, details = 0, 0, []
         last = None

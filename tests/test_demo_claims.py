@@ -120,3 +120,15 @@ def test_scaling_claim_fits_the_exponent_and_runs_its_mutants():
     assert v.status == "survived"
     assert abs(v.scaling["exponent"] - 2.0) < 0.05
     assert v.mutants["replace(power=3.0)"]["status"] == "refuted"
+
+
+def test_a_delta_param_moves_the_probability_verdict():
+    from hypothesis import strategies as st
+
+    @certify.claim(id="evidence.delta_param", kind="probability", delta=0.1, trials=60,
+                   inputs=dict(p=st.just(0.2)), params=dict(delta=0.5))
+    def coin(ctx, rng, p, delta):
+        return certify.ge(ctx.num(rng.uniform()), p)  # fails with probability 0.2
+
+    assert certify.check("evidence.delta_param", profile="smoke").status == "survived"  # 0.2 < 0.5
+    assert certify.check("evidence.delta_param", profile="smoke", params={"delta": 0.05}).status == "refuted"
