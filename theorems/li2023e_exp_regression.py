@@ -253,7 +253,9 @@ def hessian_diag_infimum(ctx, bs, prob, mode, m0, place, c8, breakpoint, curv_fa
     phi = F1 * F1 + (F - bb) * F2
     zero = 0 * phi
     if mode == "const":
+        # D_i = max(max_j phi_j, 0) + m0: constant and >= 0, the hypothesis min_i(phi_i + w_i^2) >= 0 of (36)
         top = max(phi)
+        top = max(top, 0 * top)
         w2 = (top - phi) + m0
     else:
         w2 = np.maximum(-phi, zero) + m0 if not ctx.is_exact else ctx.asarray(
