@@ -57,6 +57,8 @@ Deviations from the paper / catalogue:
 * norm_err = 'both' is logically the same claim as norm_err = 'row' (||M||_max <= ||M||_{inf->inf}); the
   max-norm reading gets a verdict of its own only with norm_err = 'max'.
 * baseline_exact checks m <= n, not m = rank X (the numerical rank of a near-singular G is ambiguous).
+* leverage_sampling_sandwich summarises its m i.i.d. draws by multinomial counts (the same Y Y^T in O(n d)
+  memory; m = O(1/beta_tau) reaches 1e18 when the approximate scores are poor) and caps m at 2^62.
 * The 'tiny' family draws n in {1, 2} (the catalogue's TINY is n = 2; n = 1 makes P = [1] and every error 0).
 
 Tags: DERIVED (identities and transfer inequalities), RECONSTRUCTED (leverage-score and BSS guarantees), ABSTRACT
@@ -375,8 +377,16 @@ def leverage_sampling_sandwich(ctx, X, rng, eps, delta, C_ch, C_s, C_k, theta, s
     p = S.sampling_probabilities(sc, theta)
     beta = S.leverage_beta(Xf, p, rtol)
     m = S.chernoff_sample_size(n, delta, eps, beta, C_ch)
-    idx = S.draw_columns(rng, p, m)
-    Y = sp.sample_columns(X, idx, p)
+    # m i.i.d. draws are summarised by their multinomial counts: Y Y^T = sum_i c_i/(m p_i) X_i X_i^T is the
+    # same random matrix, in O(n d) memory however large m = O(1/beta) grows (the certify profile reached
+    # beta ~ 1e-9 and tens of GB with explicit draws)
+    # (numpy's multinomial takes at most 2^63 - 1 draws: beyond 2^62 draws the relative spread of every count
+    # is below 1e-9, so capping changes eps_meas by less than float64 resolves)
+    counts = rng.multinomial(min(int(m), 2**62), p / p.sum())
+    m = min(int(m), 2**62)
+    nz = np.flatnonzero(counts)
+    weights = ctx.asarray(counts[nz].astype(float)) / (ctx.num(float(m)) * ctx.asarray(p[nz] / p.sum()))
+    Y = X[:, nz] * ctx.sqrt(weights)[None, :]
     e = sp.spectral_eps(X, Y, rtol)
     ev = {}
     if not ctx.is_exact:
