@@ -25,7 +25,7 @@ from .errors import InvalidArgument
 __all__ = ["Task", "run_task", "SerialExecutor", "ProcessExecutor", "ReportWriter", "versions", "SCHEMA"]
 
 SCHEMA = "certify-report/1"
-TIMING_FIELDS = ("duration_s", "created_at", "finished_at", "wall_s")
+TIMING_FIELDS = ("duration_s", "created_at", "finished_at", "wall_s", "time_split")
 
 
 @dataclass

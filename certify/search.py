@@ -268,6 +268,8 @@ class _Search:
         self.deadline = self.t0 + profile.seconds
         self.clock_started = False
         self.time_stopped = False
+        self.left_body: float | None = None
+        self.times = {"generate_s": 0.0, "evaluate_s": 0.0, "confirm_s": 0.0}
         self.found: Example | None = None        # first confirmed (or fast-only) violation
         self.found_at: float | None = None
         self.last_violation: Example | None = None
@@ -288,6 +290,13 @@ class _Search:
         return lambda: np.random.default_rng(key)
 
     def _evaluate(self, instance) -> tuple[Outcome, dict | None]:
+        t = time.perf_counter()
+        try:
+            return self._evaluate_untimed(instance)
+        finally:
+            self.times["evaluate_s"] += time.perf_counter() - t
+
+    def _evaluate_untimed(self, instance) -> tuple[Outcome, dict | None]:
         if self.claim.kind != "probability":
             return self._fp_outcome(instance), None
         delta = self.claim.verdict_delta
@@ -310,6 +319,13 @@ class _Search:
         return out, stats
 
     def _confirm(self, instance, stats) -> Confirmation:
+        t = time.perf_counter()
+        try:
+            return self._confirm_untimed(instance, stats)
+        finally:
+            self.times["confirm_s"] += time.perf_counter() - t
+
+    def _confirm_untimed(self, instance, stats) -> Confirmation:
         if self.claim.kind != "probability":
             return confirm(self.claim, instance)
         # Re-run the failed trials in high precision with the same random draws; count confirmed failures
@@ -367,6 +383,16 @@ class _Search:
             self.col.artifacts.append(record)
 
     def _body(self, instance):
+        entered = time.perf_counter()
+        if self.left_body is not None:
+            # between two calls Hypothesis generated (and, while shrinking, simplified) the next instance
+            self.times["generate_s"] += entered - self.left_body
+        try:
+            self._body_timed(instance)
+        finally:
+            self.left_body = time.perf_counter()
+
+    def _body_timed(self, instance):
         from hypothesis import assume, target
 
         if time.perf_counter() > self.deadline and self.found is None:
@@ -529,7 +555,9 @@ class _Search:
                             "trials": self.trials if c.kind == "probability" else None,
                             # "time" means the seconds cap ended the search: not reproducible bit for bit
                             "stopped_by": ("counterexample" if self.found is not None else
-                                           "time" if self.time_stopped else "examples")})
+                                           "time" if self.time_stopped else "examples"),
+                            # where the search's time went (timing fields: not part of reproducibility)
+                            "time_split": {k: round(v, 4) for k, v in self.times.items()}})
         v.worst = col.worst[0] if col.worst else None
         pool, seen = [], set()
         for e in col.worst + col.firsts:
