@@ -6,7 +6,12 @@
   taken from each claim's first mutant (which the search refutes), next to the DESIGN target "within
   seconds at n <= 16".
 
-Usage:  python bench/pipeline_costs.py [PATTERN ...] [--examples 40] [--out bench/results/pipeline_costs]
+* Where a real search's time goes: with `--search-report DIR` (a `certify run` report), the sum over the
+  catalogue of each claim's `budget.time_split` (Hypothesis generation, float64 evaluation -- Hypothesis
+  examples, refinement and probability trials --, high-precision confirmation).
+
+Usage:  python bench/pipeline_costs.py [PATTERN ...] [--examples 40] [--search-report runs/ci-seed0]
+        [--out bench/results/pipeline_costs]
 Writes <out>.json and <out>.md (medians and ratios from one run; the machine is shared, so compare ratios).
 """
 
@@ -88,12 +93,39 @@ def measure_confirmation(claim, seed: int = 0) -> dict:
     return {"confirm_s": dt, "status": c.status, "dps": c.dps, "instance_shapes": sizes}
 
 
+def _search_split(report_dir: str) -> dict:
+    report = json.loads((Path(report_dir) / "report.json").read_text())
+    tot = {"generate_s": 0.0, "evaluate_s": 0.0, "confirm_s": 0.0}
+    dominated = []
+    for c in report["claims"]:
+        split = (c.get("budget") or {}).get("time_split")
+        if not split:
+            continue
+        for k in tot:
+            tot[k] += split.get(k, 0.0)
+        if split.get("generate_s", 0) > split.get("evaluate_s", 0) + split.get("confirm_s", 0):
+            dominated.append(c["id"])
+    total = sum(tot.values()) or 1.0
+    return {"report": report_dir, "profile": report.get("profile"), **{k: round(v, 2) for k, v in tot.items()},
+            "generate_share": round(tot["generate_s"] / total, 3), "claims_where_generation_dominates": dominated}
+
+
+def _split_lines(split: dict) -> list[str]:
+    return [f"In real searches (`{split['report']}`, profile {split['profile']}, main search without mutants): "
+            f"generation {split['generate_s']} s, evaluation {split['evaluate_s']} s, confirmation "
+            f"{split['confirm_s']} s over the catalogue; generation's share {split['generate_share']}; claims "
+            f"whose generation exceeds evaluation + confirmation: {len(split['claims_where_generation_dominates'])}.",
+            ""]
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("patterns", nargs="*")
     ap.add_argument("--examples", type=int, default=40)
     ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "pipeline_costs"))
+    ap.add_argument("--search-report", default=None, help="a certify run's report dir: summarise time_split")
     args = ap.parse_args(argv)
+    search_split = _search_split(args.search_report) if args.search_report else None
 
     import certify
     from certify.claim import discover, select
@@ -127,6 +159,7 @@ def main(argv=None) -> int:
         "median_confirm_s": statistics.median(confirms) if confirms else None,
         "max_confirm_s": max(confirms) if confirms else None,
     }
+    summary["search_time_split"] = search_split
     out = {"benchmark": "pipeline_costs", "machine": {"python": platform.python_version(),
            "processor": platform.processor() or platform.machine(), "cores": __import__("os").cpu_count()},
            "certify": certify.__version__, "examples": args.examples, "summary": summary, "claims": rows}
@@ -139,6 +172,7 @@ def main(argv=None) -> int:
              f"probability instance): {summary['catalogue_generation_share']}.",
              f"Confirmation of one counterexample (mpmath at dps and 2 dps): median "
              f"{summary['median_confirm_s']} s, max {summary['max_confirm_s']} s.", "",
+             *(_split_lines(search_split) if search_split else []),
              "| claim | generate (ms) | evaluate (ms) | gen/eval | confirm (s) | note |", "|---|---|---|---|---|---|"]
 
     def ms(x):
