@@ -50,6 +50,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--param", action="append", default=[], metavar="ID:NAME=VALUE",
                      help="override a claim parameter (repeatable)")
     run.add_argument("--resume", action="store_true", help="continue an interrupted run in --report")
+    run.add_argument("--timeout", type=float, default=None,
+                     help="hard limit per claim in seconds (default: the profile's; the claim is killed and "
+                          "reported inconclusive)")
     run.add_argument("--no-default", action="store_true", help="do not load the bundled theorems package")
     run.add_argument("--html", action="store_true", default=True, help=argparse.SUPPRESS)
     run.add_argument("--no-html", dest="html", action="store_false", help="skip the HTML report")
@@ -190,6 +193,8 @@ def _cmd_run(args) -> int:
         raise InvalidArgument(f"--seconds: bad value {args.seconds}; pass a positive number of seconds")
     if args.jobs < 1:
         raise InvalidArgument(f"--jobs: bad value {args.jobs}; pass a positive integer")
+    if args.timeout is not None and args.timeout <= 0:
+        raise InvalidArgument(f"--timeout: bad value {args.timeout}; pass a positive number of seconds")
     overrides = _parse_params(args.param)
     patterns = _split_targets(args.targets, load_default=not args.no_default)
     claims = _select(patterns)
@@ -201,7 +206,7 @@ def _cmd_run(args) -> int:
     tp = profile.with_budget(args.budget, args.seconds)
     tasks = [Task(claim_id=c.id, module=c.module, path=c.path, profile=profile.name, seed=args.seed,
                   examples=args.budget, seconds=args.seconds, params=overrides.get(c.id, {}),
-                  report_dir=str(report_dir), timeout=tp.timeout) for c in claims]
+                  report_dir=str(report_dir), timeout=args.timeout or tp.timeout) for c in claims]
     meta = {"profile": profile.name, "seed": args.seed, "budget": args.budget, "seconds": args.seconds,
             "versions": versions(), "created_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
             "command": "certify " + " ".join(sys.argv[1:]) if sys.argv and "certify" in sys.argv[0] else None}
@@ -284,7 +289,7 @@ def _summary(report: dict, wall: float) -> str:
     for c in report["claims"]:
         muts = c.get("mutants") or {}
         rows.append((c["id"], c["status"] + ("" if c.get("as_expected", True) else " !"),
-                     str(c.get("expected")), str(c.get("examples", 0)),
+                     str(c.get("expected") or "-"), str(c.get("examples", 0)),
                      _fmt((c.get("worst") or {}).get("rel_margin")), _fmt(c.get("ratio_extreme")),
                      f"{sum(m['killed'] for m in muts.values())}/{len(muts)}" if muts else "-"))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]

@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -135,3 +136,13 @@ def test_a_file_alone_runs_only_its_claims(tmp_path, demo_path):
     report = json.loads((tmp_path / "report.json").read_text())
     assert {c["id"].split(".")[0] for c in report["claims"]} == {"demo"}
     assert r.returncode == 1
+
+
+def test_timeout_flag_kills_a_hanging_claim(tmp_path):
+    patho = str(Path(__file__).parent / "demo" / "pathological.py")
+    r = certify("run", patho, "patho.hangs", "--no-default", "--profile", "smoke", "--timeout", "3",
+                "--report", str(tmp_path), "--no-html", "--quiet")
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["claims"][0]["status"] == "inconclusive"
+    assert "timed out after 3 s" in report["claims"][0]["reason"]
+    assert r.returncode == 0  # inconclusive is not an unexpected refutation or an error

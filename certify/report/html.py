@@ -518,7 +518,14 @@ def render_dir(report_dir: str | Path) -> Path:
                               "`certify run --report`")
     with open(src, encoding="utf-8") as fh:
         report = json.load(fh)
-    page = render(report, base_dir=rdir)
+    import warnings
+
+    import numpy as np
+
+    # plots of extreme values (1e-300 floors, huge ratios) make matplotlib's tickers warn; the page is fine
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        page = render(report, base_dir=rdir)
     out = rdir / "report.html"
     tmp = out.with_suffix(".html.tmp")
     tmp.write_text(page, encoding="utf-8")
