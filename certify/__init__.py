@@ -45,6 +45,7 @@ _LAZY = {
     "Outcome": ("certify.outcome", "Outcome"),
     "fp": ("certify.context", "fp"),
     "mp": ("certify.context", "mp"),
+    "ball": ("certify.context", "ball"),
     "Verdict": ("certify.search", "Verdict"),
     "clopper_pearson": ("certify.search", "clopper_pearson"),
     "PROFILES": ("certify.profiles", "PROFILES"),

@@ -130,3 +130,9 @@ def test_mp_solve_with_several_right_hand_sides():
     h = np.array([[4.0, 1.0], [1.0, 3.0]])
     b = np.array([[1.0, 0.0], [2.0, 1.0]])
     np.testing.assert_allclose(m.to_float(m.solve(m.asarray(h), m.asarray(b))), np.linalg.solve(h, b), rtol=1e-14)
+
+
+def test_public_contexts_are_exported():
+    assert certify.fp is fp
+    assert certify.mp(50) is mp(50)
+    assert certify.ball(128).prec == 128
