@@ -27,6 +27,7 @@ several evidence keys can share one plot: ``{"err_trivial": {"x": r, "y": e0, "p
 from __future__ import annotations
 
 import fnmatch
+import functools
 import importlib
 import importlib.util
 import inspect
@@ -146,13 +147,22 @@ class Claim:
             return float(p)
         return self.delta
 
+    # Signatures are read once per claim record, not on every evaluation (call/check_assume are the hot path).
+    @functools.cached_property
+    def _fn_params(self):
+        return inspect.signature(self.fn).parameters
+
+    @functools.cached_property
+    def _assume_params(self):
+        return inspect.signature(self.assume).parameters if self.assume is not None else {}
+
     @property
     def takes_ctx(self) -> bool:
-        return "ctx" in inspect.signature(self.fn).parameters
+        return "ctx" in self._fn_params
 
     @property
     def takes_rng(self) -> bool:
-        return "rng" in inspect.signature(self.fn).parameters
+        return "rng" in self._fn_params
 
     @property
     def paper(self) -> str:
@@ -182,7 +192,7 @@ class Claim:
     def check_assume(self, instance: dict) -> bool:
         if self.assume is None:
             return True
-        names = inspect.signature(self.assume).parameters
+        names = self._assume_params
         if any(p.kind == p.VAR_KEYWORD for p in names.values()):
             return bool(self.assume(**instance, **self.params))
         merged = {**self.params, **instance}

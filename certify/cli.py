@@ -361,15 +361,14 @@ def _replay_probability(claim, rec, entry, instance, label) -> int:
 
     from .confirm import confirm, evaluate
     from .context import fp
-    from .search import _digest, clopper_pearson
+    from .search import clopper_pearson, trial_rng
 
     stats = entry.get("trials") or {}
     n = int(stats.get("trials") or claim.trials or 20)
     seed = int(rec.get("seed", 0))
-    key = _digest(instance) % (2**63)
 
     def factory(t):
-        return lambda: np.random.default_rng([seed, key, t])
+        return trial_rng(seed, instance, t)
 
     fails = []
     with np.errstate(all="ignore"):

@@ -208,22 +208,3 @@ def _ball_margin(claim, instance, rng_factory, params, dps):
     except Exception:  # noqa: BLE001 - no rigorous route for this claim
         return None
 
-
-def prove(claim, instance: dict, want: str, rng_factory=None, params=None, dps: int = 50):
-    """Try to prove, in ball arithmetic, that the margin is < 0 (`want="violated"`) or >= 0 (`"holds"`).
-
-    Returns (True, enclosure) when proven, (False, enclosure) when the enclosure is too wide to decide,
-    and (None, None) when no rigorous evaluation exists (the claim uses domain quantities without a ball
-    twin, or ball arithmetic raised)."""
-    if not claim.takes_ctx:
-        return None, None
-    b = ball(int(2 * dps * 3.33) + 32)
-    try:
-        with b.precision():
-            o = evaluate(claim, b, instance, rng_factory, params)
-            m = o.margin
-            proven = bool(m < 0) if want == "violated" else bool(m >= 0)
-            text = str(m)
-    except Exception:  # noqa: BLE001 - no rigorous route for this claim
-        return None, None
-    return proven, text

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import InvalidArgument, ReferenceUnavailable, invalid
+from .errors import ReferenceUnavailable, invalid
 
 __all__ = ["Context", "FloatContext", "MPContext", "BallContext", "fp", "mp", "ball"]
 
@@ -611,8 +611,3 @@ def mp(dps: int = 50) -> MPContext:
     """The mpmath context at `dps` decimal digits (cached: `mp(50) is mp(50)`)."""
     return MPContext(dps)
 
-
-def _check_ctx(ctx) -> Context:
-    if not isinstance(ctx, Context):
-        raise InvalidArgument(f"expected a numeric context (certify.fp or certify.mp(dps)), got {ctx!r}")
-    return ctx

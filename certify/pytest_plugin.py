@@ -13,9 +13,6 @@ from pathlib import Path
 
 import pytest
 
-_STATE = pytest.StashKey[dict]()
-_SESSION: dict = {}  # the controller's writer and records (pytest_runtest_logreport has no config)
-
 
 def pytest_addoption(parser):
     g = parser.getgroup("certify", "certify: claims as tests")
@@ -43,18 +40,9 @@ def pytest_configure(config):
         get_profile(config.getoption("--certify-profile"))
     except Exception as exc:  # noqa: BLE001
         raise pytest.UsageError(str(exc)) from None
-    state = {"writer": None, "records": []}
-    rdir = config.getoption("--certify-report")
-    # Under pytest-xdist only the controller writes the report; workers send records in user_properties.
-    if rdir and not hasattr(config, "workerinput"):
-        from .runner import ReportWriter, versions
-
-        state["writer"] = ReportWriter(rdir, {"profile": config.getoption("--certify-profile"),
-                                              "seed": config.getoption("--certify-seed"), "versions": versions(),
-                                              "budget": None, "seconds": None})
-    config.stash[_STATE] = state
-    _SESSION.clear()
-    _SESSION.update(state)
+    # Under pytest-xdist only the controller collects records (workers send them in user_properties)
+    if not hasattr(config, "workerinput"):
+        config.pluginmanager.register(_CertifySession(config), "certify-session")
 
 
 def _selected(config, cid: str) -> bool:
@@ -144,42 +132,50 @@ class ClaimItem(pytest.Item):
         return self.path, None, f"certify {self.claim_id}"
 
 
-def pytest_runtest_logreport(report):
-    """Collect claim records where the report is written (the controller under xdist)."""
-    if report.when != "call":
-        return
-    for name, value in getattr(report, "user_properties", ()):
-        if name == "certify_record" and _SESSION:
-            rec = json.loads(value)
-            _SESSION["records"].append(rec)
-            if _SESSION.get("writer") is not None:
-                _SESSION["writer"].add(rec)  # on disk as each claim finishes
+class _CertifySession:
+    """The controller's side of a `pytest --certify` session: records, the report writer, the summary."""
 
+    def __init__(self, config):
+        self.config = config
+        self.records: list[dict] = []
+        self.writer = None
+        rdir = config.getoption("--certify-report")
+        if rdir:
+            from .runner import ReportWriter, versions
 
-def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    if not _enabled(config):
-        return
-    state = config.stash.get(_STATE, None)
-    if state is None or hasattr(config, "workerinput"):
-        return
-    if not state["records"]:
-        if config.getoption("--certify-select"):
-            terminalreporter.write_line("certify: no claim matched --certify-select "
-                                        f"{' '.join(config.getoption('--certify-select'))}", yellow=True)
-        return
-    counts: dict[str, int] = {}
-    for r in state["records"]:
-        counts[r["status"]] = counts.get(r["status"], 0) + 1
-    tr = terminalreporter
-    tr.section("certify")
-    tr.write_line(", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) + f"  ({len(state['records'])} claims)")
-    if state["writer"] is not None:
-        path = state["writer"].write()
-        html = None
-        try:
-            from .report import html as html_mod
+            self.writer = ReportWriter(rdir, {"profile": config.getoption("--certify-profile"),
+                                              "seed": config.getoption("--certify-seed"), "versions": versions(),
+                                              "budget": None, "seconds": None})
 
-            html = html_mod.render_dir(state["writer"].dir)
-        except Exception:  # noqa: BLE001 - the JSON report is the source of truth
+    def pytest_runtest_logreport(self, report):
+        if report.when != "call":
+            return
+        for name, value in getattr(report, "user_properties", ()):
+            if name == "certify_record":
+                rec = json.loads(value)
+                self.records.append(rec)
+                if self.writer is not None:
+                    self.writer.add(rec)  # on disk as each claim finishes
+
+    def pytest_terminal_summary(self, terminalreporter):
+        config, tr = self.config, terminalreporter
+        if not self.records:
+            if config.getoption("--certify-select"):
+                tr.write_line("certify: no claim matched --certify-select "
+                              f"{' '.join(config.getoption('--certify-select'))}", yellow=True)
+            return
+        counts: dict[str, int] = {}
+        for r in self.records:
+            counts[r["status"]] = counts.get(r["status"], 0) + 1
+        tr.section("certify")
+        tr.write_line(", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) + f"  ({len(self.records)} claims)")
+        if self.writer is not None:
+            path = self.writer.write()
             html = None
-        tr.write_line(f"report: {path}" + (f"  html: {html}" if html else ""))
+            try:
+                from .report import html as html_mod
+
+                html = html_mod.render_dir(self.writer.dir)
+            except Exception:  # noqa: BLE001 - the JSON report is the source of truth
+                html = None
+            tr.write_line(f"report: {path}" + (f"  html: {html}" if html else ""))

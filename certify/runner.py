@@ -16,7 +16,7 @@ import os
 import platform
 import time
 import traceback
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -326,10 +326,3 @@ def _papers(claims: list[dict]) -> dict:
         out[prefix] = {"module": mod, "card": card}
     return out
 
-
-def record_from_dict(rec: dict) -> dict:  # pragma: no cover - kept for API symmetry
-    return dict(rec)
-
-
-def _asdict(task: Task) -> dict:
-    return asdict(task)

@@ -116,6 +116,13 @@ def _digest(instance) -> int:
     return int.from_bytes(h.digest(), "little")
 
 
+def trial_rng(seed: int, instance, trial: int):
+    """The random stream of one trial on one instance, as a factory (every call restarts it): the same draws
+    in float64, in mpmath confirmation, in baselines and in `certify replay`."""
+    key = [int(seed), _digest(instance) % (2**63), int(trial)]
+    return lambda: np.random.default_rng(key)
+
+
 def _copy(v):
     if isinstance(v, dict):
         return {k: _copy(x) for k, x in v.items()}
@@ -286,8 +293,7 @@ class _Search:
             return evaluate(self.claim, fp, _copy(instance), rng_factory)
 
     def _rng_factory(self, instance, trial):
-        key = [self.seed, _digest(instance) % (2**63), trial]
-        return lambda: np.random.default_rng(key)
+        return trial_rng(self.seed, instance, trial)
 
     def _evaluate(self, instance) -> tuple[Outcome, dict | None]:
         t = time.perf_counter()
@@ -707,11 +713,9 @@ def _run_baselines(claim: Claim, verdict: Verdict, profile: Profile, seed: int) 
 
 
 def _eval_with(claim, inst, params, seed):
-    from .outcome import as_outcome
-
     with np.errstate(all="ignore"):
-        rng = np.random.default_rng([seed, _digest(inst) % (2**63), 0]) if claim.takes_rng else None
-        return as_outcome(claim.call(fp, fp.convert(_copy(inst)), rng=rng, params=params))
+        rng = trial_rng(seed, inst, 0) if claim.takes_rng else None
+        return evaluate(claim, fp, _copy(inst), rng, params)
 
 
 def _eval_callable(claim, fn, inst, seed):
@@ -724,7 +728,7 @@ def _eval_callable(claim, fn, inst, seed):
     if "ctx" in sig:
         kwargs["ctx"] = fp
     if "rng" in sig:
-        kwargs["rng"] = np.random.default_rng([seed, _digest(inst) % (2**63), 0])
+        kwargs["rng"] = trial_rng(seed, inst, 0)()
     if not any(p.kind == p.VAR_KEYWORD for p in sig.values()):
         kwargs = {k: v for k, v in kwargs.items() if k in sig}
     with np.errstate(all="ignore"):
