@@ -33,23 +33,13 @@ from hypothesis import strategies as st
 import certify
 from certify.strategies import log_uniform, seeds
 from certify.strategies import regression as S
+from theorems._common import central_gradient as _fd_grad
+from theorems._common import max_abs as _amax
+from theorems._common import unit_roundoff as _eps
+from theorems._common import weight_pattern as _w
 from theorems.framework_approximate_newton import newton_iterations as _framework_iterations
 
 SRC = "arXiv:2304.10411"
-
-
-def _eps(ctx):
-    return 2.0**-52 if not ctx.is_exact else ctx.mpm.mpf(10) ** (-ctx.dps)
-
-
-def _amax(M):
-    M = np.asarray(M)
-    return max(abs(v) for v in M.reshape(-1)) if M.size else 0
-
-
-def _w(ctx, n, wscale, seed):
-    rng = np.random.default_rng(seed)
-    return ctx.asarray(wscale * (0.5 + rng.random(n)))
 
 
 def _J(ctx, f):
@@ -60,16 +50,6 @@ def _Gamma(ctx, f, v):
     fv = f * v
     s = ctx.sum(fv)
     return ctx.diag(fv) - ctx.outer(fv, f) - ctx.outer(f, fv) + 2 * s * ctx.outer(f, f) - s * ctx.diag(f)
-
-
-def _fd_grad(ctx, fun, x, h):
-    d = len(x)
-    out = ctx.zeros(d)
-    for j in range(d):
-        e = ctx.zeros(d)
-        e[j] = h
-        out[j] = (fun(x + e) - fun(x - e)) / (2 * h)
-    return out
 
 
 _PROB = S.softmax_problems(n=(1, 30), d=(1, 6), b_bound=1.0)

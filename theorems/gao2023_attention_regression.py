@@ -86,14 +86,6 @@ KEYS = ("A1", "A2", "A3", "B", "X", "Y")
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def _sm(ctx):
-    """The softmax-primitives namespace (kernels.softmax / reference.softmax). `ctx.softmax` is the generic row
-    softmax method of the context, so the domain namespace of the same name is reached explicitly."""
-    from certify.context import Context
-
-    return Context.__getattr__(ctx, "softmax")
-
-
 def _u(ctx):
     """Unit roundoff of the context: 2^-52 (float64) or 10^-dps (mpmath)."""
     return 2.0**-52 if not ctx.is_exact else ctx.mpm.mpf(10) ** (-ctx.dps)
@@ -190,7 +182,7 @@ def _m_paper(ctx, n, R, a_M, b_M, k_M):
           "residuals: ||f||_inf (and ||f||_inf ||v||_inf for Jv).",
 )
 def softmax_jacobian(ctx, p, jac_coef, norm_bound):
-    sm = _sm(ctx)
+    sm = ctx.softmax  # the softmax domain namespace (kernels / reference .softmax)
     u, v = p["u"], p["v"]
     f = sm.softmax(u)
     n = f.shape[0]
@@ -238,7 +230,7 @@ def softmax_jacobian(ctx, p, jac_coef, norm_bound):
           "Deviation: n <= 12 (cost of the mpmath Hessian).",
 )
 def softmax_curvature(ctx, p, gamma_coef, C_gamma):
-    sm = _sm(ctx)
+    sm = ctx.softmax  # the softmax domain namespace (kernels / reference .softmax)
     u, v = p["u"], p["v"]
     f = sm.softmax(u)
     n = f.shape[0]
@@ -467,7 +459,7 @@ def loss_matrix_form(ctx, inst, objective, logit_scale, power):
           "form. Scale: fac s ||A1||_F ||A2||_F ||V||_F ||C||_F.",
 )
 def grad_x(ctx, inst, objective, logit_scale, obj_factor):
-    sm = _sm(ctx)
+    sm = ctx.softmax  # the softmax domain namespace (kernels / reference .softmax)
     A1, A2, A3, B, X, Y = _data(inst)
     n = A1.shape[0]
     fac = obj_factor if objective == "squared" else (_fac(objective))
@@ -537,7 +529,7 @@ def _hess_scale(ctx, inst, S, V, C, fac, s):
           "B_j is also compared with ctx.attention.b_blocks (mpmath: Hessian in u of the row loss).",
 )
 def hess_xx(ctx, inst, objective, logit_scale, obj_factor, gamma_sign):
-    sm = _sm(ctx)
+    sm = ctx.softmax  # the softmax domain namespace (kernels / reference .softmax)
     A1, A2, A3, B, X, Y = _data(inst)
     n, d = A1.shape
     fac = obj_factor if objective == "squared" else _fac(objective)
@@ -612,7 +604,7 @@ def hess_yy(ctx, inst, objective, logit_scale, kron_order):
           "drops the c_{j0,i0} I_n term.",
 )
 def hess_xy(ctx, inst, objective, logit_scale, c_coef):
-    sm = _sm(ctx)
+    sm = ctx.softmax  # the softmax domain namespace (kernels / reference .softmax)
     A1, A2, A3, B, X, Y = _data(inst)
     n, d = A1.shape
     fac = _fac(objective)

@@ -41,17 +41,11 @@ import certify
 from certify.solvers import newton as N
 from certify.strategies import log_uniform, seeds
 from certify.strategies import regression as S
+from theorems._common import central_gradient as _fd_grad
+from theorems._common import max_abs as _amax
+from theorems._common import unit_roundoff as _eps
 
 SRC = "arXiv:2305.00660"
-
-
-def _eps(ctx):
-    return 2.0**-52 if not ctx.is_exact else ctx.mpm.mpf(10) ** (-ctx.dps)
-
-
-def _amax(M):
-    M = np.asarray(M)
-    return max(abs(v) for v in M.reshape(-1)) if M.size else 0
 
 
 def _fam(ctx, g, t):
@@ -61,16 +55,6 @@ def _fam(ctx, g, t):
     if g == "cosh":
         return ctx.cosh(t), ctx.sinh(t), ctx.cosh(t)
     return ctx.sinh(t), ctx.cosh(t), ctx.sinh(t)
-
-
-def _fd_grad(ctx, fun, x, h):
-    d = len(x)
-    out = ctx.zeros(d)
-    for j in range(d):
-        e = ctx.zeros(d)
-        e[j] = h
-        out[j] = (fun(x + e) - fun(x - e)) / (2 * h)
-    return out
 
 
 @certify.claim(
@@ -173,18 +157,11 @@ def _rescaled_instance(rng, n, d, g, c0=1.0, c1=2.0):
 
 
 def iterations_rescaled(rng, g, log_ratio, n=40, d=4, r0_rel=1e-2, C_nnz=1.0, delta=0.1, cap=300):
-    from certify.context import fp
-
     A, b, w = _rescaled_instance(rng, n, d, g)
     loss = N.ClosedFormLoss("rescaled", A, b, w, g)
     xs, _ = N.minimiser(loss, np.zeros(d))
     r0 = r0_rel * (1 + np.linalg.norm(xs))
-    v = rng.standard_normal(d)
-    x0 = xs + r0 * v / np.linalg.norm(v)
-    eps = r0 * math.exp(-log_ratio)
-    run = N.newton(fp, loss, x0, cap, hessian=N.sparsified_oracle(delta, C_nnz), rng=rng, x_star=xs, stop_tol=eps)
-    hit = [t for t, r in enumerate(run.distances) if r <= eps]
-    return float(hit[0] if hit else cap)
+    return N.iterations_to_accuracy(loss, xs, r0, log_ratio, rng, delta, C_nnz, cap)
 
 
 @certify.claim(

@@ -41,6 +41,11 @@ import certify
 from certify.solvers import newton as N
 from certify.strategies import log_uniform, seeds
 from certify.strategies import regression as S
+from theorems._common import central_gradient as _fd_grad
+from theorems._common import central_jacobian as _fd_jac
+from theorems._common import max_abs as _amax
+from theorems._common import unit_roundoff as _eps
+from theorems._common import weight_pattern as _w_pattern
 
 SRC = "arXiv:2303.15725v1"
 
@@ -52,41 +57,6 @@ def _fam(ctx, f, t):
     if f == "cosh":
         return ctx.cosh(t), ctx.sinh(t), ctx.cosh(t)
     return ctx.sinh(t), ctx.cosh(t), ctx.sinh(t)
-
-
-def _eps(ctx):
-    return 2.0**-52 if not ctx.is_exact else ctx.mpm.mpf(10) ** (-ctx.dps)
-
-
-def _w_pattern(ctx, n, wscale, seed):
-    rng = np.random.default_rng(seed)
-    return ctx.asarray(wscale * (0.5 + rng.random(n)))
-
-
-def _fd_grad(ctx, fun, x, h):
-    d = len(x)
-    out = ctx.zeros(d)
-    for j in range(d):
-        e = ctx.zeros(d)
-        e[j] = h
-        out[j] = (fun(x + e) - fun(x - e)) / (2 * h)
-    return out
-
-
-def _fd_jac(ctx, gfun, x, h):
-    d = len(x)
-    H = ctx.zeros((d, d))
-    for j in range(d):
-        e = ctx.zeros(d)
-        e[j] = h
-        col = (gfun(x + e) - gfun(x - e)) / (2 * h)
-        for i in range(d):
-            H[i, j] = col[i]
-    return (H + ctx.transpose(H)) / 2
-
-
-def _amax(M):
-    return max(abs(v) for v in np.asarray(M).reshape(-1)) if np.asarray(M).size else 0
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -431,13 +401,7 @@ def iterations_to_accuracy(rng, kind, log_ratio, n=40, d=4, init_factor=0.1, C_n
     spec = {"kind": kind, "A": A, "b": b, "w": w}
     inst = N.good_loss(fp, spec)
     r0, M, _ = N.radius_for(fp, inst, init_factor)
-    v = rng.standard_normal(d)
-    x0 = inst["x_star"] + r0 * v / np.linalg.norm(v)
-    eps = r0 * math.exp(-log_ratio)
-    run = N.newton(fp, inst["loss"], x0, cap, hessian=N.sparsified_oracle(delta, C_nnz), rng=rng,
-                   x_star=inst["x_star"], stop_tol=eps)
-    hit = [t for t, r in enumerate(run.distances) if r <= eps]
-    return float(hit[0] if hit else cap)
+    return N.iterations_to_accuracy(inst["loss"], inst["x_star"], r0, log_ratio, rng, delta, C_nnz, cap)
 
 
 @certify.claim(

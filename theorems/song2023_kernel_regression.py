@@ -171,6 +171,12 @@ def _sketch_inst(draw, n=(8, 48), d=(1, 5), cond=(1.0, 1e4), m_factor=(1, 8), rh
     return inst
 
 
+def _sketch_preconditioner(ctx, A, inst):
+    """The instance's drawn sketch S: its measured distortion eps0 on col(A) and the R factor of QR(S A)."""
+    sk = _draw(ctx, A, inst["kind"], inst["m"], inst["seed"])
+    return ctx.sketch.subspace_distortion(sk, A), _R_of(ctx, ctx.sketch.apply_sketch(sk, A))
+
+
 def _eps0_float(inst):
     A = inst["A"]
     probs = KS.leverage_probs(KS.leverage_scores(A)) if inst["kind"] == "leverage" else None
@@ -311,9 +317,8 @@ def matrix_exp_truncation(ctx, A, q, C, q_shift, C_tol):
 def precond_spectrum(ctx, inst, eps_factor, C_tol):
     A = inst["A"]
     u = _u(ctx)
-    sk = _draw(ctx, A, inst["kind"], inst["m"], inst["seed"])
-    e = eps_factor * ctx.sketch.subspace_distortion(sk, A)
-    R = _R_of(ctx, ctx.sketch.apply_sketch(sk, A))
+    e0, R = _sketch_preconditioner(ctx, A, inst)
+    e = eps_factor * e0
     sv = ctx.svdvals(A @ ctx.inv(R))
     kA = ctx.cond(A)
     fl = C_tol * u * kA
@@ -340,10 +345,8 @@ def precond_spectrum(ctx, inst, eps_factor, C_tol):
 def ls_richardson(ctx, inst, C_rho, iters, C_tol):
     A, b = inst["A"], inst["b"]
     u = _u(ctx)
-    sk = _draw(ctx, A, inst["kind"], inst["m"], inst["seed"])
-    e0 = ctx.sketch.subspace_distortion(sk, A)
+    e0, R = _sketch_preconditioner(ctx, A, inst)
     rho = C_rho * e0 / (1 - e0)
-    R = _R_of(ctx, ctx.sketch.apply_sketch(sk, A))
     Ri = ctx.inv(R)
     xs = ctx.lstsq(A, b)
     opt2 = _nrm(ctx, A @ xs - b) ** 2
@@ -380,10 +383,8 @@ def ls_richardson(ctx, inst, C_rho, iters, C_tol):
 def gram_richardson(ctx, inst, C_rho, iters, C_tol):
     A, c = inst["A"], inst["b"]
     u = _u(ctx)
-    sk = _draw(ctx, A, inst["kind"], inst["m"], inst["seed"])
-    e0 = ctx.sketch.subspace_distortion(sk, A)
+    e0, R = _sketch_preconditioner(ctx, A, inst)
     rho = C_rho * e0 / (1 - e0)
-    R = _R_of(ctx, ctx.sketch.apply_sketch(sk, A))
     Ri = ctx.inv(R)
     G = A.T @ A
     ys = ctx.solve(G, c)

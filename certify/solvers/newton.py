@@ -696,3 +696,17 @@ def radius_for(ctx, inst, frac):
     Rc = ctx.num(R)
     M = inst["M_of_radius"](Rc)
     return frac * inst["l"] / M, M, Rc
+
+
+def iterations_to_accuracy(loss, x_star, r0, log_ratio, rng, delta=0.1, C_nnz=1.0, cap=300):
+    """Iterations of approximate Newton (27) with leverage-score sparsified Hessians (26), float64, from a
+    uniformly random point at distance r0 of x_star, until ||x_t - x*|| <= r0 exp(-log_ratio) (cap if never)."""
+    from certify.context import fp
+
+    d = len(x_star)
+    v = rng.standard_normal(d)
+    x0 = x_star + r0 * v / np.linalg.norm(v)
+    eps = r0 * math.exp(-log_ratio)
+    run = newton(fp, loss, x0, cap, hessian=sparsified_oracle(delta, C_nnz), rng=rng, x_star=x_star, stop_tol=eps)
+    hit = [t for t, r in enumerate(run.distances) if r <= eps]
+    return float(hit[0] if hit else cap)

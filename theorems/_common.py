@@ -1,0 +1,47 @@
+"""Helpers shared by the theorem modules of the regression papers (not a theorem module: `_` keeps it out of
+discovery). Each works in every numeric context."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def unit_roundoff(ctx):
+    """float64's 2^-52, or 10^-dps in an mpmath context."""
+    return 2.0**-52 if not ctx.is_exact else ctx.mpm.mpf(10) ** (-ctx.dps)
+
+
+def max_abs(M):
+    """max |M_ij| in the array's own numbers (0 for an empty array)."""
+    M = np.asarray(M)
+    return max(abs(v) for v in M.reshape(-1)) if M.size else 0
+
+
+def weight_pattern(ctx, n, wscale, seed):
+    """Weights wscale * U[0.5, 1.5) from a seed, as context numbers."""
+    rng = np.random.default_rng(seed)
+    return ctx.asarray(wscale * (0.5 + rng.random(n)))
+
+
+def central_gradient(ctx, fun, x, h):
+    """Central differences of a scalar function, step h, in the context's arithmetic."""
+    d = len(x)
+    out = ctx.zeros(d)
+    for j in range(d):
+        e = ctx.zeros(d)
+        e[j] = h
+        out[j] = (fun(x + e) - fun(x - e)) / (2 * h)
+    return out
+
+
+def central_jacobian(ctx, gfun, x, h):
+    """Symmetrised central-difference Jacobian of a gradient (a Hessian estimate), step h."""
+    d = len(x)
+    H = ctx.zeros((d, d))
+    for j in range(d):
+        e = ctx.zeros(d)
+        e[j] = h
+        col = (gfun(x + e) - gfun(x - e)) / (2 * h)
+        for i in range(d):
+            H[i, j] = col[i]
+    return (H + ctx.transpose(H)) / 2
