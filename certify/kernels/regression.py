@@ -179,14 +179,9 @@ def _rmatvec_k(A, r):
 
 
 @numba.njit(cache=True)
-def _sandwich_diag_k(A, D):
-    """A^T diag(D) A (d, d), symmetric by construction."""
-    n, d = A.shape
-    AD = np.empty((n, d))
-    for i in range(n):
-        for j in range(d):
-            AD[i, j] = A[i, j] * D[i]
-    H = np.dot(np.ascontiguousarray(AD.T), A)
+def _symmetrize_k(H):
+    """H <- (H + H^T) / 2 in place (exactly symmetric); returns H."""
+    d = H.shape[0]
     for i in range(d):
         for j in range(i + 1, d):
             s = 0.5 * (H[i, j] + H[j, i])
@@ -196,16 +191,20 @@ def _sandwich_diag_k(A, D):
 
 
 @numba.njit(cache=True)
+def _sandwich_diag_k(A, D):
+    """A^T diag(D) A (d, d), symmetric by construction."""
+    n, d = A.shape
+    AD = np.empty((n, d))
+    for i in range(n):
+        for j in range(d):
+            AD[i, j] = A[i, j] * D[i]
+    return _symmetrize_k(np.dot(np.ascontiguousarray(AD.T), A))
+
+
+@numba.njit(cache=True)
 def _sandwich_k(A, M):
     """A^T M A (d, d) for a symmetric n x n middle matrix M."""
-    H = np.dot(np.ascontiguousarray(A.T), np.dot(M, A))
-    d = H.shape[0]
-    for i in range(d):
-        for j in range(i + 1, d):
-            s = 0.5 * (H[i, j] + H[j, i])
-            H[i, j] = s
-            H[j, i] = s
-    return H
+    return _symmetrize_k(np.dot(np.ascontiguousarray(A.T), np.dot(M, A)))
 
 
 @numba.njit(cache=True)

@@ -36,11 +36,17 @@ _HERE = "kernels.softmax"
 # ----------------------------------------------------------------------------------------------------------
 
 
+def _topic(where: str) -> str:
+    """'kernels.sparsification.gram' -> 'sparsification' (the twin module to point users at)."""
+    parts = where.split(".")
+    return parts[1] if len(parts) > 1 and parts[0] == "kernels" else "*"
+
+
 def _as_float_array(where: str, name: str, x, ndim: int, allow_empty: bool = False) -> np.ndarray:
     """Validate a real, finite float array with `ndim` dimensions; return a C-contiguous float64 copy/view."""
     if isinstance(x, np.ndarray) and x.dtype == object:
         raise invalid(where, name, f"object array of shape {x.shape}",
-                      "pass a float64 array (use certify.reference.* for mpmath arrays)")
+                      f"pass a float64 array (use certify.reference.{_topic(where)} for mpmath arrays)")
     try:
         a = np.asarray(x)
     except Exception as exc:  # pragma: no cover - exotic inputs

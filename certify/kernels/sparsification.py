@@ -33,6 +33,7 @@ import numba
 import numpy as np
 
 from certify.errors import invalid
+from certify.kernels.softmax import _as_float_array
 
 __all__ = [
     "NORMS",
@@ -67,26 +68,8 @@ DEFAULT_RTOL = 1e-10
 # ----------------------------------------------------------------------------------------------------------
 
 
-def _arr(where, name, x, ndim, allow_empty=False):
-    if isinstance(x, np.ndarray) and x.dtype == object:
-        raise invalid(where, name, f"object array of shape {x.shape}",
-                      "pass a float64 array (use certify.reference.sparsification for mpmath arrays)")
-    try:
-        a = np.asarray(x)
-    except Exception as exc:  # pragma: no cover
-        raise invalid(where, name, type(x).__name__, f"pass a real float array ({exc})") from None
-    if a.dtype.kind not in "fiub":
-        raise invalid(where, name, f"dtype {a.dtype}", "pass a real (float64) array")
-    if a.ndim != ndim:
-        want = "a 1-D vector" if ndim == 1 else f"a {ndim}-D array"
-        raise invalid(where, name, f"shape {a.shape}", f"pass {want}")
-    if not allow_empty and a.size == 0:
-        raise invalid(where, name, f"shape {a.shape}", "pass a non-empty array")
-    a = np.ascontiguousarray(a, dtype=np.float64)
-    if not np.all(np.isfinite(a)):
-        bad = a[~np.isfinite(a)].reshape(-1)[0]
-        raise invalid(where, name, f"non-finite entry {bad}", "pass finite values only")
-    return a
+# the shared validator of the float64 kernels (real, finite, C-contiguous float64; messages name the twin)
+_arr = _as_float_array
 
 
 def _scale(where, logit_scale):
@@ -210,32 +193,37 @@ def _log_softmax_rows(L):
 
 
 @numba.njit(cache=True)
+def _row_log_shift(logP, E, i):
+    """c_i = log sum_l P_il exp(E_il): log1p(sum_l P_il expm1(E_il)) for small E (no cancellation), LSE otherwise."""
+    m = logP.shape[1]
+    emax = 0.0
+    for k in range(m):
+        if abs(E[i, k]) > emax:
+            emax = abs(E[i, k])
+    if emax < 0.5:
+        s = 0.0
+        for k in range(m):
+            s += math.exp(logP[i, k]) * math.expm1(E[i, k])
+        return math.log1p(s)
+    mx = logP[i, 0] + E[i, 0]
+    for k in range(1, m):
+        v = logP[i, k] + E[i, k]
+        if v > mx:
+            mx = v
+    s = 0.0
+    for k in range(m):
+        s += math.exp(logP[i, k] + E[i, k] - mx)
+    return mx + math.log(s)
+
+
+@numba.njit(cache=True)
 def _diff_from_logits(LX, E):
     """P(Y) - P(X) with logits LX (of X) and E = logits(Y) - logits(X): P(X)_ik expm1(E_ik - c_i)."""
     n, m = LX.shape
     logP = _log_softmax_rows(LX)
     out = np.empty((n, m))
     for i in range(n):
-        # c_i = log sum_l P_il exp(E_il) = log1p(sum_l P_il expm1(E_il)) for small E, LSE otherwise
-        emax = 0.0
-        for k in range(m):
-            if abs(E[i, k]) > emax:
-                emax = abs(E[i, k])
-        if emax < 0.5:
-            s = 0.0
-            for k in range(m):
-                s += math.exp(logP[i, k]) * math.expm1(E[i, k])
-            c = math.log1p(s)
-        else:
-            mx = logP[i, 0] + E[i, 0]
-            for k in range(1, m):
-                v = logP[i, k] + E[i, k]
-                if v > mx:
-                    mx = v
-            s = 0.0
-            for k in range(m):
-                s += math.exp(logP[i, k] + E[i, k] - mx)
-            c = mx + math.log(s)
+        c = _row_log_shift(logP, E, i)
         for k in range(m):
             out[i, k] = math.exp(logP[i, k]) * math.expm1(E[i, k] - c)
     return out
@@ -248,25 +236,7 @@ def _log_ratio_from_logits(LX, E):
     logP = _log_softmax_rows(LX)
     out = np.empty((n, m))
     for i in range(n):
-        emax = 0.0
-        for k in range(m):
-            if abs(E[i, k]) > emax:
-                emax = abs(E[i, k])
-        if emax < 0.5:
-            s = 0.0
-            for k in range(m):
-                s += math.exp(logP[i, k]) * math.expm1(E[i, k])
-            c = math.log1p(s)
-        else:
-            mx = logP[i, 0] + E[i, 0]
-            for k in range(1, m):
-                v = logP[i, k] + E[i, k]
-                if v > mx:
-                    mx = v
-            s = 0.0
-            for k in range(m):
-                s += math.exp(logP[i, k] + E[i, k] - mx)
-            c = mx + math.log(s)
+        c = _row_log_shift(logP, E, i)
         for k in range(m):
             out[i, k] = E[i, k] - c
     return out
