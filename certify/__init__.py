@@ -46,7 +46,7 @@ _LAZY = {
     "fp": ("certify.context", "fp"),
     "mp": ("certify.context", "mp"),
     "ball": ("certify.context", "ball"),
-    "Verdict": ("certify.search", "Verdict"),
+    "Verdict": ("certify.verdict", "Verdict"),
     "clopper_pearson": ("certify.search", "clopper_pearson"),
     "PROFILES": ("certify.profiles", "PROFILES"),
     "strategies": ("certify.strategies", None),

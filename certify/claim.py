@@ -181,6 +181,8 @@ class Claim:
         return replace(self, params=params)
 
     def call(self, ctx, instance: dict, rng=None, params: dict | None = None):
+        """The raw call on an instance already in `ctx`'s arithmetic (returns what the function returns).
+        Prefer `evaluate`; this stays for `certify.confirm`, which converts the instance itself."""
         kwargs = dict(instance)
         kwargs.update(self.params if params is None else params)
         if self.takes_ctx:
@@ -188,6 +190,33 @@ class Claim:
         if self.takes_rng:
             kwargs["rng"] = rng
         return self.fn(**kwargs)
+
+    def evaluate(self, ctx, instance: dict, *, rng=None, params: dict | None = None, fn: Callable | None = None):
+        """The one way to evaluate a claim: convert `instance` into `ctx`'s arithmetic, call the function
+        with the instance, the params (`params` replaces the claim's own), `ctx` and `rng` (a numpy
+        Generator or None) where its signature takes them, and return the `Outcome`::
+
+            o = claim.evaluate(certify.fp, {"u": u, "v": v})
+            o.violated, o.rel_margin
+
+        `fn` evaluates another function on the claim's inputs and params (a baseline): only the arguments in
+        its signature are passed. With ``ctx=None`` the instance is passed as is (scaling claims: the
+        instance is ``{sweep variable: value}``) and the function's return value is returned unchanged
+        (the measurement)."""
+        from .outcome import as_outcome
+
+        target = self.fn if fn is None else fn
+        sig = self._fn_params if fn is None else _signature(fn)
+        inst = ctx.convert(instance) if ctx is not None else instance
+        kwargs = {**(self.params if params is None else params), **inst}
+        if "ctx" in sig and ctx is not None:
+            kwargs["ctx"] = ctx
+        if "rng" in sig:
+            kwargs["rng"] = rng
+        if fn is not None and not any(p.kind == p.VAR_KEYWORD for p in sig.values()):
+            kwargs = {k: v for k, v in kwargs.items() if k in sig}
+        out = target(**kwargs)
+        return out if ctx is None else as_outcome(out)
 
     def check_assume(self, instance: dict) -> bool:
         if self.assume is None:
@@ -206,6 +235,11 @@ class Claim:
             "mutants": [m.name for m in self.mutants], "baselines": sorted(self.baselines),
             "fast_only": not self.takes_ctx and self.kind != "scaling",
         }
+
+
+@functools.lru_cache(maxsize=256)
+def _signature(fn):
+    return inspect.signature(fn).parameters
 
 
 def _coerce_like(cid, name, value, default):

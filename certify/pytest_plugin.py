@@ -164,9 +164,9 @@ class _CertifySession:
                 tr.write_line("certify: no claim matched --certify-select "
                               f"{' '.join(config.getoption('--certify-select'))}", yellow=True)
             return
-        counts: dict[str, int] = {}
-        for r in self.records:
-            counts[r["status"]] = counts.get(r["status"], 0) + 1
+        from .verdict import status_counts
+
+        counts = status_counts(self.records)
         tr.section("certify")
         tr.write_line(", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) + f"  ({len(self.records)} claims)")
         if self.writer is not None:

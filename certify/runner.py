@@ -10,7 +10,6 @@ an interrupted run keeps every finished claim and `--resume` continues it.
 from __future__ import annotations
 
 import json
-import math
 import multiprocessing
 import os
 import platform
@@ -70,39 +69,11 @@ def _reproduce(task: Task) -> str:
     return " ".join(shlex.quote(p) for p in parts)
 
 
-def _example_record(ex, stem: Path | None, report_dir: Path | None, extra: dict | None = None) -> dict:
-    from .report.instances import describe_instance, save_instance
-
-    rec = {"margin": ex.outcome.get("margin"), "rel_margin": _clean(ex.rel), "ratio": ex.outcome.get("ratio"),
-           "lhs": ex.outcome.get("lhs"), "rhs": ex.outcome.get("rhs"), "relation": ex.outcome.get("relation"),
-           "label": ex.outcome.get("label")}
-    if ex.confirmation is not None:
-        rec["confirmation"] = ex.confirmation
-    if ex.trial_stats is not None:
-        rec["trials"] = ex.trial_stats
-    if stem is not None and report_dir is not None:
-        desc = save_instance(ex.instance, stem, extra)
-        rec["instance"] = {"npz": str(stem.relative_to(report_dir)) + ".npz",
-                           "json": str(stem.relative_to(report_dir)) + ".json", "summary": desc["summary"]}
-    else:
-        rec["instance"] = {"summary": describe_instance(ex.instance)}
-    return rec
-
-
-def _clean(x):
-    if x is None:
-        return None
-    try:
-        f = float(x)
-    except (TypeError, ValueError, OverflowError):
-        return None
-    return f if math.isfinite(f) else ("-inf" if f == -math.inf else ("inf" if f == math.inf else "nan"))
-
-
 def run_task(task: Task, progress: Callable | None = None):
     """Rebuild the claim, search it, save its instances, and return its report record (plain data)."""
     from .claim import get_claim, import_claim_home
     from .search import run_claim
+    from .verdict import build_record
 
     t0 = time.perf_counter()
     import_claim_home(task.module, task.path)
@@ -111,41 +82,8 @@ def run_task(task: Task, progress: Callable | None = None):
         claim = claim.with_params(task.params)
     v = run_claim(claim, task.profile, task.seed, examples=task.examples, seconds=task.seconds,
                   progress=progress)
-    rdir = Path(task.report_dir) if task.report_dir else None
-    safe = claim.id.replace("/", "_")
-    inst_dir = rdir / "instances" if rdir else None
-    extra = {"claim": claim.id, "params": claim.summary()["params"], "seed": task.seed, "profile": task.profile}
-    rec = claim.summary()
-    rec.update({
-        "status": v.status, "as_expected": v.as_expected, "reason": v.reason,
-        "examples": v.examples, "valid_examples": v.valid_examples,
-        "worst": None, "counterexample": None, "ratio_extreme": _clean(v.ratio_extreme),
-        "float_artifacts": {"count": len(v.float_artifacts), "examples": v.float_artifacts[:5]},
-        "unstable": {"count": len(v.unstable), "examples": v.unstable[:5]},
-        "baselines": v.baselines, "mutants": v.mutants, "refinement": v.refinement,
-        "scaling": v.scaling, "plots": v.plots, "margins": [_clean(m) for m in v.margins[:1000]],
-        "error": v.error, "seed": task.seed, "profile": task.profile, "budget": v.budget,
-        "delta": claim.verdict_delta, "duration_s": round(time.perf_counter() - t0, 3),
-        "reproduce": _reproduce(task),
-        "replay": f"certify replay {task.report_dir or 'REPORT_DIR'} {claim.id}",
-    })
-    if v.worst is not None:
-        rec["worst"] = _example_record(v.worst, inst_dir / f"{safe}__worst" if inst_dir else None, rdir, extra)
-    if v.counterexample is not None and v.status in ("refuted", "unconfirmed", "error"):
-        ce = {"minimal": None, "worst": None}
-        if v.status == "error":
-            ce["minimal"] = _example_record(v.counterexample, inst_dir / f"{safe}__error" if inst_dir else None,
-                                            rdir, extra)
-        else:
-            m = v.minimal or v.counterexample
-            ce["minimal"] = _example_record(m, inst_dir / f"{safe}__counterexample" if inst_dir else None,
-                                            rdir, extra)
-            ce["first_found"] = _example_record(v.counterexample, None, None)
-            ce["worst"] = rec["worst"]
-        rec["counterexample"] = ce
-    minimal_conf = ((rec["counterexample"] or {}).get("minimal") or {}).get("confirmation") or {}
-    rec["rigorous"] = bool(minimal_conf.get("rigorous")) if v.status == "refuted" else False
-    return rec
+    return build_record(claim, v, seed=task.seed, profile=task.profile, report_dir=task.report_dir,
+                        reproduce=_reproduce(task), duration_s=round(time.perf_counter() - t0, 3))
 
 
 def _worker(task: Task, conn):
@@ -163,18 +101,10 @@ def _worker(task: Task, conn):
 
 
 def _failure_record(task: Task, status: str, reason: str, error: str | None = None) -> dict:
-    from .claim import get_claim
+    from .verdict import failure_record
 
-    try:
-        rec = get_claim(task.claim_id).summary()
-    except Exception:  # noqa: BLE001
-        rec = {"id": task.claim_id}
-    rec.update({"status": status, "as_expected": status != "error", "reason": reason, "error": error, "examples": 0,
-                "valid_examples": 0, "worst": None, "counterexample": None,
-                "float_artifacts": {"count": 0, "examples": []}, "unstable": {"count": 0, "examples": []},
-                "baselines": {}, "mutants": {}, "plots": [], "margins": [], "seed": task.seed,
-                "profile": task.profile, "duration_s": None, "reproduce": _reproduce(task)})
-    return rec
+    return failure_record(task.claim_id, status=status, reason=reason, error=error, seed=task.seed,
+                          profile=task.profile, reproduce=_reproduce(task))
 
 
 class SerialExecutor:
@@ -292,13 +222,11 @@ class ReportWriter:
         self.write()
 
     def report(self) -> dict:
+        from .verdict import cards, papers, summary
+
         claims = [self.records[k] for k in sorted(self.records)]
-        counts: dict[str, int] = {}
-        for c in claims:
-            counts[c["status"]] = counts.get(c["status"], 0) + 1
-        return {"schema": SCHEMA, **self.meta, "summary": {"claims": len(claims), "by_status": counts,
-                "unexpected": sorted(c["id"] for c in claims if not c.get("as_expected", True))},
-                "papers": _papers(claims), "claims": claims}
+        return {"schema": SCHEMA, **self.meta, "summary": summary(claims), "papers": papers(claims),
+                "cards": cards(claims), "claims": claims}
 
     def write(self) -> Path:
         path = self.dir / "report.json"
@@ -308,21 +236,3 @@ class ReportWriter:
             fh.write("\n")
         os.replace(tmp, path)
         return path
-
-
-def _papers(claims: list[dict]) -> dict:
-    import sys
-
-    out = {}
-    for c in claims:
-        mod = c.get("module") or ""
-        prefix = c["id"].split(".", 1)[0]
-        if prefix in out:
-            continue
-        card = ""
-        m = sys.modules.get(mod)
-        if m is not None and m.__doc__:
-            card = m.__doc__.strip()
-        out[prefix] = {"module": mod, "card": card}
-    return out
-

@@ -1,0 +1,301 @@
+"""The Hypothesis driver of one bound or probability claim: Hypothesis explores (steered by
+`hypothesis.target` towards low relative margins) and shrinks, refinement pushes the worst instances
+further, and every float64 violation is confirmed in high precision before it counts.
+
+Contract: `Search(claim, profile, seed, progress).run()` returns a `Verdict` (never raises for a claim that
+raises: that is status "error"). The search is reproducible: same claim, profile and seed give the same
+verdict unless the seconds cap ends it (then `budget["stopped_by"] == "time"`). `progress(id, examples,
+worst_rel)` is called at most once a second. Float64 violations that the reference does not confirm are
+kept as float artifacts or unstable cases; a confirmed one is shrunk (for at most `profile.shrink_seconds`)
+and the smallest confirmed violation becomes the minimal counterexample.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import traceback
+
+from ..claim import Claim
+from ..confirm import Confirmation, confirm
+from ..outcome import Outcome
+from ..profiles import Profile
+from ..verdict import Example, Verdict
+from .common import digest
+from .evidence import Collector
+from .refine import refine
+from .trials import confirm_trials, fp_outcome, run_trials
+
+__all__ = ["Search"]
+
+
+class _Violation(Exception):
+    """Raised inside the Hypothesis test so it shrinks a (confirmed) counterexample."""
+
+
+def _violation():
+    # One raise site: Hypothesis tells failures apart by where they are raised, and every violation here
+    # is the same failure (a different line would look like a flaky second bug and stop shrinking).
+    raise _Violation()
+
+
+class _TimeUp(BaseException):
+    """Stops a Hypothesis run without shrinking (BaseException passes through Hypothesis)."""
+
+
+class Search:
+    def __init__(self, claim: Claim, profile: Profile, seed: int, progress):
+        self.claim = claim
+        self.profile = profile
+        self.seed = int(seed)
+        self.progress = progress
+        self.col = Collector(claim, max(profile.refine_starts, profile.baseline_instances, 3))
+        self.t0 = time.perf_counter()
+        self.deadline = self.t0 + profile.seconds
+        self.clock_started = False
+        self.time_stopped = False
+        self.left_body: float | None = None
+        self.times = {"generate_s": 0.0, "evaluate_s": 0.0, "confirm_s": 0.0}
+        self.found: Example | None = None        # first confirmed (or fast-only) violation
+        self.found_at: float | None = None
+        self.last_violation: Example | None = None
+        self.last_instance: dict | None = None
+        self.error: str | None = None
+        self.last_progress = 0.0
+        self.trials = claim.trials or profile.trials
+        self.refinement: dict = {}
+        self.strategies = dict(claim.inputs)
+        self.facts: dict = {}  # read by benchmarks through Verdict.search
+
+    # -- one instance ------------------------------------------------------------------
+    def _evaluate(self, instance) -> tuple[Outcome, dict | None]:
+        t = time.perf_counter()
+        try:
+            if self.claim.kind != "probability":
+                return fp_outcome(self.claim, instance), None
+            return run_trials(self.claim, instance, self.seed, self.trials)
+        finally:
+            self.times["evaluate_s"] += time.perf_counter() - t
+
+    def _confirm(self, instance, stats) -> Confirmation:
+        t = time.perf_counter()
+        try:
+            if self.claim.kind != "probability":
+                return confirm(self.claim, instance)
+            return confirm_trials(self.claim, instance, self.seed, stats["failed_trials"], stats["trials"])
+        finally:
+            self.times["confirm_s"] += time.perf_counter() - t
+
+    def _handle_violation(self, instance, outcome, stats, ex: Example):
+        """Decide what a float64 violation means; raise _Violation for a (confirmed) counterexample."""
+        if self.found is not None:
+            # Shrinking a known counterexample: float64 alone steers; the final one is confirmed afterwards.
+            if time.perf_counter() - (self.found_at or 0) < self.profile.shrink_seconds:
+                self.last_violation = ex
+                _violation()
+            return
+        if not self.claim.takes_ctx:
+            self.found, self.found_at, self.last_violation = ex, time.perf_counter(), ex
+            _violation()
+        c = self._confirm(instance, stats)
+        ex.confirmation = c.as_dict()
+        if c.confirmed:
+            self.found, self.found_at, self.last_violation = ex, time.perf_counter(), ex
+            _violation()
+        record = {"margin_fp": outcome.as_float()["margin"], "rel_margin_fp": ex.rel, **c.as_dict()}
+        if c.status == "unstable":
+            self.col.unstable.append(record)
+        elif c.status == "unavailable" and self.claim.takes_ctx:
+            self.col.unstable.append(record)
+        else:
+            self.col.artifacts.append(record)
+
+    def _body(self, instance):
+        entered = time.perf_counter()
+        if self.left_body is not None:
+            # between two calls Hypothesis generated (and, while shrinking, simplified) the next instance
+            self.times["generate_s"] += entered - self.left_body
+        try:
+            self._body_timed(instance)
+        finally:
+            self.left_body = time.perf_counter()
+
+    def _body_timed(self, instance):
+        from hypothesis import assume, target
+
+        if time.perf_counter() > self.deadline and self.found is None:
+            raise _TimeUp()
+        self.col.examples += 1
+        self.last_instance = instance
+        if not self.claim.check_assume(instance):
+            assume(False)
+        self.col.valid += 1
+        outcome, stats = self._evaluate(instance)
+        if not self.clock_started:
+            # the first evaluation pays numba's compilation: the time budget starts after it
+            self.clock_started = True
+            self.deadline = time.perf_counter() + self.profile.seconds
+        ex = self.col.add(instance, outcome, stats)
+        rel = ex.rel
+        target(max(-1e300, min(1e300, -rel)) if rel != -math.inf else 1e300, label="-relative margin")
+        self._report_progress()
+        if outcome.violated:
+            self._handle_violation(instance, outcome, stats, ex)
+
+    def _report_progress(self, force=False):
+        if self.progress is None:
+            return
+        now = time.perf_counter()
+        if force or now - self.last_progress > 1.0:
+            self.last_progress = now
+            worst = self.col.worst[0].rel if self.col.worst else None
+            self.progress(self.claim.id, self.col.examples, worst)
+
+    # -- phases ------------------------------------------------------------------------
+    def _hypothesis(self, n_examples: int, hyp_seed: int):
+        from hypothesis import HealthCheck, Phase, Verbosity, given, settings
+        from hypothesis import seed as hseed
+        from hypothesis import strategies as st
+
+        strategy = st.fixed_dictionaries(self.strategies)
+
+        @hseed(hyp_seed)
+        @settings(max_examples=n_examples, deadline=None, database=None, derandomize=False,
+                  suppress_health_check=list(HealthCheck), report_multiple_bugs=False,
+                  phases=(Phase.explicit, Phase.generate, Phase.target, Phase.shrink),
+                  verbosity=Verbosity.quiet, print_blob=False)
+        @given(strategy)
+        def test(instance):
+            self._body(instance)
+
+        test()
+
+    def run(self) -> Verdict:
+        from hypothesis.errors import Flaky, Unsatisfiable
+
+        profile = self.profile
+        try:
+            # one Hypothesis run for the whole budget, so the target phase builds on all that came before;
+            # a time budget ends it through _TimeUp
+            try:
+                self._hypothesis(min(profile.examples, 10**7), self.seed % (2**32))
+            except Unsatisfiable:
+                pass
+        except _TimeUp:
+            self.time_stopped = True
+        except (_Violation, Flaky):
+            pass
+        except Exception as exc:  # noqa: BLE001 - a claim that raises is isolated
+            self.error = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__, limit=12))
+        if self.error is None and self.found is None and self.col.valid > 0:
+            try:
+                self._refine()
+            except _Violation:
+                pass
+            except Exception as exc:  # noqa: BLE001
+                self.error = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__, limit=12))
+        self._report_progress(force=True)
+        return self._verdict()
+
+    # -- refinement --------------------------------------------------------------------
+    def _refine(self):
+        col = self.col
+        starts = list(col.worst[: self.profile.refine_starts])
+        self.facts.update(refine_ran=True, refine_before=col.worst[0].rel if col.worst else None,
+                          refine_start_rels=[e.rel for e in starts],
+                          refine_distinct_starts=len({digest(e.instance) for e in starts}))
+        try:
+            self.refinement = refine(self.strategies, starts, self.profile.refine_evals, self.seed, self.deadline,
+                                     self._refine_eval, self._assume_ok, self._time_up)
+        finally:
+            self.facts["refine_after"] = col.worst[0].rel if col.worst else None
+
+    def _refine_eval(self, cand) -> float:
+        outcome, stats = self._evaluate(cand)
+        ex = self.col.add(cand, outcome, stats)
+        self.col.examples += 1
+        self.col.valid += 1
+        if outcome.violated:
+            self._handle_violation(cand, outcome, stats, ex)
+        return ex.rel
+
+    def _time_up(self):
+        self.time_stopped = True
+
+    def _assume_ok(self, instance) -> bool:
+        try:
+            return self.claim.check_assume(instance)
+        except Exception:  # noqa: BLE001 - a predicate that fails outside its domain rejects the point
+            return False
+
+    # -- verdict -----------------------------------------------------------------------
+    def _verdict(self) -> Verdict:
+        c, col = self.claim, self.col
+        v = Verdict(claim_id=c.id, status="survived", expected=c.expect, kind=c.kind, examples=col.examples,
+                    valid_examples=col.valid, float_artifacts=col.artifacts, unstable=col.unstable,
+                    margins=col.margins, ratio_extreme=col.ratio_extreme, refinement=self.refinement,
+                    budget={"examples": self.profile.examples, "seconds": self.profile.seconds,
+                            "refine_evals": self.profile.refine_evals,
+                            "trials": self.trials if c.kind == "probability" else None,
+                            # "time" means the seconds cap ended the search: not reproducible bit for bit
+                            "stopped_by": ("counterexample" if self.found is not None else
+                                           "time" if self.time_stopped else "examples"),
+                            # where the search's time went (timing fields: not part of reproducibility)
+                            "time_split": {k: round(v, 4) for k, v in self.times.items()}})
+        v.worst = col.worst[0] if col.worst else None
+        v.search = {"t0": self.t0, "found_at": None, "refine_ran": False, **self.facts}
+        pool, seen = [], set()
+        for e in col.worst + col.firsts:
+            d = digest(e.instance)
+            if d not in seen:
+                seen.add(d)
+                pool.append(e.instance)
+        v.pool = pool
+        if self.error is not None:
+            v.status, v.error = "error", self.error
+            v.reason = self.error.strip().splitlines()[-1][:300]
+            if self.last_instance is not None:
+                v.counterexample = Example(instance=self.last_instance, outcome={}, rel=math.nan)
+            v.plots = col.plots(v.worst)
+            return v
+        if self.found is not None:
+            minimal = self.last_violation or self.found
+            if c.takes_ctx and minimal is not self.found:
+                conf = self._confirm(minimal.instance, minimal.trial_stats)
+                if conf.confirmed:
+                    minimal.confirmation = conf.as_dict()
+                else:
+                    minimal = self.found
+            v.counterexample = self.found
+            v.minimal = minimal
+            v.search["found_at"] = self.found_at
+            if v.worst is None or self.found.rel <= v.worst.rel:
+                v.worst = self.found
+            if c.takes_ctx:
+                v.status = "refuted"
+                conf = minimal.confirmation or {}
+                v.reason = (f"counterexample confirmed at dps {conf.get('dps')} and {2 * (conf.get('dps') or 0)}: "
+                            f"margin {conf.get('margin_2dps')}"
+                            + ("; proven in ball arithmetic" if conf.get("rigorous") else ""))
+            else:
+                v.status = "unconfirmed"
+                v.reason = "float64 violation; the claim has no ctx, so no reference can confirm it"
+            v.plots = col.plots(v.worst)
+            return v
+        v.plots = col.plots(v.worst)
+        min_valid = min(5, max(1, self.profile.examples // 5))
+        if col.valid < min_valid and col.valid == col.examples and col.valid > 0:
+            v.reason = (f"the input space is exhausted: all {col.valid} distinct instance(s) hold; "
+                        f"{len(col.artifacts)} float artifact(s)")
+        elif col.valid < min_valid:
+            v.status = "inconclusive"
+            v.reason = (f"only {col.valid} of {col.examples} generated instances satisfied the hypotheses "
+                        f"(need {min_valid}); loosen the strategies or the assume predicate")
+        elif col.unstable:
+            v.status = "inconclusive"
+            v.reason = (f"{len(col.unstable)} float64 violation(s) the reference could not decide "
+                        f"({col.unstable[0].get('reason', '')})")
+        else:
+            v.reason = (f"no confirmed counterexample in {col.valid} valid instances; "
+                        f"{len(col.artifacts)} float artifact(s)")
+        return v

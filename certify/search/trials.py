@@ -1,0 +1,106 @@
+"""Probability claims: trials, their random streams, and Clopper-Pearson. The one home of the trial loop,
+used by the search and by `certify replay`.
+
+Contract:
+
+* `trial_rng(seed, instance, t)` is a factory (every call restarts the stream) of trial t's draws on an
+  instance: the same draws in float64, in mpmath confirmation, in baselines and in replay.
+* `run_trials(claim, instance, seed, n)` evaluates n float64 trials and returns the probability statement's
+  `Outcome` (margin delta - lower CP bound of the failure rate) with the trial statistics.
+* `confirm_trials(claim, instance, seed, failed, n)` re-runs the float64 failures in high precision with the
+  same draws until the CP lower bound of the confirmed rate exceeds delta (or the failures run out).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..confirm import Confirmation, confirm
+from ..context import fp
+from ..outcome import Outcome
+from .common import copy_instance, digest, rel_key
+
+__all__ = ["clopper_pearson", "trial_rng", "fp_outcome", "failed_trials", "run_trials", "confirm_trials"]
+
+
+def clopper_pearson(k: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Exact two-sided Clopper-Pearson interval for a binomial proportion k/n."""
+    from scipy.stats import beta
+
+    alpha = 1.0 - confidence
+    lo = 0.0 if k == 0 else float(beta.ppf(alpha / 2, k, n - k + 1))
+    hi = 1.0 if k == n else float(beta.ppf(1 - alpha / 2, k + 1, n - k))
+    return lo, hi
+
+
+def trial_rng(seed: int, instance, trial: int):
+    """The random stream of one trial on one instance, as a factory (every call restarts it): the same draws
+    in float64, in mpmath confirmation, in baselines and in `certify replay`."""
+    key = [int(seed), digest(instance) % (2**63), int(trial)]
+    return lambda: np.random.default_rng(key)
+
+
+def fp_outcome(claim, instance, rng_factory=None) -> Outcome:
+    """One float64 evaluation on a copy of the instance (the claim may write into its inputs)."""
+    with np.errstate(all="ignore"):
+        return claim.evaluate(fp, copy_instance(instance), rng=rng_factory() if rng_factory is not None else None)
+
+
+def failed_trials(claim, instance, seed: int, n: int) -> tuple[list[int], list[Outcome]]:
+    """The trials (of n) that fail in float64, and every trial's outcome."""
+    fails, outs = [], []
+    for t in range(n):
+        o = fp_outcome(claim, instance, trial_rng(seed, instance, t))
+        outs.append(o)
+        if o.violated:
+            fails.append(t)
+    return fails, outs
+
+
+def run_trials(claim, instance, seed: int, n: int) -> tuple[Outcome, dict]:
+    delta = claim.verdict_delta
+    fails, outs = failed_trials(claim, instance, seed, n)
+    k = len(fails)
+    lo, hi = clopper_pearson(k, n)
+    rate = k / n
+    worst_trial = min(outs, key=lambda o: rel_key(o.rel_margin))
+    stats = {"trials": n, "failures": k, "rate": rate, "cp_low": lo, "cp_high": hi, "delta": delta,
+             "failed_trials": fails, "worst_trial": worst_trial.as_float()}
+    # margin of the probability statement: delta minus the lower confidence bound of the failure rate
+    margin = delta - lo
+    out = Outcome(margin=margin, rel_margin=margin / max(delta, 1e-12), lhs=rate, rhs=delta,
+                  ratio=rate / delta, relation="le", scale=delta, evidence=worst_trial.evidence)
+    return out, stats
+
+
+def confirm_trials(claim, instance, seed: int, failed: list[int], n: int) -> Confirmation:
+    """Confirm the failed trials one by one. An unavailable reference is returned as is; otherwise the result
+    is confirmed iff the CP lower bound of the confirmed rate exceeds delta. `detail["confirmed"]` is the
+    number of confirmed failures."""
+    delta = claim.verdict_delta
+    confirmed, checked, details = 0, 0, []
+    last = None
+    for t in failed:
+        c = confirm(claim, instance, rng_factory=trial_rng(seed, instance, t))
+        last = c
+        checked += 1
+        details.append({"trial": t, **c.as_dict()})
+        if c.status == "unavailable":
+            c.detail = {**c.detail, "confirmed": confirmed}
+            return c
+        if c.confirmed:
+            confirmed += 1
+            if clopper_pearson(confirmed, n)[0] > delta:
+                break
+    lo, hi = clopper_pearson(confirmed, n)
+    status = "confirmed" if lo > delta else ("unstable" if any(d["status"] == "unstable" for d in details)
+                                             else "holds")
+    stop = " (stopped once the lower bound exceeded delta)" if checked < len(failed) else ""
+    out = Confirmation(status, claim.dps, margin_dps=delta - lo, margin_2dps=delta - lo,
+                       rel_margin=(delta - lo) / delta, lhs=confirmed / n, rhs=delta,
+                       ratio=(confirmed / n) / delta,
+                       reason=f"{confirmed} of the {checked} float64 failures checked are confirmed in high "
+                              f"precision{stop}; {len(failed)} of {n} trials fail in float64; Clopper-Pearson "
+                              f"95% interval of the confirmed rate [{lo:.4g}, {hi:.4g}] vs delta={delta:g}")
+    out.detail = {"trials": details[:20], "last": last.as_dict() if last else None, "confirmed": confirmed}
+    return out

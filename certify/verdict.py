@@ -1,0 +1,217 @@
+"""What a search concludes, and the one place that turns it into report data.
+
+Contract:
+
+* `Example` and `Verdict` are the search's result types (plain data plus the instances, numpy arrays).
+* `build_record` is the ONLY builder of a claim's report record, for a finished search
+  (`build_record(claim, verdict, ...)`), and `failure_record` for a task that never produced a verdict
+  (the worker died, timed out or raised). Both start from `Claim.summary()` and carry the keys the readers
+  (CLI, pytest plugin, HTML) use; nothing else assembles a record.
+* `status_counts` / `summary` count statuses; `papers` and `cards` collect theorem cards for the report.
+  Cards are keyed by the claim's MODULE (`cards`): two modules may share an id prefix (the framework module
+  `theorems/framework_approximate_newton.py` registers `li2023e.*` ids), and each claim's card is the
+  docstring of the module that defines it. `papers` (keyed by id prefix, first module in id order) stays for
+  the readers that group by paper.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["Example", "Verdict", "build_record", "failure_record", "example_record", "status_counts",
+           "summary", "papers", "cards", "clean"]
+
+
+@dataclass
+class Example:
+    """One evaluated instance: the instance, its float64 outcome summary, its relative margin, evidence, and
+    (when checked) its high-precision confirmation and probability-trial statistics."""
+
+    instance: dict
+    outcome: dict
+    rel: float
+    evidence: dict = field(default_factory=dict)
+    confirmation: dict | None = None
+    trial_stats: dict | None = None
+
+
+@dataclass
+class Verdict:
+    """The result of searching one claim. `status` is survived | refuted | unconfirmed | inconclusive | error.
+
+    `search` holds facts about how the search went that benchmarks read (not written to the report):
+    `t0` and `found_at` (perf_counter seconds), `refine_ran`, `refine_start_rels`, `refine_distinct_starts`.
+    """
+
+    claim_id: str
+    status: str
+    expected: str | None
+    kind: str
+    examples: int = 0
+    valid_examples: int = 0
+    worst: Example | None = None
+    minimal: Example | None = None
+    counterexample: Example | None = None
+    float_artifacts: list = field(default_factory=list)
+    unstable: list = field(default_factory=list)
+    margins: list = field(default_factory=list)
+    ratio_extreme: float | None = None
+    plots: list = field(default_factory=list)
+    baselines: dict = field(default_factory=dict)
+    mutants: dict = field(default_factory=dict)
+    refinement: dict = field(default_factory=dict)
+    scaling: dict | None = None
+    reason: str = ""
+    error: str | None = None
+    duration_s: float = 0.0
+    budget: dict = field(default_factory=dict)
+    pool: list = field(default_factory=list, repr=False)  # instances for baselines (not reported)
+    search: dict = field(default_factory=dict, repr=False)  # how the search went (benchmarks; not reported)
+
+    @property
+    def as_expected(self) -> bool:
+        return _as_expected(self.status, self.expected)
+
+
+def _as_expected(status: str, expected: str | None) -> bool:
+    if status == "error":
+        return False
+    if expected is None:
+        return True
+    if expected == "holds":
+        return status != "refuted"
+    return status == "refuted"
+
+
+def clean(x):
+    """A JSON-safe float: finite floats as they are, infinities and NaN as strings, non-numbers as None."""
+    if x is None:
+        return None
+    try:
+        f = float(x)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return f if math.isfinite(f) else ("-inf" if f == -math.inf else ("inf" if f == math.inf else "nan"))
+
+
+def example_record(ex: Example, stem: Path | None, report_dir: Path | None, extra: dict | None = None) -> dict:
+    """The report form of an example; with `stem` and `report_dir` its instance is saved next to the report."""
+    from .report.instances import describe_instance, save_instance
+
+    rec = {"margin": ex.outcome.get("margin"), "rel_margin": clean(ex.rel), "ratio": ex.outcome.get("ratio"),
+           "lhs": ex.outcome.get("lhs"), "rhs": ex.outcome.get("rhs"), "relation": ex.outcome.get("relation"),
+           "label": ex.outcome.get("label")}
+    if ex.confirmation is not None:
+        rec["confirmation"] = ex.confirmation
+    if ex.trial_stats is not None:
+        rec["trials"] = ex.trial_stats
+    if stem is not None and report_dir is not None:
+        desc = save_instance(ex.instance, stem, extra)
+        rec["instance"] = {"npz": str(stem.relative_to(report_dir)) + ".npz",
+                           "json": str(stem.relative_to(report_dir)) + ".json", "summary": desc["summary"]}
+    else:
+        rec["instance"] = {"summary": describe_instance(ex.instance)}
+    return rec
+
+
+def build_record(claim, v: Verdict, *, seed: int, profile: str, report_dir: str | None, reproduce: str,
+                 duration_s: float | None) -> dict:
+    """The report record of a finished search; saves the reported instances under `report_dir`/instances."""
+    rdir = Path(report_dir) if report_dir else None
+    safe = claim.id.replace("/", "_")
+    inst_dir = rdir / "instances" if rdir else None
+    extra = {"claim": claim.id, "params": claim.summary()["params"], "seed": seed, "profile": profile}
+    rec = claim.summary()
+    rec.update({
+        "status": v.status, "as_expected": v.as_expected, "reason": v.reason,
+        "examples": v.examples, "valid_examples": v.valid_examples,
+        "worst": None, "counterexample": None, "ratio_extreme": clean(v.ratio_extreme),
+        "float_artifacts": {"count": len(v.float_artifacts), "examples": v.float_artifacts[:5]},
+        "unstable": {"count": len(v.unstable), "examples": v.unstable[:5]},
+        "baselines": v.baselines, "mutants": v.mutants, "refinement": v.refinement,
+        "scaling": v.scaling, "plots": v.plots, "margins": [clean(m) for m in v.margins[:1000]],
+        "error": v.error, "seed": seed, "profile": profile, "budget": v.budget,
+        "delta": claim.verdict_delta, "duration_s": duration_s,
+        "reproduce": reproduce,
+        "replay": f"certify replay {report_dir or 'REPORT_DIR'} {claim.id}",
+    })
+    if v.worst is not None:
+        rec["worst"] = example_record(v.worst, inst_dir / f"{safe}__worst" if inst_dir else None, rdir, extra)
+    if v.counterexample is not None and v.status in ("refuted", "unconfirmed", "error"):
+        ce = {"minimal": None, "worst": None}
+        if v.status == "error":
+            ce["minimal"] = example_record(v.counterexample, inst_dir / f"{safe}__error" if inst_dir else None,
+                                           rdir, extra)
+        else:
+            m = v.minimal or v.counterexample
+            ce["minimal"] = example_record(m, inst_dir / f"{safe}__counterexample" if inst_dir else None,
+                                           rdir, extra)
+            ce["first_found"] = example_record(v.counterexample, None, None)
+            ce["worst"] = rec["worst"]
+        rec["counterexample"] = ce
+    minimal_conf = ((rec["counterexample"] or {}).get("minimal") or {}).get("confirmation") or {}
+    rec["rigorous"] = bool(minimal_conf.get("rigorous")) if v.status == "refuted" else False
+    return rec
+
+
+def failure_record(claim_id: str, *, status: str, reason: str, error: str | None, seed: int, profile: str,
+                   reproduce: str) -> dict:
+    """The report record of a task that produced no verdict (the worker died, timed out or raised)."""
+    from .claim import get_claim
+
+    try:
+        rec = get_claim(claim_id).summary()
+    except Exception:  # noqa: BLE001 - the claim itself may be what failed to load
+        rec = {"id": claim_id}
+    rec.update({"status": status, "as_expected": status != "error", "reason": reason, "error": error, "examples": 0,
+                "valid_examples": 0, "worst": None, "counterexample": None,
+                "float_artifacts": {"count": 0, "examples": []}, "unstable": {"count": 0, "examples": []},
+                "baselines": {}, "mutants": {}, "plots": [], "margins": [], "seed": seed,
+                "profile": profile, "duration_s": None, "reproduce": reproduce})
+    return rec
+
+
+def status_counts(records) -> dict[str, int]:
+    """{status: number of records}."""
+    counts: dict[str, int] = {}
+    for c in records:
+        counts[c["status"]] = counts.get(c["status"], 0) + 1
+    return counts
+
+
+def summary(records) -> dict:
+    """The report's summary block: how many claims, by status, and the ids not as expected."""
+    records = list(records)
+    return {"claims": len(records), "by_status": status_counts(records),
+            "unexpected": sorted(c["id"] for c in records if not c.get("as_expected", True))}
+
+
+def _module_card(mod: str) -> str:
+    m = sys.modules.get(mod)
+    return m.__doc__.strip() if m is not None and m.__doc__ else ""
+
+
+def papers(records) -> dict:
+    """{id prefix: {"module", "card"}}, the first module (in id order) that registers that prefix."""
+    out = {}
+    for c in records:
+        prefix = c["id"].split(".", 1)[0]
+        if prefix in out:
+            continue
+        mod = c.get("module") or ""
+        out[prefix] = {"module": mod, "card": _module_card(mod)}
+    return out
+
+
+def cards(records) -> dict:
+    """{module: card} for every module that defines a reported claim: the card of a claim is
+    ``cards[record["module"]]``, whatever its id prefix."""
+    out = {}
+    for c in records:
+        mod = c.get("module") or ""
+        if mod and mod not in out:
+            out[mod] = _module_card(mod)
+    return out
