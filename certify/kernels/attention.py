@@ -30,8 +30,8 @@ import numba
 import numpy as np
 
 from certify.errors import invalid
+from certify.kernels._validate import float_array
 from certify.kernels.softmax import (
-    _as_float_array,
     _curvature_kernel,
     _jacobian_kernel,
     _softmax_into,
@@ -73,9 +73,9 @@ KRON_MAX_ENTRIES = 40_000_000  # the literal n^2 x d^2 matrix is refused beyond 
 
 
 def _check_data(where, A1, A2, A3=None, B=None, X=None, Y=None):
-    A1 = _as_float_array(where, "A1", A1, 2)
+    A1 = float_array(where, "A1", A1, 2)
     n, d = A1.shape
-    A2 = _as_float_array(where, "A2", A2, 2)
+    A2 = float_array(where, "A2", A2, 2)
     if A2.shape != (n, d):
         raise invalid(where, "A2", f"shape {A2.shape}", f"pass shape {(n, d)} like A1")
     out = [A1, A2]
@@ -83,7 +83,7 @@ def _check_data(where, A1, A2, A3=None, B=None, X=None, Y=None):
         if M is None:
             out.append(None)
             continue
-        M = _as_float_array(where, name, M, 2)
+        M = float_array(where, name, M, 2)
         if M.shape != shape:
             raise invalid(where, name, f"shape {M.shape}", f"pass shape {shape} (A1 is {n}x{d})")
         out.append(M)
@@ -128,14 +128,14 @@ def _check_reg(where, n, reg_x, lam_x, w_x, reg_y, lam_y, w_y):
     if reg_x == "kron_weighted":
         if w_x is None:
             raise invalid(where, "w_x", None, f"pass weights of shape ({n}, {n}) or ({n * n},) for reg_x='kron_weighted'")
-        w = _as_float_array(where, "w_x", w_x, np.ndim(w_x))
+        w = float_array(where, "w_x", w_x, np.ndim(w_x))
         if w.size != n * n or w.ndim not in (1, 2) or (w.ndim == 2 and w.shape != (n, n)):
             raise invalid(where, "w_x", f"shape {w.shape}", f"pass weights of shape ({n}, {n}) or ({n * n},)")
         r.Omega = np.ascontiguousarray((w * w).reshape(n, n))
     if reg_y == "weighted":
         if w_y is None:
             raise invalid(where, "w_y", None, f"pass weights of shape ({n},) for reg_y='weighted'")
-        w = _as_float_array(where, "w_y", w_y, 1)
+        w = float_array(where, "w_y", w_y, 1)
         if w.shape != (n,):
             raise invalid(where, "w_y", f"shape {w.shape}", f"pass weights of shape ({n},)")
         r.wy2 = w * w

@@ -29,6 +29,7 @@ import numba
 import numpy as np
 
 from certify.errors import invalid
+from certify.kernels._validate import float_array
 
 # the shared softmax primitives (kernels/softmax.py): stable softmax, J(f) with 1 - f_k as sum_{j != k} f_j,
 # the centred J(f) v and Gamma(f, v)
@@ -65,23 +66,7 @@ _KIND = {"exp": 0, "cosh": 1, "sinh": 2}
 
 
 def _arr(where, name, x, ndim):
-    if isinstance(x, np.ndarray) and x.dtype == object:
-        raise invalid(where, name, f"object array of shape {x.shape}",
-                      "pass a float64 array (use certify.reference.regression for mpmath arrays)")
-    try:
-        a = np.asarray(x)
-    except Exception:  # pragma: no cover
-        raise invalid(where, name, type(x).__name__, "pass a real float array") from None
-    if a.dtype.kind not in "fiub":
-        raise invalid(where, name, f"dtype {a.dtype}", "pass a real (float64) array")
-    if a.ndim != ndim:
-        raise invalid(where, name, f"shape {a.shape}", "pass a 1-D vector" if ndim == 1 else "pass a 2-D matrix (n, d)")
-    if a.size == 0:
-        raise invalid(where, name, f"shape {a.shape}", "pass a non-empty array")
-    a = np.ascontiguousarray(a, dtype=np.float64)
-    if not np.all(np.isfinite(a)):
-        raise invalid(where, name, f"non-finite entry {a[~np.isfinite(a)].reshape(-1)[0]}", "pass finite values only")
-    return a
+    return float_array(where, name, x, ndim, want="a 2-D matrix (n, d)" if ndim == 2 else None)
 
 
 def _check_len(where, name, a, n, what):

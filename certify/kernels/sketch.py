@@ -33,6 +33,7 @@ import scipy.linalg as sla
 import scipy.sparse as sp
 
 from certify.errors import invalid
+from certify.kernels._validate import float_array
 
 __all__ = [
     "KINDS",
@@ -74,23 +75,7 @@ def _matrix(where, name, A, allow_sparse=True, ndim=(2,)):
         if not np.all(np.isfinite(A.data)):
             raise invalid(where, name, "sparse matrix with non-finite entries", "pass finite values only")
         return A
-    if isinstance(A, np.ndarray) and A.dtype == object:
-        raise invalid(where, name, f"object array of shape {A.shape}",
-                      "pass a float64 array (use certify.reference.sketch for mpmath arrays)")
-    try:
-        a = np.asarray(A)
-    except Exception as exc:  # pragma: no cover
-        raise invalid(where, name, type(A).__name__, f"pass a real float array ({exc})") from None
-    if a.dtype.kind not in "fiub":
-        raise invalid(where, name, f"dtype {a.dtype}", "pass a real (float64) array")
-    if a.ndim not in ndim:
-        raise invalid(where, name, f"shape {a.shape}", f"pass an array with ndim in {ndim}")
-    if a.size == 0:
-        raise invalid(where, name, f"shape {a.shape}", "pass a non-empty array")
-    a = np.ascontiguousarray(a, dtype=np.float64)
-    if not np.all(np.isfinite(a)):
-        raise invalid(where, name, f"non-finite entry {a[~np.isfinite(a)].reshape(-1)[0]}", "pass finite values only")
-    return a
+    return float_array(where, name, A, tuple(ndim))
 
 
 def _posint(where, name, v, lo=1):

@@ -18,6 +18,7 @@ import numba
 import numpy as np
 
 from certify.errors import invalid
+from certify.kernels._validate import float_array
 
 __all__ = [
     "softmax",
@@ -34,35 +35,6 @@ _HERE = "kernels.softmax"
 # ----------------------------------------------------------------------------------------------------------
 # validation helpers (shared with kernels.attention)
 # ----------------------------------------------------------------------------------------------------------
-
-
-def _topic(where: str) -> str:
-    """'kernels.sparsification.gram' -> 'sparsification' (the twin module to point users at)."""
-    parts = where.split(".")
-    return parts[1] if len(parts) > 1 and parts[0] == "kernels" else "*"
-
-
-def _as_float_array(where: str, name: str, x, ndim: int, allow_empty: bool = False) -> np.ndarray:
-    """Validate a real, finite float array with `ndim` dimensions; return a C-contiguous float64 copy/view."""
-    if isinstance(x, np.ndarray) and x.dtype == object:
-        raise invalid(where, name, f"object array of shape {x.shape}",
-                      f"pass a float64 array (use certify.reference.{_topic(where)} for mpmath arrays)")
-    try:
-        a = np.asarray(x)
-    except Exception as exc:  # pragma: no cover - exotic inputs
-        raise invalid(where, name, type(x).__name__, f"pass a real float array ({exc})") from None
-    if a.dtype.kind not in "fiub":
-        raise invalid(where, name, f"dtype {a.dtype}", "pass a real (float64) array")
-    if a.ndim != ndim:
-        want = "a 1-D vector" if ndim == 1 else f"a {ndim}-D array"
-        raise invalid(where, name, f"shape {a.shape}", f"pass {want}")
-    if not allow_empty and a.size == 0:
-        raise invalid(where, name, f"shape {a.shape}", "pass a non-empty array")
-    a = np.ascontiguousarray(a, dtype=np.float64)
-    if not np.all(np.isfinite(a)):
-        bad = a[~np.isfinite(a)].reshape(-1)[0]
-        raise invalid(where, name, f"non-finite entry {bad}", "pass finite values only")
-    return a
 
 
 def _same_length(where: str, name: str, a: np.ndarray, n: int) -> None:
@@ -185,7 +157,7 @@ def _curvature_kernel(f, v, out):
 
 def softmax(u):
     """Stable softmax of a vector ``u`` (n,) -> (n,), positive entries summing to 1 (up to underflow)."""
-    u = _as_float_array(f"{_HERE}.softmax", "u", u, 1)
+    u = float_array(f"{_HERE}.softmax", "u", u, 1)
     out = np.empty_like(u)
     _softmax_into(u, out)
     return out
@@ -193,7 +165,7 @@ def softmax(u):
 
 def softmax_rows(Z):
     """Row-wise stable softmax of ``Z`` (n, n') -> (n, n')."""
-    Z = _as_float_array(f"{_HERE}.softmax_rows", "Z", Z, 2)
+    Z = float_array(f"{_HERE}.softmax_rows", "Z", Z, 2)
     if Z.shape[1] == 0:
         raise invalid(f"{_HERE}.softmax_rows", "Z", f"shape {Z.shape}", "pass at least one column")
     out = np.empty_like(Z)
@@ -203,13 +175,13 @@ def softmax_rows(Z):
 
 def logsumexp(u):
     """``log(sum(exp(u)))`` computed as ``max u + log(sum(exp(u - max u)))``."""
-    u = _as_float_array(f"{_HERE}.logsumexp", "u", u, 1)
+    u = float_array(f"{_HERE}.logsumexp", "u", u, 1)
     return float(_logsumexp_kernel(u))
 
 
 def jacobian(f):
     """Softmax Jacobian ``J(f) = diag(f) - f f^T`` (n, n) at ``f = softmax(u)``."""
-    f = _as_float_array(f"{_HERE}.jacobian", "f", f, 1)
+    f = float_array(f"{_HERE}.jacobian", "f", f, 1)
     out = np.empty((f.shape[0], f.shape[0]))
     _jacobian_kernel(f, out)
     return out
@@ -218,8 +190,8 @@ def jacobian(f):
 def jacobian_apply(f, v):
     """``J(f) v = f o v - <f, v> f`` without forming J (centred, stable for v = constant + noise)."""
     where = f"{_HERE}.jacobian_apply"
-    f = _as_float_array(where, "f", f, 1)
-    v = _as_float_array(where, "v", v, 1)
+    f = float_array(where, "f", f, 1)
+    v = float_array(where, "v", v, 1)
     _same_length(where, "v", v, f.shape[0])
     out = np.empty_like(f)
     _jacobian_apply_kernel(f, v, out)
@@ -229,8 +201,8 @@ def jacobian_apply(f, v):
 def curvature(f, v):
     """Curvature operator ``Gamma(f, v)`` (n, n): the Hessian in u of ``<softmax(u), v>`` at f = softmax(u)."""
     where = f"{_HERE}.curvature"
-    f = _as_float_array(where, "f", f, 1)
-    v = _as_float_array(where, "v", v, 1)
+    f = float_array(where, "f", f, 1)
+    v = float_array(where, "v", v, 1)
     _same_length(where, "v", v, f.shape[0])
     out = np.empty((f.shape[0], f.shape[0]))
     _curvature_kernel(f, v, out)

@@ -33,7 +33,7 @@ import numba
 import numpy as np
 
 from certify.errors import invalid
-from certify.kernels.softmax import _as_float_array
+from certify.kernels._validate import float_array
 
 __all__ = [
     "NORMS",
@@ -69,7 +69,7 @@ DEFAULT_RTOL = 1e-10
 
 
 # the shared validator of the float64 kernels (real, finite, C-contiguous float64; messages name the twin)
-_arr = _as_float_array
+_arr = float_array
 
 
 def _scale(where, logit_scale):

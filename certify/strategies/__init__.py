@@ -9,7 +9,15 @@ near-singular spectra, exact and near duplicates, saturation.
 Each strategy carries a membership test (`certify_contains`), which the refinement phase uses to keep
 perturbed instances inside the hypotheses; inputs from strategies without one are held fixed.
 
-Arguments are validated eagerly, with messages that say how to fix them.
+Arguments are validated eagerly, with messages that say how to fix them. Sizes are given as an int
+``n`` (exactly n) or an inclusive ``(min, max)`` tuple; the drawn size is shrunk towards ``min``.
+
+Example (a claim over two vectors of one length and a matrix with a prescribed condition number)::
+
+    from certify import strategies as cst
+
+    inputs = dict(u=cst.vectors(n=4, bound=5.0), v=cst.vectors(n=4, bound=5.0),
+                  A=cst.with_condition(rows=(3, 10), cols=(1, 3), cond=(1.0, 1e6)))
 """
 
 from __future__ import annotations
@@ -20,7 +28,7 @@ from typing import Callable
 import numpy as np
 from hypothesis import strategies as st
 
-from ..errors import InvalidArgument
+from ._validate import fail, int_range, positive
 
 __all__ = [
     "sizes", "floats", "vectors", "matrices", "with_singular_values", "with_condition", "spectral_norm_ball",
@@ -32,9 +40,17 @@ _SMALL = 16  # up to this many entries, draw element-wise
 
 
 def refinable(strategy, contains: Callable | None, project: Callable | None = None):
-    """Attach a membership test used by refinement, `contains(value) -> bool`, and optionally a projector
-    `project(value) -> value` that pulls a perturbed value back into the set (clip to a box, rescale into
-    a ball); refinement rejects what the projector cannot fix."""
+    """Make `strategy` movable by refinement; returns the same strategy object.
+
+    * ``contains(value) -> bool`` -- membership of the strategy's set (None: refinement holds the input
+      fixed). A test that raises counts as "not a member".
+    * ``project(value) -> value`` -- optional: pulls a perturbed value back into the set (clip to a box,
+      rescale into a ball); refinement rejects what is still outside after projecting.
+
+    Example::
+
+        ball = cst.refinable(my_strategy, lambda x: np.linalg.norm(x) <= 1, lambda x: x / max(1, np.linalg.norm(x)))
+    """
     strategy.certify_contains = contains
     if project is not None:
         strategy.certify_project = project
@@ -63,45 +79,30 @@ def contains(strategy, value) -> bool | None:
         return False
 
 
-def _fail(fn: str, arg: str, value, fix: str):
-    raise InvalidArgument(f"certify.strategies.{fn}: bad {arg}={value!r}; {fix}")
-
-
-def _range(fn: str, arg: str, value, lo_min: int = 0) -> tuple[int, int]:
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-        lo = hi = int(value)
-    elif isinstance(value, tuple) and len(value) == 2 and all(isinstance(v, (int, np.integer)) for v in value):
-        lo, hi = int(value[0]), int(value[1])
-    else:
-        _fail(fn, arg, value, "pass an int or an inclusive (min, max) tuple of ints, e.g. n=(2, 8)")
-    if lo < lo_min or hi < lo:
-        _fail(fn, arg, value, f"need {lo_min} <= min <= max")
-    return lo, hi
-
-
-def _pos(fn: str, arg: str, value, allow_none=True):
-    if value is None and allow_none:
-        return None
-    if not isinstance(value, (int, float, np.integer, np.floating)) or isinstance(value, bool) or not value > 0 \
-            or not math.isfinite(value):
-        _fail(fn, arg, value, "pass a positive finite number")
-    return float(value)
-
-
 def seeds():
+    """Integer seeds in [0, 2^32): the structure a strategy draws to fill large arrays from numpy."""
     return st.integers(min_value=0, max_value=2**32 - 1)
 
 
 def sizes(n=(1, 8)):
-    lo, hi = _range("sizes", "n", n)
+    """Integers in ``n`` (an int or an inclusive (min, max) tuple, min >= 0), e.g. a dimension input::
+
+        inputs = dict(d=cst.sizes((1, 64)))
+    """
+    lo, hi = int_range("sizes", "n", n)
     return st.integers(lo, hi)
 
 
 def log_uniform(lo: float, hi: float):
-    """Floats spread evenly in log scale over [lo, hi], endpoints included (they are boundary cases)."""
-    lo_, hi_ = _pos("log_uniform", "lo", lo, False), _pos("log_uniform", "hi", hi, False)
+    """Floats spread evenly in log scale over [lo, hi] (0 < lo <= hi, finite), the endpoints drawn as such
+    (they are boundary cases); ``lo == hi`` is the constant. Not refinable (use `floats` for an input that
+    refinement should move)::
+
+        inputs = dict(eps=cst.log_uniform(1e-8, 1e-1))
+    """
+    lo_, hi_ = positive("log_uniform", "lo", lo, False), positive("log_uniform", "hi", hi, False)
     if hi_ < lo_:
-        _fail("log_uniform", "hi", hi, f"need hi >= lo={lo}")
+        fail("log_uniform", "hi", hi, f"need hi >= lo={lo}")
     if hi_ == lo_:
         return st.just(lo_)
     expo = st.floats(math.log10(lo_), math.log10(hi_), allow_nan=False)
@@ -109,17 +110,21 @@ def log_uniform(lo: float, hi: float):
 
 
 def positive_floats(lo: float = 1e-6, hi: float = 1e6):
+    """`log_uniform(lo, hi)` with wide defaults: a positive scale or constant of unknown magnitude."""
     return log_uniform(lo, hi)
 
 
 def floats(lo: float, hi: float):
-    """Floats in [lo, hi] (ends included) that refinement can move: use this rather than
-    `hypothesis.strategies.floats` for a continuous input of a claim."""
+    """Floats in [lo, hi] (finite, lo <= hi; both ends drawn as such) that refinement can move (clipped back
+    into [lo, hi]): use this rather than `hypothesis.strategies.floats` for a continuous input::
+
+        inputs = dict(t=cst.floats(0.0, 1.0))
+    """
     for arg, v in (("lo", lo), ("hi", hi)):
         if not isinstance(v, (int, float)) or isinstance(v, bool) or not math.isfinite(v):
-            _fail("floats", arg, v, "pass a finite number")
+            fail("floats", arg, v, "pass a finite number")
     if hi < lo:
-        _fail("floats", "hi", hi, f"need hi >= lo={lo}")
+        fail("floats", "hi", hi, f"need hi >= lo={lo}")
     base = st.one_of(st.sampled_from([float(lo), float(hi)]), st.floats(float(lo), float(hi), allow_nan=False))
     return refinable(base, lambda x: isinstance(x, float) and lo <= x <= hi,
                      lambda x: float(min(hi, max(lo, x))))
@@ -127,12 +132,23 @@ def floats(lo: float, hi: float):
 
 # ----------------------------------------------------------------------------- vectors
 def vectors(n=(1, 8), bound: float = 10.0, *, scale: str = "mixed"):
-    """Vectors in the box |x_i| <= bound. Small vectors element-wise (with 0 and +-bound as edge values);
-    larger ones filled from a seed and rescaled so that some have an entry exactly at the bound."""
-    lo, hi = _range("vectors", "n", n, 1)
-    b = _pos("vectors", "bound", bound, False)
+    """1-D float64 arrays in the box ``|x_i| <= bound``.
+
+    * ``n`` -- the length: an int or an inclusive (min, max) tuple, min >= 1.
+    * ``bound`` -- a positive finite half-width of the box.
+    * ``scale`` -- "mixed" (default) or "uniform".
+
+    Vectors of at most 16 entries are drawn element-wise (0 and +-bound are edge values; they shrink entry by
+    entry); longer ones are filled from a seed and half of them rescaled to have an entry exactly at the
+    bound. Refinement clips moves back into the box. Two inputs drawn with the same int ``n`` have one
+    length::
+
+        inputs = dict(u=cst.vectors(n=4, bound=5.0), v=cst.vectors(n=4, bound=5.0))
+    """
+    lo, hi = int_range("vectors", "n", n, 1)
+    b = positive("vectors", "bound", bound, False)
     if scale not in ("mixed", "uniform"):
-        _fail("vectors", "scale", scale, "use 'mixed' or 'uniform'")
+        fail("vectors", "scale", scale, "use 'mixed' or 'uniform'")
 
     @st.composite
     def build(draw):
@@ -151,8 +167,13 @@ def vectors(n=(1, 8), bound: float = 10.0, *, scale: str = "mixed"):
 
 
 def simplex_points(n=(1, 8), *, min_prob: float = 1e-300):
-    """Probability vectors: interior, near a vertex (saturated) and with ties."""
-    lo, hi = _range("simplex_points", "n", n, 1)
+    """Probability vectors of length ``n`` (int or (min, max), min >= 1): interior points, points near a
+    vertex (a logit up to 700 above the rest: saturated), two-way ties at the top, and the uniform vector.
+    Entries are at least ``min_prob`` before renormalising. Not refinable (moves would leave the simplex)::
+
+        inputs = dict(p=cst.simplex_points(n=(2, 10)))
+    """
+    lo, hi = int_range("simplex_points", "n", n, 1)
 
     @st.composite
     def build(draw):
@@ -183,12 +204,21 @@ def _orthonormal(rng, n, k):
 
 
 def matrices(shape=((1, 8), (1, 8)), bound: float = 10.0):
-    """Matrices with entries in [-bound, bound]: i.i.d. fills, at-the-bound rescaling, small ones element-wise."""
+    """2-D float64 arrays with entries in [-bound, bound].
+
+    * ``shape`` -- ``(rows, cols)``, each an int or an inclusive (min, max) tuple, min >= 1.
+    * ``bound`` -- a positive finite bound on every entry.
+
+    At most 16 entries: drawn element-wise (0 and +-bound as edge values); larger: i.i.d. uniform fills from a
+    seed, half of them rescaled to have an entry exactly at the bound. Refinement clips back into the box::
+
+        inputs = dict(A=cst.matrices(shape=((2, 6), 3), bound=1.0))
+    """
     if not (isinstance(shape, tuple) and len(shape) == 2):
-        _fail("matrices", "shape", shape, "pass (rows, cols), each an int or a (min, max) tuple")
-    rlo, rhi = _range("matrices", "shape[0]", shape[0], 1)
-    clo, chi = _range("matrices", "shape[1]", shape[1], 1)
-    b = _pos("matrices", "bound", bound, False)
+        fail("matrices", "shape", shape, "pass (rows, cols), each an int or a (min, max) tuple")
+    rlo, rhi = int_range("matrices", "shape[0]", shape[0], 1)
+    clo, chi = int_range("matrices", "shape[1]", shape[1], 1)
+    b = positive("matrices", "bound", bound, False)
 
     @st.composite
     def build(draw):
@@ -235,18 +265,18 @@ def with_singular_values(rows=(2, 8), cols=(1, 6), *, sigma_max=(1e-2, 1e2), con
     """A = U diag(s) V^T with a prescribed spectrum: log-spaced, two clusters, one outlier, near-singular
     (one value eta * sigma_max), rank-deficient, or all equal. `cond` bounds sigma_max / sigma_min for the
     full-rank kinds; `tall=True` forces rows >= cols."""
-    rlo, rhi = _range("with_singular_values", "rows", rows, 1)
-    clo, chi = _range("with_singular_values", "cols", cols, 1)
+    rlo, rhi = int_range("with_singular_values", "rows", rows, 1)
+    clo, chi = int_range("with_singular_values", "cols", cols, 1)
     if tall and rhi < clo:
-        _fail("with_singular_values", "rows", rows, "tall=True needs some rows >= cols")
+        fail("with_singular_values", "rows", rows, "tall=True needs some rows >= cols")
     smin_, smax_ = (sigma_max, sigma_max) if not isinstance(sigma_max, tuple) else sigma_max
-    _pos("with_singular_values", "sigma_max", smin_, False)
+    positive("with_singular_values", "sigma_max", smin_, False)
     clo_c, chi_c = (cond, cond) if not isinstance(cond, tuple) else cond
     if not (1.0 <= clo_c <= chi_c):
-        _fail("with_singular_values", "cond", cond, "pass a value or (min, max) with 1 <= min <= max")
+        fail("with_singular_values", "cond", cond, "pass a value or (min, max) with 1 <= min <= max")
     bad = [k for k in kinds if k not in _SPECTRA]
     if bad or not kinds:
-        _fail("with_singular_values", "kinds", kinds, f"choose from {_SPECTRA}")
+        fail("with_singular_values", "kinds", kinds, f"choose from {_SPECTRA}")
     eta_lo, eta_hi = eta
 
     @st.composite
@@ -281,9 +311,9 @@ def with_condition(rows=(2, 8), cols=(1, 6), cond=(1.0, 1e8), sigma_max=1.0, tal
 
 def spectral_norm_ball(rows=(1, 8), cols=(1, 8), radius: float = 1.0):
     """Matrices with ||A||_2 <= radius, many exactly on the sphere."""
-    rad = _pos("spectral_norm_ball", "radius", radius, False)
-    rlo, rhi = _range("spectral_norm_ball", "rows", rows, 1)
-    clo, chi = _range("spectral_norm_ball", "cols", cols, 1)
+    rad = positive("spectral_norm_ball", "radius", radius, False)
+    rlo, rhi = int_range("spectral_norm_ball", "rows", rows, 1)
+    clo, chi = int_range("spectral_norm_ball", "cols", cols, 1)
 
     @st.composite
     def build(draw):
@@ -304,8 +334,8 @@ def spectral_norm_ball(rows=(1, 8), cols=(1, 8), radius: float = 1.0):
 
 
 def symmetric(n=(1, 8), bound: float = 10.0):
-    lo, hi = _range("symmetric", "n", n, 1)
-    b = _pos("symmetric", "bound", bound, False)
+    lo, hi = int_range("symmetric", "n", n, 1)
+    b = positive("symmetric", "bound", bound, False)
 
     @st.composite
     def build(draw):
@@ -320,10 +350,10 @@ def symmetric(n=(1, 8), bound: float = 10.0):
 
 def pd_matrices(n=(1, 8), cond=(1.0, 1e8), lam_max=(1e-2, 1e2)):
     """Symmetric positive definite matrices with condition number in `cond` (its ends included)."""
-    lo, hi = _range("pd_matrices", "n", n, 1)
+    lo, hi = int_range("pd_matrices", "n", n, 1)
     clo, chi = (cond, cond) if not isinstance(cond, tuple) else cond
     if not (1.0 <= clo <= chi):
-        _fail("pd_matrices", "cond", cond, "pass a value or (min, max) with 1 <= min <= max")
+        fail("pd_matrices", "cond", cond, "pass a value or (min, max) with 1 <= min <= max")
     llo, lhi = (lam_max, lam_max) if not isinstance(lam_max, tuple) else lam_max
 
     @st.composite
@@ -350,9 +380,9 @@ def pd_matrices(n=(1, 8), cond=(1.0, 1e8), lam_max=(1e-2, 1e2)):
 def gram_factors(n=(1, 8), d=(1, 32), entry_bound: float = 1.0, *, kinds=("dense", "aligned", "sparse")):
     """X (n x d) whose Gram matrix X X^T has max |entry| equal to `entry_bound` times a drawn u in (0, 1]:
     dense Gaussian rows, sign-aligned rows (+-v plus noise) and sparse rows."""
-    nlo, nhi = _range("gram_factors", "n", n, 1)
-    dlo, dhi = _range("gram_factors", "d", d, 1)
-    b = _pos("gram_factors", "entry_bound", entry_bound, False)
+    nlo, nhi = int_range("gram_factors", "n", n, 1)
+    dlo, dhi = int_range("gram_factors", "d", d, 1)
+    b = positive("gram_factors", "entry_bound", entry_bound, False)
 
     @st.composite
     def build(draw):
@@ -379,8 +409,8 @@ def gram_factors(n=(1, 8), d=(1, 32), entry_bound: float = 1.0, *, kinds=("dense
 
 def near_duplicate_rows(rows=(2, 8), cols=(1, 6), *, distance=(1e-10, 1e-1), bound: float = 1.0):
     """Matrices with exactly duplicated rows and rows at distance 10^-k of each other."""
-    rlo, rhi = _range("near_duplicate_rows", "rows", rows, 2)
-    clo, chi = _range("near_duplicate_rows", "cols", cols, 1)
+    rlo, rhi = int_range("near_duplicate_rows", "rows", rows, 2)
+    clo, chi = int_range("near_duplicate_rows", "cols", cols, 1)
     dlo, dhi = distance
 
     @st.composite
@@ -401,11 +431,11 @@ def near_duplicate_rows(rows=(2, 8), cols=(1, 6), *, distance=(1e-10, 1e-1), bou
 def sparse_matrices(rows=(1, 40), cols=(1, 20), density=(0.005, 0.5), *, scipy_sparse: bool = False):
     """Random sparse matrices (empty rows and columns included); densities drawn from {0.5%, 5%, 50%} and
     in between; optionally as scipy.sparse CSR."""
-    rlo, rhi = _range("sparse_matrices", "rows", rows, 1)
-    clo, chi = _range("sparse_matrices", "cols", cols, 1)
+    rlo, rhi = int_range("sparse_matrices", "rows", rows, 1)
+    clo, chi = int_range("sparse_matrices", "cols", cols, 1)
     lo, hi = density
     if not (0 < lo <= hi <= 1):
-        _fail("sparse_matrices", "density", density, "pass (min, max) with 0 < min <= max <= 1")
+        fail("sparse_matrices", "density", density, "pass (min, max) with 0 < min <= max <= 1")
 
     @st.composite
     def build(draw):

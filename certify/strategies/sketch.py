@@ -25,8 +25,8 @@ import numpy as np
 import scipy.sparse as sp
 from hypothesis import strategies as st
 
-from ..errors import InvalidArgument
 from . import log_uniform, refinable, seeds
+from ._validate import bound_to
 
 __all__ = [
     "tall_conditioned", "sparse_tall", "coherent", "design", "rhs_for", "ls_instances", "p1_instances",
@@ -35,20 +35,9 @@ __all__ = [
 
 _KINDS = ("logspaced", "two_cluster", "outlier", "equal")
 RHS_KINDS = ("random", "in_col", "orth", "smallest", "mixed")
+_fail, _rng2 = bound_to("sketch")
+
 KERNEL_KINDS = ("gauss", "dup", "neardup", "bignorm", "tiny", "d1", "sphere", "mixed_norms")
-
-
-def _fail(fn, arg, value, fix):
-    raise InvalidArgument(f"certify.strategies.sketch.{fn}: bad {arg}={value!r}; {fix}")
-
-
-def _rng2(fn, name, v, lo=1):
-    if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
-        v = (int(v), int(v))
-    if not (isinstance(v, tuple) and len(v) == 2 and all(isinstance(x, (int, np.integer)) for x in v)
-            and lo <= v[0] <= v[1]):
-        _fail(fn, name, v, f"pass an int or an inclusive (min, max) tuple of ints >= {lo}")
-    return int(v[0]), int(v[1])
 
 
 def _orth(rng, n, k):

@@ -19,9 +19,8 @@ import math
 import numpy as np
 from hypothesis import strategies as st
 
-from certify.errors import InvalidArgument
-
 from . import refinable, seeds
+from ._validate import bound_to
 
 __all__ = [
     "FAMILIES",
@@ -37,19 +36,7 @@ __all__ = [
 
 FAMILIES = ("dense", "sparse", "aligned", "dup", "rankdef", "coherent", "heavy", "dominant", "tiny")
 R_MAX = 0.1
-
-
-def _fail(fn, arg, value, fix):
-    raise InvalidArgument(f"certify.strategies.sparsification.{fn}: bad {arg}={value!r}; {fix}")
-
-
-def _irange(fn, arg, v, lo_min=1):
-    if isinstance(v, int) and not isinstance(v, bool):
-        v = (v, v)
-    if not (isinstance(v, tuple) and len(v) == 2 and all(isinstance(t, int) for t in v)) or v[0] < lo_min \
-            or v[1] < v[0]:
-        _fail(fn, arg, v, f"pass an int or an inclusive (min, max) tuple of ints >= {lo_min}")
-    return v
+_fail, _irange = bound_to("sparsification")
 
 
 def _fill(rng, family, n, d):
