@@ -73,7 +73,24 @@ def __getattr__(name: str):
 
 def check(claim_or_id, profile: str = "ci", seed: int = 0, budget: int | None = None,
           seconds: float | None = None, params: dict | None = None):
-    """Run one claim (an id or a @certify.claim function) and return its `Verdict`."""
+    """Search one claim and return its `certify.verdict.Verdict` (no report is written).
+
+    * ``claim_or_id`` -- a claim id (the bundled catalogue is discovered on demand) or a function decorated
+      with `certify.claim`.
+    * ``profile`` -- "smoke", "ci" (default) or "certify": the budget of examples, refinement, trials,
+      mutants and seconds (see `certify.PROFILES`).
+    * ``seed`` -- a non-negative int; the same seed and profile give the same verdict, unless the seconds
+      cap ends the search (then ``verdict.budget["stopped_by"] == "time"``).
+    * ``budget`` -- examples for the main search, overriding the profile's (mutants get at most as many).
+    * ``seconds`` -- a wall-clock cap for the search; alone (no ``budget``) it means search until the time
+      is spent.
+    * ``params`` -- ``{name: value}`` overrides of the claim's params (unknown names are an error).
+
+    Example::
+
+        v = certify.check("demo2024.softmax_lipschitz", profile="smoke", seed=1)
+        v.status, v.as_expected, v.worst.rel, v.mutants
+    """
     from .claim import get_claim
     from .search import run_claim
 

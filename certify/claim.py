@@ -136,6 +136,7 @@ class Claim:
     title: str = ""
     notes: str = ""
     is_mutant: bool = False
+    no_mutant_reason: str = ""
 
     # -- derived facts ------------------------------------------------------------------
     @property
@@ -211,7 +212,7 @@ class Claim:
         kwargs = {**(self.params if params is None else params), **inst}
         if "ctx" in sig and ctx is not None:
             kwargs["ctx"] = ctx
-        if "rng" in sig:
+        if "rng" in sig or (fn is None and self.kind == "scaling"):  # a mutant's wrapper may hide it
             kwargs["rng"] = rng
         if fn is not None and not any(p.kind == p.VAR_KEYWORD for p in sig.values()):
             kwargs = {k: v for k, v in kwargs.items() if k in sig}
@@ -316,8 +317,77 @@ def claim(
     dps: int = 50,
     title: str = "",
     notes: str = "",
+    no_mutant_reason: str = "",
 ):
-    """Register a claim. See the module docstring and DESIGN.md section 2."""
+    """Register a function as a claim: a paper's statement as an executable property.
+
+    The decorated function takes ``ctx`` (the arithmetic: `certify.fp`, `certify.mp(dps)` or
+    `certify.ball(prec)`; omit it for a fast-only claim that cannot be confirmed), one argument per input
+    and per param, and ``rng`` for probability and scaling claims; it returns `le` / `ge` / `close` /
+    `all_of` (bound and probability claims) or a positive measurement (scaling claims). It is registered
+    under ``id`` and returned unchanged.
+
+    Identity and provenance:
+
+    * ``id`` -- ``"<paper>.<snake_name>"``, lowercase, unique forever (a second definition under one id is a
+      `DuplicateClaim`); the prefix groups claims by paper in the report.
+    * ``source`` -- where the statement comes from: an arXiv id and theorem number, or "derived".
+    * ``statement`` -- the statement in words and formulas, as the report shows it.
+    * ``tag`` -- "DERIVED" (proved from the paper; must survive), "ABSTRACT" (stated in the abstract),
+      "RECONSTRUCTED" (a statement rebuilt where the paper is unclear), "USER" (default).
+    * ``title``, ``notes`` -- a display name (default the function's name) and free text for the report.
+
+    What is searched:
+
+    * ``inputs`` -- ``{name: Hypothesis strategy}``; use `certify.strategies` builders so that refinement
+      can move the values (a plain Hypothesis strategy is searched but not refined).
+    * ``assume`` -- the paper's hypotheses, a predicate over (a subset of) the inputs and params by name;
+      instances where it is false are discarded (and counted: too many discards is "inconclusive").
+    * ``params`` -- the paper's constants, by name; passed to the function and to ``assume``. They are what
+      ``--param ID:NAME=VALUE`` and the mutants change; a name may not be both an input and a param.
+    * ``expect`` -- "holds" (default), "refuted" (a claim known to be false, e.g. a demo) or None; a run
+      exits 1 when a verdict contradicts it.
+    * ``dps`` -- decimal digits of the mpmath confirmation (the second evaluation uses 2 * dps; both are
+      widened by the exponent range of the instance).
+
+    Kinds (``kind``):
+
+    * "bound" (default) -- one instance, one margin.
+    * "probability" -- the function takes ``rng`` and returns ONE trial's outcome; the verdict compares the
+      failure rate over ``trials`` trials (default: the profile's) with ``delta`` (required, in (0, 1)) by a
+      Clopper-Pearson bound. A param named ``delta`` overrides the decorator's, so ``--param`` moves the
+      procedure and the verdict together.
+    * "scaling" -- the function takes ``rng`` and the one variable of ``sweep={name: [values]}`` (at least 3
+      values) and returns a positive measurement; ``repeats`` runs per value (median), fitted with ``fit``
+      ("loglog", "semilogx", "linear"). ``expected_exponent`` is the paper's exponent (reported beside
+      the fitted one); ``exponent_bound`` makes it a test: refuted when the 95% interval lies above it.
+
+    Teeth and comparisons:
+
+    * ``mutants`` -- deliberately wrong variants the search must refute: `certify.scale` (a param times a
+      factor), `certify.replace` (params with wrong values), `certify.drop_assumption`, `certify.mutant`
+      (a custom transform). Every param they name must exist.
+    * ``no_mutant_reason`` -- why a claim has no mutant (e.g. a scaling claim with no stated exponent);
+      the catalogue tests require a mutant or this reason.
+    * ``baselines`` -- ``{name: dict of params or callable}``: a trivial or exact solution evaluated on the
+      instances the search kept, to show whether the bound is informative.
+
+    Example::
+
+        import certify
+        from certify import strategies as cst
+
+        @certify.claim(id="demo2024.softmax_lipschitz", source="derived", tag="DERIVED",
+                       statement="||softmax(u) - softmax(v)||_inf <= C ||u - v||_inf",
+                       inputs=dict(u=cst.vectors(n=4, bound=5.0), v=cst.vectors(n=4, bound=5.0)),
+                       params=dict(C=0.5), mutants=[certify.scale("C", 0.25)])
+        def softmax_lipschitz(ctx, u, v, C):
+            lhs = ctx.norm(ctx.softmax(u) - ctx.softmax(v), ctx.inf)
+            return certify.le(lhs, C * ctx.norm(u - v, ctx.inf))
+
+    Every argument is validated now, at import time; a bad one raises `InvalidArgument` naming the claim,
+    the argument, the bad value and the fix.
+    """
     where = f"@certify.claim(id={id!r})"
     if not isinstance(id, str) or not _ID_RE.match(id):
         raise InvalidArgument(
@@ -364,6 +434,8 @@ def claim(
         for p in list(m.params) + list(m.scale):
             if p not in params:
                 raise InvalidArgument(f"{where}: mutant {m.name} names unknown param {p!r}; params are {sorted(params)}")
+    if not isinstance(no_mutant_reason, str):
+        raise InvalidArgument(f"{where}: no_mutant_reason must be a string, got {no_mutant_reason!r}")
     for name, b in (baselines or {}).items():
         if not (callable(b) or isinstance(b, dict)):
             raise InvalidArgument(f"{where}: baseline {name!r} must be a callable or a dict of params")
@@ -388,7 +460,7 @@ def claim(
             params=params, expect=expect, kind=kind, delta=delta, trials=trials, sweep=dict(sweep or {}),
             fit=fit, expected_exponent=expected_exponent, exponent_bound=exponent_bound, repeats=repeats,
             baselines=dict(baselines or {}), mutants=tuple(mutants), dps=dps, module=module, path=path,
-            title=title or fn.__name__, notes=notes,
+            title=title or fn.__name__, notes=notes, no_mutant_reason=no_mutant_reason,
         )
         old = _REGISTRY.get(id)
         if old is not None and not _same_definition(old, rec):

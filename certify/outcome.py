@@ -163,20 +163,49 @@ def _compare(a, b, relation, evidence, label):
 
 
 def le(a, b, *, evidence: dict | None = None, label: str = "") -> Outcome:
-    """The claim `a <= b` (element-wise for arrays). Margin b - a; ratio a / b."""
+    """The claim ``a <= b``; return it from a claim body.
+
+    * ``a``, ``b`` -- numbers or numeric arrays in the claim's arithmetic (float64, mpmath, ball); arrays
+      compare element-wise (a scalar side broadcasts) and the worst element decides.
+    * ``evidence`` -- named series for the report's plots (see `certify.claim`): a scalar ``{"x", "y"}``
+      pair accumulates a scatter plot over all examples, list values make a curve of the worst instance.
+    * ``label`` -- names this comparison inside an `all_of` (the report shows which part was worst).
+
+    The margin is ``b - a`` (negative: violated), the relative margin divides it by the size of the two
+    sides (the search steers by it), and the ratio ``a / b`` is the empirical constant when ``b`` is the
+    paper's bound with constant 1::
+
+        return certify.le(ctx.norm(ctx.softmax(u) - ctx.softmax(v), ctx.inf), C * ctx.norm(u - v, ctx.inf))
+    """
     return _compare(a, b, "le", evidence, label)
 
 
 def ge(a, b, *, evidence: dict | None = None, label: str = "") -> Outcome:
-    """The claim `a >= b` (element-wise for arrays). Margin a - b; ratio a / b."""
+    """The claim ``a >= b``: like `le` with the sides' roles swapped. Margin ``a - b``; ratio ``a / b``
+    (below 1 means violated), so for a lower bound ``b`` the ratio says how far above it ``a`` stays.
+    ``evidence`` and ``label`` as in `le`::
+
+        return certify.ge(ctx.eigmin(H), lam_min)   # H is at least lam_min-strongly convex
+    """
     return _compare(a, b, "ge", evidence, label)
 
 
 def close(a, b, *, rtol: float = 1e-9, atol: float = 0.0, evidence: dict | None = None,
           label: str = "") -> Outcome:
-    """The identity `a == b` up to `||a - b||_max <= atol + rtol * ||b||_max` (norm-wise, not per entry).
+    """The identity ``a == b`` up to ``||a - b||_max <= atol + rtol * ||b||_max`` (norm-wise, not per entry).
 
-    Ratio is the residual over the tolerance, so a ratio of 0.01 means a hundredfold safety factor."""
+    * ``a``, ``b`` -- numbers or arrays of one size (or one side a scalar); ``b`` is the reference side
+      whose size scales ``rtol``.
+    * ``rtol``, ``atol`` -- non-negative tolerances; they add. Both 0 asks for exact equality, which only an
+      exact context can meet: a float64 identity needs ``rtol`` of a few unit roundoffs times the
+      condition of the computation, and the high-precision confirmation then decides.
+    * ``evidence``, ``label`` -- as in `le`.
+
+    The margin is ``tol - residual``; the ratio is the residual over the tolerance, so a ratio of 0.01
+    means a hundredfold safety factor::
+
+        return certify.close(ctx.sum(ctx.softmax(u)), 1, rtol=0, atol=1e-12)
+    """
     if not (rtol >= 0 and atol >= 0):
         from .errors import InvalidArgument
 
@@ -208,7 +237,13 @@ def close(a, b, *, rtol: float = 1e-9, atol: float = 0.0, evidence: dict | None 
 
 
 def all_of(*parts, evidence: dict | None = None, label: str = "") -> Outcome:
-    """Every part must hold. The worst part (by relative margin) gives margin and ratio."""
+    """Every part must hold: ``all_of(o1, o2, ...)`` or ``all_of([o1, o2, ...])`` of `le`/`ge`/`close`
+    outcomes (or nested `all_of`). The worst part by relative margin gives the margin, ratio and relation,
+    and its ``label`` (else "part i") names it in the report; the parts' evidence is merged, then
+    ``evidence`` is added on top. No parts is an error::
+
+        return certify.all_of(certify.le(err, bound, label="error"), certify.ge(rank, k, label="rank"))
+    """
     if len(parts) == 1 and isinstance(parts[0], (list, tuple)):
         parts = tuple(parts[0])
     if not parts:
