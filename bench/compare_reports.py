@@ -60,7 +60,7 @@ def diff(a, b, path="", out=None):
     elif isinstance(a, list):
         if len(a) != len(b):
             out.append(f"{path}: length {len(a)} != {len(b)}")
-        for i, (x, y) in enumerate(zip(a, b)):
+        for i, (x, y) in enumerate(zip(a, b, strict=False)):
             diff(x, y, f"{path}[{i}]", out)
     elif a != b and not (isinstance(a, float) and a != a and b != b):
         out.append(f"{path}: {a!r:.80} != {b!r:.80}")
@@ -95,6 +95,9 @@ def main(argv=None) -> int:
     ap.add_argument("--root-before", default="")
     ap.add_argument("--root-after", default="")
     ap.add_argument("--ignore-top", action="append", default=[])
+    ap.add_argument("--noise", default=None, metavar="BEFORE2_DIR",
+                    help="a second run of the unchanged code: paths that differ between BEFORE and BEFORE2 "
+                         "(wall-clock measurements inside claims, e.g. runtime sweeps) are not compared")
     args = ap.parse_args(argv)
     da, db = Path(args.before), Path(args.after)
     ra = json.loads((da / "report.json").read_text())
@@ -110,11 +113,33 @@ def main(argv=None) -> int:
         na.pop(k, None)
         nb.pop(k, None)
     problems = diff(na, nb) + compare_instances(da, db)
+    if args.noise:
+        dn = Path(args.noise)
+        nn = normalise(json.loads((dn / "report.json").read_text()),
+                       [(args.root_before, "<ROOT>"), (re.sub(r"\W", "_", args.root_before), "<ROOT>"),
+                        (str(dn), "<REPORT>")])
+        for k in args.ignore_top:
+            nn.pop(k, None)
+        noisy = {p.split(":", 1)[0] for p in diff(na, nn) + compare_instances(da, dn)}
+        kept = [p for p in problems if p.split(":", 1)[0] not in noisy]
+        print(f"noise: {len(noisy)} path(s) differ between two runs of the unchanged code ({dn}); "
+              f"{len(problems) - len(kept)} of the {len(problems)} difference(s) fall on them")
+        for p in sorted(noisy)[:20]:
+            print("  noisy: " + p)
+        problems = kept
     n = len(na.get("claims", []))
     if problems:
         print(f"DIFFERENT: {len(problems)} difference(s) over {n} claims")
         for p in problems[:50]:
             print("  " + p)
+        ids = [c.get("id") for c in na.get("claims", [])]
+        per: dict = {}
+        for p in problems:
+            m = re.match(r"/claims\[(\d+)\]/([^/\[]+)", p)
+            if m:
+                per.setdefault(ids[int(m.group(1))], set()).add(m.group(2))
+        for cid in sorted(per):
+            print(f"  claim {cid}: {', '.join(sorted(per[cid]))}")
         return 1
     print(f"IDENTICAL: {n} claims, summary {na.get('summary', {}).get('by_status')}, "
           f"instances {len(list((da / 'instances').glob('*.npz'))) if (da / 'instances').exists() else 0}")

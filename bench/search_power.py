@@ -18,9 +18,9 @@ Methods, per (claim, seed):
 
 Margins (DESIGN section 7, "refinement finds strictly lower margins than Hypothesis alone"): for each run we record
 the lowest relative margin found by plain Hypothesis, by certify's Hypothesis phase alone (the best margin when
-its refinement starts) and by certify after refinement. The Hypothesis-phase margin is read by wrapping
-certify.search._Search._refine in this script (search.py is not modified); when a counterexample is already
-confirmed in the Hypothesis phase, refinement does not run and the comparison is "n/a" for that run.
+its refinement starts) and by certify after refinement. The Hypothesis-phase margin is read from the verdict
+(`Verdict.search`: "refine_before", "refine_after"); when a counterexample is already confirmed in the
+Hypothesis phase, refinement does not run and the comparison is "n/a" for that run.
 
 Results: medians / rates over the seeds from ONE run, written to bench/results/search_power.json and .md.
 Usage:
@@ -76,66 +76,23 @@ def _rel(x) -> float | None:
     return r
 
 
-# ----------------------------------------------------------------------------- certify (instrumented)
-class _Probe:
-    """Wraps certify.search._Search to read, per run, the best margin when refinement starts and the time of the
-    first confirmed violation. Only reads attributes; behaviour is unchanged."""
-
-    def __init__(self):
-        self.last = None
-        self._orig_run = _search._Search.run
-        self._orig_refine = getattr(_search._Search, "_refine", None)
-
-    def __enter__(self):
-        probe = self
-        orig_run, orig_refine = self._orig_run, self._orig_refine
-
-        def run(s):
-            probe.last = s
-            s._bench = {"refine_ran": False, "before": None, "after": None}
-            return orig_run(s)
-
-        _search._Search.run = run
-        if orig_refine is not None:
-            def refine(s):
-                col = s.col
-                s._bench["refine_ran"] = True
-                s._bench["before"] = col.worst[0].rel if col.worst else None
-                starts = col.worst[: s.profile.refine_starts]
-                s._bench["start_rels"] = [e.rel for e in starts]
-                s._bench["distinct_starts"] = len({_search._digest(e.instance) for e in starts})
-                try:
-                    return orig_refine(s)
-                finally:
-                    s._bench["after"] = col.worst[0].rel if col.worst else None
-
-            _search._Search._refine = refine
-        return self
-
-    def __exit__(self, *exc):
-        _search._Search.run = self._orig_run
-        if self._orig_refine is not None:
-            _search._Search._refine = self._orig_refine
-        return False
-
-
+# ----------------------------------------------------------------------------- certify
 def run_certify(claim, profile: str, seed: int, examples: int | None = None, seconds: float | None = None) -> dict:
-    """certify's search on one claim and seed, mutants and baselines off; wall time measured around run_claim."""
-    with _Probe() as probe:
-        t0 = time.perf_counter()
-        v = _search.run_claim(claim, profile, seed, examples=examples, seconds=seconds,
-                              with_mutants=False, with_baselines=False)
-        wall = time.perf_counter() - t0
-    s = probe.last
-    bench = getattr(s, "_bench", {}) if s is not None else {}
-    found_at = getattr(s, "found_at", None) if s is not None else None
-    t_start = getattr(s, "t0", None) if s is not None else None
+    """certify's search on one claim and seed, mutants and baselines off; wall time measured around run_claim.
+    How the search went (refinement start margins, time of the first confirmed violation) is read from the
+    verdict's `search` facts."""
+    t0 = time.perf_counter()
+    v = _search.run_claim(claim, profile, seed, examples=examples, seconds=seconds,
+                          with_mutants=False, with_baselines=False)
+    wall = time.perf_counter() - t0
+    facts = v.search or {}
+    found_at, t_start = facts.get("found_at"), facts.get("t0")
     worst = v.worst.rel if v.worst is not None else None
     if v.counterexample is not None and v.counterexample.rel is not None:
         worst = min(worst if worst is not None else math.inf, v.counterexample.rel)
-    before = bench.get("before", v.refinement.get("before"))
-    after = bench.get("after", v.refinement.get("after"))
-    refine_ran = bool(bench.get("refine_ran", "before" in v.refinement))
+    refine_ran = bool(facts.get("refine_ran"))
+    before = facts.get("refine_before") if refine_ran else None
+    after = facts.get("refine_after") if refine_ran else None
     return {
         "status": v.status,
         "detected": v.status == "refuted",
@@ -151,8 +108,8 @@ def run_certify(claim, profile: str, seed: int, examples: int | None = None, sec
         "refine_before": _rel(before) if refine_ran else None,
         "refine_after": _rel(after) if refine_ran else None,
         "refine_evals": v.refinement.get("evals"),
-        "refine_start_rels": [_rel(x) for x in bench.get("start_rels", [])],
-        "refine_distinct_starts": bench.get("distinct_starts"),
+        "refine_start_rels": [_rel(x) for x in facts.get("refine_start_rels", [])],
+        "refine_distinct_starts": facts.get("refine_distinct_starts"),
         "found_in": None if v.status != "refuted" else ("refinement" if refine_ran else "hypothesis"),
         "float_artifacts": len(v.float_artifacts),
         "unstable": len(v.unstable),
