@@ -1,4 +1,4 @@
-"""Claim records, the `@claim` decorator, mutants, the registry and discovery of theorem modules.
+"""Claim records, the `@claim` decorator and mutants (the registry and discovery live in `certify.registry`).
 
 A claim is a function ``f(ctx, **inputs, **params)`` returning a margin (see `certify.outcome`), with
 metadata: a stable id, its source and statement, a provenance tag, Hypothesis strategies for its inputs,
@@ -26,19 +26,22 @@ several evidence keys can share one plot: ``{"err_trivial": {"x": r, "y": e0, "p
 
 from __future__ import annotations
 
-import fnmatch
 import functools
-import importlib
-import importlib.util
 import inspect
-import pkgutil
 import re
-import sys
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Callable
 
-from .errors import DuplicateClaim, InvalidArgument, UnknownClaim
+from .errors import InvalidArgument
+from .registry import (  # noqa: F401  (re-exported: certify.claim is their historical home)
+    discover,
+    get_claim,
+    import_claim_home,
+    load_path,
+    register,
+    registry,
+    select,
+)
 
 __all__ = [
     "Claim", "Mutant", "claim", "scale", "replace_params", "drop_assumption", "mutant",
@@ -277,23 +280,6 @@ def _jsonable(params: dict) -> dict:
             out[k] = repr(v)
     return out
 
-
-_REGISTRY: dict[str, Claim] = {}
-
-
-def registry() -> dict[str, Claim]:
-    return _REGISTRY
-
-
-def _where(fn) -> str:
-    mod = getattr(fn, "__module__", "?")
-    try:
-        path = inspect.getsourcefile(fn)
-    except TypeError:
-        path = None
-    return f"{mod} ({path})" if path else mod
-
-
 def claim(
     *,
     id: str,
@@ -462,122 +448,8 @@ def claim(
             baselines=dict(baselines or {}), mutants=tuple(mutants), dps=dps, module=module, path=path,
             title=title or fn.__name__, notes=notes, no_mutant_reason=no_mutant_reason,
         )
-        old = _REGISTRY.get(id)
-        if old is not None and not _same_definition(old, rec):
-            raise DuplicateClaim(
-                f"claim id {id!r} is defined twice: in {_where(old.fn)} and in {_where(fn)}; "
-                "ids are unique forever, rename one"
-            )
-        _REGISTRY[id] = rec
+        register(rec)
         fn.__certify_claim__ = rec
         return fn
 
     return decorate
-
-
-def _same_definition(a: Claim, b: Claim) -> bool:
-    # Re-importing one file (e.g. pytest's assertion rewriting or reload) must not count as a duplicate.
-    return a.fn.__qualname__ == b.fn.__qualname__ and (
-        (a.path and a.path == b.path) or a.module == b.module
-    )
-
-
-def get_claim(claim_or_id) -> Claim:
-    if isinstance(claim_or_id, Claim):
-        return claim_or_id
-    rec = getattr(claim_or_id, "__certify_claim__", None)
-    if rec is not None:
-        return rec
-    if not isinstance(claim_or_id, str):
-        raise InvalidArgument(f"expected a claim id or a @certify.claim function, got {claim_or_id!r}")
-    if claim_or_id not in _REGISTRY:
-        discover()
-    if claim_or_id not in _REGISTRY:
-        close = _suggest(claim_or_id)
-        hint = f"; did you mean {close}?" if close else "; `certify list` shows the registered ids"
-        raise UnknownClaim(f"unknown claim id {claim_or_id!r}{hint}")
-    return _REGISTRY[claim_or_id]
-
-
-def _suggest(name: str) -> str:
-    import difflib
-
-    hits = difflib.get_close_matches(name, list(_REGISTRY), n=1, cutoff=0.6)
-    return hits[0] if hits else ""
-
-
-def select(patterns: list[str] | None) -> list[Claim]:
-    """Claims whose id matches any glob pattern (all claims for none), sorted by id."""
-    claims = sorted(_REGISTRY.values(), key=lambda c: c.id)
-    if not patterns:
-        return claims
-    out = []
-    for c in claims:
-        if any(fnmatch.fnmatchcase(c.id, p) or c.id == p for p in patterns):
-            out.append(c)
-    return out
-
-
-_DISCOVERED = False
-
-
-def discover(include_default: bool = True) -> None:
-    """Import the bundled `theorems` package (every module registers its claims)."""
-    global _DISCOVERED
-    if _DISCOVERED or not include_default:
-        return
-    try:
-        pkg = importlib.import_module("theorems")
-    except ModuleNotFoundError:
-        _DISCOVERED = True
-        return
-    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
-        if not info.name.startswith("_"):
-            importlib.import_module(f"theorems.{info.name}")
-    _DISCOVERED = True
-
-
-def load_path(path: str) -> list[str]:
-    """Import a module file or every module of a folder; return the module names imported."""
-    p = Path(path)
-    if not p.exists():
-        raise InvalidArgument(f"no such file or folder: {path!r}; pass a .py file, a folder, or an id pattern")
-    files = [p] if p.is_file() else sorted(q for q in p.rglob("*.py") if not q.name.startswith("_"))
-    names = []
-    for f in files:
-        if f.suffix != ".py":
-            raise InvalidArgument(f"{str(f)!r} is not a Python file; pass a .py file or a folder of them")
-        names.append(_import_file(f.resolve()))
-    return names
-
-
-def _import_file(path: Path) -> str:
-    for mod in list(sys.modules.values()):
-        if getattr(mod, "__file__", None) and Path(mod.__file__).resolve() == path:
-            return mod.__name__
-    name = "certify_user_" + re.sub(r"\W", "_", str(path.with_suffix("")))[-80:]
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    try:
-        spec.loader.exec_module(module)
-    except Exception:
-        del sys.modules[name]
-        raise
-    return name
-
-
-def import_claim_home(module: str, path: str) -> None:
-    """Make sure the module that defines a claim is imported (used by worker processes)."""
-    if module and module in sys.modules:
-        return
-    if module and not module.startswith("certify_user_"):
-        try:
-            importlib.import_module(module)
-            return
-        except ImportError:
-            pass
-    if path:
-        _import_file(Path(path).resolve())
-
-
