@@ -175,6 +175,23 @@ def test_the_report_carries_each_claims_own_card(smoke_run, cid):
     assert report["cards"][module], f"{module} has no card"
 
 
+def test_cards_are_keyed_by_module_not_by_id_prefix(tmp_path):
+    """Regression: theorems/framework_approximate_newton.py registers li2023e.* ids, like
+    theorems/li2023e_exp_regression.py; keyed by prefix, its card never reached the report."""
+    from certify.runner import ReportWriter
+
+    w = ReportWriter(tmp_path, {"profile": "smoke", "seed": 0})
+    for c in CLAIMS:
+        w.add({**c.summary(), "status": "survived", "as_expected": True})
+    cards = w.report()["cards"]
+    assert set(cards) == set(MODULES)
+    for m in MODULES:
+        assert cards[m] == sys.modules[m].__doc__.strip(), m
+    framework = "theorems.framework_approximate_newton"
+    assert {c.module for c in CLAIMS if c.id.startswith("li2023e.")} >= {framework, "theorems.li2023e_exp_regression"}
+    assert cards[framework] != cards["theorems.li2023e_exp_regression"]
+
+
 # ----------------------------------------------------------------------------- kernels and references
 def _topics():
     import certify.kernels

@@ -67,3 +67,57 @@ def test_import_is_light():
             "if m in sys.modules]; print(heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+# ----------------------------------------------------------------------------- one way to call a claim
+def test_evaluate_converts_passes_params_ctx_and_rng():
+    import numpy as np
+
+    seen = {}
+
+    @certify.claim(id="apitest.evaluate_bound", kind="probability", delta=0.1,
+                   inputs=dict(x=cst.vectors(n=2)), params=dict(C=2.0))
+    def f(ctx, x, C, rng):
+        seen.update(ctx=ctx, type=type(x[0]), C=C, draw=rng.uniform())
+        return certify.le(ctx.norm(x, ctx.inf), C)
+
+    c = get_claim("apitest.evaluate_bound")
+    o = c.evaluate(certify.mp(30), {"x": np.array([1.0, -3.0])}, rng=np.random.default_rng(5))
+    assert o.violated and float(o.margin) == -1.0
+    assert seen["ctx"].name.startswith("mp") and "mpf" in seen["type"].__name__
+    assert seen["draw"] == np.random.default_rng(5).uniform()
+    o2 = c.evaluate(certify.fp, {"x": np.array([1.0, -3.0])}, rng=np.random.default_rng(5), params={"C": 4.0})
+    assert o2.holds and seen["C"] == 4.0 and c.params["C"] == 2.0
+
+
+def test_evaluate_with_another_function_passes_only_what_it_takes():
+    import numpy as np
+
+    @certify.claim(id="apitest.evaluate_fn", inputs=dict(x=cst.vectors(n=2)), params=dict(C=2.0))
+    def f(ctx, x, C):
+        return certify.le(ctx.norm(x, ctx.inf), C)
+
+    c = get_claim("apitest.evaluate_fn")
+    o = c.evaluate(certify.fp, {"x": np.array([1.0, 1.0])}, fn=lambda x: certify.le(float(np.sum(x)), 1.0))
+    assert o.violated and o.margin == -1.0
+
+
+def test_evaluate_a_scaling_claim_returns_the_measurement():
+    import numpy as np
+
+    @certify.claim(id="apitest.evaluate_scaling", kind="scaling", sweep={"n": [1, 2, 4]}, params=dict(k=3.0))
+    def f(rng, n, k):
+        return k * n + rng.uniform() * 0
+
+    c = get_claim("apitest.evaluate_scaling")
+    assert c.evaluate(None, {"n": 4}, rng=np.random.default_rng(0)) == 12.0
+
+
+def test_no_mutant_reason_is_recorded_and_validated():
+    @certify.claim(id="apitest.no_mutant", inputs=dict(x=st.just(1.0)), no_mutant_reason="an identity")
+    def f(x):
+        return certify.le(x, 1.0)
+
+    assert get_claim("apitest.no_mutant").no_mutant_reason == "an identity"
+    with pytest.raises(certify.InvalidArgument, match="no_mutant_reason"):
+        certify.claim(id="apitest.no_mutant_bad", no_mutant_reason=3)

@@ -43,3 +43,29 @@ def test_nan_margin_in_every_context_is_inconclusive():
 def test_bad_jobs(jobs):
     with pytest.raises(certify.InvalidArgument, match="--jobs"):
         ProcessExecutor(jobs=jobs)
+
+
+def test_the_record_builder_serves_both_paths_and_the_summary_counts_them(tmp_path):
+    """One builder of the report record: a finished search and a task that never produced a verdict give
+    records that every reader can use; the summary counts both."""
+    import known_truth  # noqa: F401  (registers the demo claims)
+
+    from certify.claim import get_claim
+    from certify.runner import ReportWriter, Task, _failure_record, run_task
+    from certify.verdict import summary
+
+    ok = run_task(Task(claim_id="demo.softmax_sums_to_one", module=get_claim("demo.softmax_sums_to_one").module,
+                       path=get_claim("demo.softmax_sums_to_one").path, profile="smoke", report_dir=str(tmp_path)))
+    bad = _failure_record(Task(claim_id="demo.false_sum_bound", module="", path=""), "inconclusive", "timed out")
+    readers = {"id", "status", "as_expected", "reason", "examples", "worst", "counterexample", "mutants",
+               "baselines", "plots", "margins", "seed", "profile", "reproduce", "module", "expected"}
+    assert readers <= set(ok) and readers <= set(bad)
+    assert ok["status"] == "survived" and ok["worst"]["instance"]["npz"].startswith("instances/")
+    assert (tmp_path / ok["worst"]["instance"]["npz"]).exists()
+    assert summary([ok, bad]) == {"claims": 2, "by_status": {"survived": 1, "inconclusive": 1}, "unexpected": []}
+    w = ReportWriter(tmp_path, {"profile": "smoke", "seed": 0})
+    w.add(ok)
+    w.add(bad)
+    rep = w.report()
+    assert rep["summary"]["by_status"] == {"inconclusive": 1, "survived": 1}
+    assert rep["cards"][ok["module"]] == known_truth.__doc__.strip()
