@@ -150,10 +150,8 @@ class DaskExecutor:
     def run(self, tasks: list, progress: Callable | None = None) -> Iterator[dict]:
         from distributed import as_completed
 
-        if self.warm and tasks:
-            claims = sorted({(t.module, t.path, t.claim_id) for t in tasks})
-            # workers present now warm before the first submit; workers that join later warm on start
-            self.client.register_plugin(_WarmupPlugin(claims), name="certify-warmup")
+        if self.warm:
+            self.warm_up(tasks)
         futures = [self.client.submit(run_isolated, t, key=f"certify-{i}-{t.claim_id}", pure=False)
                    for i, t in enumerate(tasks)]
         try:
@@ -172,6 +170,14 @@ class DaskExecutor:
             for f in futures:
                 if not f.done():
                     f.cancel()
+
+    def warm_up(self, tasks: list) -> None:
+        """Import the tasks' claims and compile their kernels on every worker, now and on any worker that
+        (re)starts later; tasks forked from a warm worker start with the compiled code."""
+        claims = sorted({(t.module, t.path, t.claim_id) for t in tasks})
+        if claims and claims != getattr(self, "_warmed", None):
+            self.client.register_plugin(_WarmupPlugin(claims), name="certify-warmup")
+            self._warmed = claims
 
     def close(self) -> None:
         client = getattr(self, "client", None)
