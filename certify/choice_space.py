@@ -100,12 +100,13 @@ class ChoiceRefiner:
     """Lower a margin by moving the choices of a strategy's draws; see the module docstring."""
 
     def __init__(self, strategy, evaluate: Callable[[object], float], seed: int = 0,
-                 float_scale: float = 1e3):
+                 float_scale: float = 1e3, passthrough: tuple = ()):
         self.strategy = strategy
         self.evaluate = evaluate  # instance -> margin (nan/None/invalid -> +inf: not a candidate)
         self.rng = random.Random(seed)
         self.np_rng = np.random.default_rng(seed)
         self.float_scale = float_scale
+        self.passthrough = tuple(passthrough)  # the caller's stop signals (a confirmed violation, time up)
         self.evals = 0
         self.best: Candidate | None = None
         self._seen: dict[tuple, float] = {}
@@ -124,6 +125,8 @@ class ChoiceRefiner:
         self.evals += 1
         try:
             m = self.evaluate(instance)
+        except self.passthrough:
+            raise
         except Exception:  # noqa: BLE001 - the search records errors; here it is just not a candidate
             m = math.inf
         m = math.inf if m is None or m != m else float(m)
@@ -252,7 +255,7 @@ class ChoiceRefiner:
                 es.tell(xs, [f if math.isfinite(f) else cap for f in fs])
 
     # -- driver -------------------------------------------------------------------------------------------
-    def refine(self, seeds: list[tuple], budget: int, local_share: float = 0.5) -> Candidate | None:
+    def refine(self, seeds: list[tuple], budget: int, local_share: float = 0.3) -> Candidate | None:
         """Spend `budget` evaluations refining from the given choice sequences (best first)."""
         seeds = [tuple(s) for s in seeds if s is not None]
         if not seeds or budget <= 0:

@@ -16,6 +16,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .choice_space import record_choices
 from .claim import Claim
 from .confirm import Confirmation, confirm, evaluate
 from .context import fp
@@ -47,6 +48,7 @@ class Example:
     evidence: dict = field(default_factory=dict)
     confirmation: dict | None = None
     trial_stats: dict | None = None
+    choices: tuple | None = None  # Hypothesis' choice sequence that drew the instance (choice-space refinement)
 
 
 @dataclass
@@ -414,6 +416,7 @@ class _Search:
             self.clock_started = True
             self.deadline = time.perf_counter() + self.profile.seconds
         ex = self.col.add(instance, outcome, stats)
+        ex.choices = record_choices()
         rel = ex.rel
         target(max(-1e300, min(1e300, -rel)) if rel != -math.inf else 1e300, label="-relative margin")
         self._report_progress()
@@ -490,10 +493,19 @@ class _Search:
         names = self._refinable_inputs()
         starts = list(self.col.worst[: self.profile.refine_starts])
         budget = self.profile.refine_evals
-        if not names or not starts or budget <= 0:
-            self.refinement = {"evals": 0, "improved": False, "reason": "no refinable inputs" if not names
-                               else "no valid instance"}
+        if not starts or budget <= 0:
+            self.refinement = {"evals": 0, "improved": False, "reason": "no valid instance"}
             return
+        before_all = starts[0].rel
+        # value space (membership tests) where the strategies have them, Hypothesis' choice space always
+        value_budget = budget // 2 if names else 0
+        choice = self._refine_choices(starts, budget - value_budget)
+        if not names:
+            self.refinement = {"evals": choice["evals"], "before": before_all, "after": choice["after"],
+                               "improved": bool(choice["after"] < before_all), "choice_space": choice}
+            return
+        budget = value_budget
+        starts = list(self.col.worst[: self.profile.refine_starts])
         from .strategies import contains, project
 
         before = starts[0].rel
@@ -541,8 +553,42 @@ class _Search:
                     last = None
                     step = max(step * 0.92, 1e-12)
             best_overall = min(best_overall, fx)
-        self.refinement = {"evals": evals, "rejected": rejected, "before": before, "after": best_overall,
-                           "improved": bool(best_overall < before)}
+        after = min(best_overall, choice["after"])
+        self.refinement = {"evals": evals + choice["evals"], "rejected": rejected, "before": before_all,
+                           "after": after, "improved": bool(after < before_all), "choice_space": choice}
+
+    def _refine_choices(self, starts, budget: int) -> dict:
+        """Refinement in Hypothesis' choice space (any strategy): see certify.choice_space."""
+        from hypothesis import strategies as st
+
+        from .choice_space import ChoiceRefiner
+
+        seeds = [e.choices for e in starts if e.choices is not None]
+        best = min((e.rel for e in starts), default=math.inf)
+        if not seeds or budget <= 0:
+            return {"evals": 0, "after": best}
+
+        def margin_of(instance):
+            if time.perf_counter() > self.deadline:
+                self.time_stopped = True
+                raise _TimeUp()
+            if not self._assume_ok(instance):
+                return math.inf
+            outcome, stats = self._evaluate(instance)
+            ex = self.col.add(instance, outcome, stats)
+            self.col.examples += 1
+            self.col.valid += 1
+            if outcome.violated:
+                self._handle_violation(instance, outcome, stats, ex)
+            return ex.rel
+
+        r = ChoiceRefiner(st.fixed_dictionaries(self.strategies), margin_of, seed=self.seed,
+                          passthrough=(_Violation, _TimeUp))
+        try:
+            got = r.refine(seeds, budget)
+        except _TimeUp:
+            got = r.best
+        return {"evals": r.evals, "after": min(best, got.margin) if got is not None else best}
 
     def _assume_ok(self, instance) -> bool:
         try:
