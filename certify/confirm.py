@@ -186,7 +186,8 @@ def _ball_check(claim, instance, rng_factory, params, dps, mp_margin):
     try:
         mid, rad = float(enc.mid()), float(enc.rad())
         value = float(mp_margin)
-    except (TypeError, ValueError, OverflowError):
+    except (TypeError, ValueError, OverflowError, AttributeError):
+        # AttributeError: the margin is a plain number (e.g. integers compared): no enclosure to prove it
         return None, text, None
     if bool(enc < 0):
         return True, text, None

@@ -39,7 +39,7 @@ PROFILES = {
     "smoke": Profile("smoke", examples=25, refine_evals=40, refine_starts=2, seconds=20.0, trials=20,
                      mutant_examples=25, baseline_instances=5, scaling_repeats=1, shrink_seconds=3.0,
                      timeout=120.0),
-    "ci": Profile("ci", examples=120, refine_evals=1000, refine_starts=4, seconds=45.0, trials=60,
+    "ci": Profile("ci", examples=120, refine_evals=3000, refine_starts=4, seconds=45.0, trials=60,
                   mutant_examples=60, baseline_instances=20, scaling_repeats=3, shrink_seconds=8.0,
                   timeout=300.0),
     "certify": Profile("certify", examples=1000, refine_evals=2000, refine_starts=5, seconds=300.0, trials=200,

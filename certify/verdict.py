@@ -36,6 +36,7 @@ class Example:
     evidence: dict = field(default_factory=dict)
     confirmation: dict | None = None
     trial_stats: dict | None = None
+    choices: tuple | None = None  # Hypothesis' choice sequence that drew the instance (choice-space refinement)
 
 
 @dataclass

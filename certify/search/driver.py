@@ -23,7 +23,8 @@ from ..profiles import Profile
 from ..verdict import Example, Verdict
 from .common import digest
 from .evidence import Collector
-from .refine import refine
+from .choices import ChoiceRefiner, record_choices
+from .refine import refinable_inputs, refine
 from .trials import confirm_trials, fp_outcome, run_trials
 
 __all__ = ["Search"]
@@ -136,6 +137,7 @@ class Search:
             self.clock_started = True
             self.deadline = time.perf_counter() + self.profile.seconds
         ex = self.col.add(instance, outcome, stats)
+        ex.choices = record_choices()
         rel = ex.rel
         target(max(-1e300, min(1e300, -rel)) if rel != -math.inf else 1e300, label="-relative margin")
         self._report_progress()
@@ -204,11 +206,49 @@ class Search:
         self.facts.update(refine_ran=True, refine_before=col.worst[0].rel if col.worst else None,
                           refine_start_rels=[e.rel for e in starts],
                           refine_distinct_starts=len({digest(e.instance) for e in starts}))
+        budget = self.profile.refine_evals
+        # value space (membership tests) where the strategies have them; Hypothesis' choice space always
+        value_budget = budget // 2 if refinable_inputs(self.strategies) else 0
         try:
-            self.refinement = refine(self.strategies, starts, self.profile.refine_evals, self.seed, self.deadline,
-                                     self._refine_eval, self._assume_ok, self._time_up)
+            before = starts[0].rel if starts else None
+            choice = self._refine_choices(starts, budget - value_budget)
+            if value_budget:
+                starts = list(col.worst[: self.profile.refine_starts])
+                value = refine(self.strategies, starts, value_budget, self.seed, self.deadline,
+                               self._refine_eval, self._assume_ok, self._time_up)
+            else:
+                value = {"evals": 0, "reason": "no refinable inputs"}
+            after = col.worst[0].rel if col.worst else None
+            self.refinement = {"evals": value.get("evals", 0) + choice["evals"], "rejected": value.get("rejected", 0),
+                               "before": before, "after": after,
+                               "improved": bool(before is not None and after is not None and after < before),
+                               "choice_space_evals": choice["evals"], "value_space_evals": value.get("evals", 0)}
         finally:
             self.facts["refine_after"] = col.worst[0].rel if col.worst else None
+
+    def _refine_choices(self, starts, budget: int) -> dict:
+        """Refinement in Hypothesis' choice space, for any strategy (see certify.search.choices)."""
+        from hypothesis import strategies as st
+
+        seeds = [e.choices for e in starts if e.choices is not None]
+        if not seeds or budget <= 0:
+            return {"evals": 0}
+
+        def margin_of(instance):
+            if time.perf_counter() > self.deadline:
+                self._time_up()
+                raise _TimeUp()
+            if not self._assume_ok(instance):
+                return math.inf
+            return self._refine_eval(instance)
+
+        r = ChoiceRefiner(st.fixed_dictionaries(self.strategies), margin_of, seed=self.seed,
+                          passthrough=(_Violation, _TimeUp))
+        try:
+            r.refine(seeds, budget)
+        except _TimeUp:
+            pass
+        return {"evals": r.evals}
 
     def _refine_eval(self, cand) -> float:
         outcome, stats = self._evaluate(cand)

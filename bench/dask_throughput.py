@@ -1,0 +1,120 @@
+"""Claims per minute at a profile for local processes and for Dask workers, in one run on this machine.
+
+Contenders (the same tasks, the same seed and profile, in this order):
+  local --jobs 1, local --jobs 2, dask-local --workers 1, dask-local --workers 2.
+
+Reported: wall time and claims per minute per contender; the speed-up of 2 Dask workers over 1 (DESIGN
+target >= 1.8x); the per-task overhead of Dask: (wall of dask-local 1 worker - wall of local --jobs 1) / tasks,
+as a fraction of the median task duration (DESIGN target < 2 %). The kernels are warmed before any timing
+(numba's on-disk cache), so compile time is not measured. The machine is shared: compare ratios.
+
+Usage:  python bench/dask_throughput.py [PATTERN ...] [--profile ci] [--repeats 1]
+        [--out bench/results/dask_throughput]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+
+def _tasks(patterns, profile, seed):
+    from certify.claim import discover, select
+    from certify.runner import Task
+
+    discover()
+    claims = select(patterns or None)
+    return [Task(claim_id=c.id, module=c.module, path=c.path, profile=profile, seed=seed, timeout=600.0)
+            for c in claims]
+
+
+def _run(executor, tasks):
+    t0 = time.perf_counter()
+    recs = list(executor.run(tasks))
+    return time.perf_counter() - t0, recs
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("patterns", nargs="*")
+    ap.add_argument("--profile", default="ci")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--repeats", type=int, default=1)
+    ap.add_argument("--out", default="bench/results/dask_throughput")
+    args = ap.parse_args(argv)
+
+    from certify.cluster import DaskExecutor, _warm_worker
+    from certify.runner import ProcessExecutor
+
+    tasks = _tasks(args.patterns, args.profile, args.seed)
+    if not tasks:
+        ap.error(f"no catalogue claim matches {args.patterns}")
+    _warm_worker(sorted({(t.module, t.path, t.claim_id) for t in tasks}))  # fills numba's on-disk cache
+    results: dict[str, dict] = {}
+    durations: list[float] = []
+    contenders = [("local --jobs 1", lambda: ProcessExecutor(1)), ("local --jobs 2", lambda: ProcessExecutor(2)),
+                  ("dask-local --workers 1", lambda: DaskExecutor(workers=1)),
+                  ("dask-local --workers 2", lambda: DaskExecutor(workers=2))]
+    for name, make in contenders:
+        walls = []
+        statuses = None
+        for _ in range(args.repeats):
+            ex = make()
+            if hasattr(ex, "warm_up"):
+                ex.warm_up(tasks)  # compile and import on the workers before the clock starts
+            try:
+                wall, recs = _run(ex, tasks)
+            finally:
+                if hasattr(ex, "close"):
+                    ex.close()
+            walls.append(wall)
+            st = sorted((r["id"], r["status"]) for r in recs)
+            statuses = st if statuses is None else statuses
+            if name == "local --jobs 1":
+                durations += [r["duration_s"] for r in recs if r.get("duration_s")]
+        wall = statistics.median(walls)
+        results[name] = {"wall_s": round(wall, 2), "claims_per_min": round(60 * len(tasks) / wall, 2),
+                         "statuses": dict((i, s) for i, s in statuses)}
+        print(f"{name:24s} {wall:8.1f} s  {60 * len(tasks) / wall:7.2f} claims/min", file=sys.stderr)
+
+    same = len({json.dumps(r["statuses"], sort_keys=True) for r in results.values()}) == 1
+    med_task = statistics.median(durations) if durations else float("nan")
+    overhead = (results["dask-local --workers 1"]["wall_s"] - results["local --jobs 1"]["wall_s"]) / len(tasks)
+    out = {
+        "machine": {"python": platform.python_version(), "cpus": __import__("os").cpu_count()},
+        "profile": args.profile, "seed": args.seed, "tasks": len(tasks), "repeats": args.repeats,
+        "contenders": {k: {kk: vv for kk, vv in v.items() if kk != "statuses"} for k, v in results.items()},
+        "speedup_dask_2_over_1": round(results["dask-local --workers 1"]["wall_s"]
+                                       / results["dask-local --workers 2"]["wall_s"], 3),
+        "speedup_local_2_over_1": round(results["local --jobs 1"]["wall_s"] / results["local --jobs 2"]["wall_s"], 3),
+        "median_task_s": round(med_task, 3),
+        "dask_overhead_per_task_s": round(overhead, 4),
+        "dask_overhead_fraction_of_median_task": round(overhead / med_task, 4) if med_task == med_task else None,
+        "same_verdicts_everywhere": same,
+    }
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out + ".json").write_text(json.dumps(out, indent=1, allow_nan=False) + "\n")
+    lines = [f"# Dask throughput ({args.profile} profile, seed {args.seed}, {len(tasks)} claims, "
+             f"median of {args.repeats})", "",
+             "| contender | wall s | claims / min |", "|---|---:|---:|"]
+    lines += [f"| {k} | {v['wall_s']} | {v['claims_per_min']} |" for k, v in out["contenders"].items()]
+    lines += ["", f"- 2 Dask workers over 1: **{out['speedup_dask_2_over_1']}x** (target >= 1.8x); local "
+              f"--jobs 2 over 1: {out['speedup_local_2_over_1']}x",
+              f"- Dask overhead per task: {out['dask_overhead_per_task_s']} s = "
+              f"{out['dask_overhead_fraction_of_median_task']} of the median task ({out['median_task_s']} s; "
+              "target < 0.02)",
+              f"- same verdicts under every contender: {same}",
+              "", "2 cores: two workers can at best halve the wall time; other load on the machine shows as a "
+              "lower speed-up."]
+    Path(args.out + ".md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

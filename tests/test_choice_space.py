@@ -1,0 +1,97 @@
+"""Refinement in Hypothesis' choice space: replay is faithful, moves stay inside the strategy, rare violations
+of plain-strategy claims are reached."""
+
+import math
+import random
+
+import numpy as np
+from hypothesis import strategies as st
+
+from certify.search.choices import ChoiceRefiner, draw_from_choices
+
+
+def fresh_choices(strategy, seed):
+    from hypothesis.control import BuildContext
+    from hypothesis.internal.conjecture.data import ConjectureData
+
+    d = ConjectureData(random=random.Random(seed))
+    with BuildContext(d, wrapped_test=None):
+        value = d.draw(strategy)
+    return value, tuple(d.choices)
+
+
+BOX10 = st.lists(st.floats(0.0, 1.0), min_size=10, max_size=10).map(np.array)
+
+
+def test_replaying_choices_rebuilds_the_instance_through_map_filter_and_flatmap():
+    s = st.integers(1, 4).flatmap(lambda n: st.lists(st.floats(-2, 2), min_size=n, max_size=n)).map(np.array) \
+        .filter(lambda a: a.sum() > -100)
+    for seed in range(20):
+        value, choices = fresh_choices(s, seed)
+        again, _ = draw_from_choices(s, choices)
+        assert np.array_equal(value, again)
+
+
+def test_a_rejected_sequence_is_not_a_candidate():
+    s = st.floats(0, 1).filter(lambda x: math.sin(10 * x) > 0.9)  # not rewritable into bounds
+    assert draw_from_choices(s, (0.25,)) is None  # sin(2.5) = 0.6: rejected, and no further choices
+    assert draw_from_choices(s, (0.15,))[0] == 0.15
+
+
+def test_moves_stay_inside_the_strategy():
+    s = st.tuples(st.floats(-3.0, 1.5), st.integers(2, 5), st.booleans())
+    seen = []
+
+    def evaluate(inst):
+        seen.append(inst)
+        x, k, b = inst
+        return x + k
+
+    _, ch = fresh_choices(s, 0)
+    ChoiceRefiner(s, evaluate, seed=0).refine([ch], budget=200)
+    assert seen and all(-3.0 <= x <= 1.5 and 2 <= k <= 5 and isinstance(b, bool) for x, k, b in seen)
+    assert min(x + k for x, k, _ in seen) == -1.0  # the lower vertex of the box is reached
+
+
+def test_a_violation_only_at_a_vertex_is_found():
+    # sum(x) <= 9.99 over [0, 1]^10 fails only within 1e-3 of the all-ones vertex
+    def evaluate(x):
+        return 9.99 - float(np.sum(x))
+
+    _, ch = fresh_choices(BOX10, 3)
+    best = ChoiceRefiner(BOX10, evaluate, seed=0).refine([ch], budget=300)
+    assert best.margin < 0
+
+
+def test_a_violation_only_at_a_balance_point_is_found():
+    s = st.lists(st.floats(-1.0, 1.0), min_size=4, max_size=4).map(np.array)
+
+    def evaluate(x):  # "the spread of four numbers is at least 1e-9": false when they tie
+        return float(np.max(x) - np.min(x)) - 1e-9
+
+    _, ch = fresh_choices(s, 5)
+    best = ChoiceRefiner(s, evaluate, seed=1).refine([ch], budget=400)
+    assert best.margin < 0
+
+
+def test_cmaes_minimises_a_smooth_interior_margin():
+    s = st.lists(st.floats(-5.0, 5.0), min_size=6, max_size=6).map(np.array)
+    target = np.linspace(-1, 1, 6)
+
+    def evaluate(x):
+        return float(np.sum((x - target) ** 2)) - 1e-6
+
+    _, ch = fresh_choices(s, 2)
+    r = ChoiceRefiner(s, evaluate, seed=0)
+    best = r.refine([ch], budget=1500, local_share=0.05)
+    assert best.margin < 0 and r.evals <= 1500
+
+
+def test_refinement_is_deterministic():
+    def evaluate(x):
+        return 9.99 - float(np.sum(x))
+
+    _, ch = fresh_choices(BOX10, 4)
+    a = ChoiceRefiner(BOX10, evaluate, seed=3).refine([ch], budget=150)
+    b = ChoiceRefiner(BOX10, evaluate, seed=3).refine([ch], budget=150)
+    assert a.choices == b.choices and a.margin == b.margin and not math.isnan(a.margin)

@@ -1,0 +1,118 @@
+"""The Dask executor against a real distributed.LocalCluster (2 worker processes on loopback)."""
+
+import os
+import signal
+import sys
+import textwrap
+import time
+
+import pytest
+
+import certify
+from certify.claim import load_path, select
+from certify.runner import TIMING_FIELDS, ProcessExecutor, Task
+
+distributed = pytest.importorskip("distributed", reason="the dask extra is part of the test extra")
+
+from certify.cluster import DaskExecutor, require_distributed  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+
+def _task(cid, **kw):
+    c = certify.get_claim(cid)
+    return Task(claim_id=cid, module=c.module, path=c.path, profile="smoke", seed=0, **kw)
+
+
+def _untimed(rec):
+    if isinstance(rec, dict):
+        return {k: _untimed(v) for k, v in rec.items() if k not in TIMING_FIELDS}
+    if isinstance(rec, list):
+        return [_untimed(v) for v in rec]
+    return rec
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    ex = DaskExecutor(workers=2, warm=False)
+    yield ex
+    ex.close()
+
+
+def test_dask_local_gives_the_records_of_local_processes(demo_path, cluster):
+    load_path(demo_path)
+    ids = ["demo.softmax_sums_to_one", "demo.softmax_lipschitz", "demo.softmax_lipschitz_wrong_constant"]
+    ids = [i for i in ids if i in {c.id for c in select(["demo.*"])}]
+    assert len(ids) >= 2
+    local = {r["id"]: _untimed(r) for r in ProcessExecutor(2).run([_task(i) for i in ids])}
+    remote = {r["id"]: _untimed(r) for r in cluster.run([_task(i) for i in ids])}
+    assert remote == local
+
+
+def test_a_worker_killed_mid_task_still_yields_every_record_once(tmp_path, cluster):
+    slow = tmp_path / "slow_claims.py"
+    slow.write_text(textwrap.dedent("""
+        import time
+        from hypothesis import strategies as st
+        import certify
+
+        @certify.claim(id="slowdemo.sleepy", source="derived", statement="x*x >= 0", tag="USER",
+                       inputs=dict(x=st.floats(-1, 1)))
+        def sleepy(ctx, x):
+            time.sleep(0.05)
+            return x * x
+
+        @certify.claim(id="slowdemo.quick", source="derived", statement="x*x >= 0", tag="USER",
+                       inputs=dict(x=st.floats(-1, 1)))
+        def quick(ctx, x):
+            return x * x
+    """))
+    load_path(str(slow))
+    tasks = [_task("slowdemo.sleepy", examples=60, timeout=120.0), _task("slowdemo.quick", examples=10)]
+    pids = cluster.client.run(os.getpid)
+    gen = cluster.run(tasks)
+    killed = []
+
+    def kill_busy_worker():
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            for addr, keys in cluster.client.processing().items():
+                if any("sleepy" in str(k) for k in keys) and addr in pids:
+                    os.kill(pids[addr], signal.SIGKILL)
+                    killed.append(addr)
+                    return
+            time.sleep(0.2)
+
+    import threading
+
+    th = threading.Thread(target=lambda: (time.sleep(1.0), kill_busy_worker()))
+    th.start()
+    records = list(gen)
+    th.join()
+    assert killed, "the test did not manage to kill the worker running the slow claim"
+    ids = sorted(r["id"] for r in records)
+    assert ids == ["slowdemo.quick", "slowdemo.sleepy"]
+    assert all(r["status"] == "survived" for r in records), [(r["id"], r["status"], r.get("reason"))
+                                                             for r in records]
+
+
+def test_workers_are_warmed_for_the_runs_claims(demo_path):
+    load_path(demo_path)
+    with DaskExecutor(workers=1, warm=True) as ex:
+        before = ex.client.run(lambda: sys.modules["certify.cluster"].WARMED if "certify.cluster" in sys.modules
+                               else False)
+        recs = list(ex.run([_task("demo.softmax_lipschitz")]))
+        after = ex.client.run(lambda: sys.modules["certify.cluster"].WARMED)
+    assert list(before.values()) == [False] and list(after.values()) == [True]
+    assert recs[0]["status"] == "survived"
+
+
+def test_an_unreachable_scheduler_is_one_line():
+    with pytest.raises(certify.InvalidArgument, match="cannot reach a Dask scheduler"):
+        DaskExecutor(scheduler="tcp://127.0.0.1:9", connect_timeout=2)
+
+
+def test_without_distributed_the_error_says_how_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    with pytest.raises(certify.InvalidArgument, match=r"pip install"):
+        require_distributed()

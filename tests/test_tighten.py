@@ -1,0 +1,66 @@
+"""`tighten` finds the edge between refuted and survived on claims whose best constant is known."""
+
+import numpy as np
+import pytest
+from hypothesis import strategies as st
+
+import certify
+from certify.tighten import tighten
+
+
+@certify.claim(id="tightdemo.max_below_c", source="derived", statement=r"\max_i x_i \le C", tag="USER",
+               inputs=dict(x=st.lists(st.floats(0, 0.3), min_size=1, max_size=4).map(np.array)),
+               params=dict(C=1.0))
+def max_below_c(ctx, x, C):
+    return certify.le(ctx.max(x), C)
+
+
+@certify.claim(id="tightdemo.sample_size", source="derived", statement="n >= m", tag="USER",
+               inputs=dict(n=st.integers(1, 37)), params=dict(m=64))
+def sample_size(ctx, n, m):
+    return certify.le(n, m)
+
+
+@certify.claim(id="tightdemo.step_size", source="derived", statement="eta * L <= 2", tag="USER",
+               inputs=dict(L=st.floats(0.0, 4.0)), params=dict(eta=0.1))
+def step_size(ctx, L, eta):
+    return certify.le(eta * L, 2.0)
+
+
+def test_smallest_constant_of_a_bound_attained_at_the_boundary():
+    r = tighten(certify.get_claim("tightdemo.max_below_c"), "C", profile="smoke", steps=8)
+    assert r.stopped == "bracketed"
+    assert 0.3 <= r.safe <= 0.3 * 2 ** (1 / 2 ** 7)  # the edge within the bisection's resolution
+    assert r.ruled_out < 0.3 and r.counterexample["margin"] < 0
+    assert "smallest C with no violation found at this budget" in r.text
+    rec = r.as_record()
+    assert rec["paper_value"] == 1.0 and rec["steps"][0]["value"] == 1.0
+
+
+def test_integer_params_bisect_on_integers():
+    r = tighten("tightdemo.sample_size", "m", profile="smoke", steps=10)
+    assert (r.safe, r.ruled_out) == (37, 36)
+    assert all(isinstance(s["value"], int) for s in r.steps)
+
+
+def test_a_start_that_is_refuted_searches_upward():
+    c = certify.get_claim("tightdemo.max_below_c").with_params({"C": 0.01})
+    r = tighten(c, "C", profile="smoke", steps=6)
+    assert r.steps[0]["status"] == "refuted" and 0.3 <= r.safe <= 0.33
+
+
+def test_largest_safe_step():
+    r = tighten("tightdemo.step_size", "eta", profile="ci", direction="largest", steps=8)
+    assert 0.5 / 2 ** (1 / 2 ** 7) <= r.safe <= 0.5 and r.ruled_out > 0.5
+
+
+@pytest.mark.parametrize("kw, match", [
+    (dict(name="D"), "not one of its params"),
+    (dict(name="C", lo=-1.0), "--lo"),
+    (dict(name="C", lo=2.0, hi=1.0), "not below"),
+    (dict(name="C", direction="up"), "direction"),
+])
+def test_bad_arguments_are_one_line(kw, match):
+    name = kw.pop("name")
+    with pytest.raises(certify.InvalidArgument, match=match):
+        tighten("tightdemo.max_below_c", name, profile="smoke", **kw)
