@@ -133,19 +133,22 @@ def kron_sampled_gram(A1, A2, i, j, w):
     return B.T @ B
 
 
-def _inv_sqrt_psd(G, rtol):
-    lam, V = np.linalg.eigh((G + G.T) / 2)
-    keep = lam > rtol * max(lam.max(), 0.0)
-    return V[:, keep] / np.sqrt(lam[keep])
+def _inv_sqrt_range(A, rtol):
+    """V diag(1/s) on the numerical range of A (thin SVD): P^T A^T A P = I there (no squaring of kappa)."""
+    _, s, Vt = _svd(A, rtol)
+    return Vt.T / s
 
 
-def kron_sandwich_error(A1, A2, i, j, w, rtol=1e-12):
-    """max |eig(P^T (A^T D^2 A) P) - 1| over the range of A^T A (P = Kronecker-factored inverse square root:
-    (A1^T A1)^{-1/2} (x) (A2^T A2)^{-1/2}, pseudo-inverse on the ranges). The sandwich (1 -+ eps) holds iff <= eps."""
+def kron_sandwich_error(A1, A2, i, j, w, rtol=None):
+    """max |eig(P^T (A^T D^2 A) P) - 1| over the range of A^T A, P = P1 (x) P2 with P_k = V_k diag(1/s_k) from
+    the SVD of A_k (a Kronecker-factored inverse square root of A^T A). The sandwich (1 -+ eps) holds iff the
+    value is <= eps."""
     where = _HERE + ".kron_sandwich_error"
     A1 = _mat(where, "A1", A1)
     A2 = _mat(where, "A2", A2)
-    P = np.kron(_inv_sqrt_psd(A1.T @ A1, rtol), _inv_sqrt_psd(A2.T @ A2, rtol))
+    P = np.kron(_inv_sqrt_range(A1, rtol), _inv_sqrt_range(A2, rtol))
+    if P.size == 0:
+        return 0.0
     M = P.T @ kron_sampled_gram(A1, A2, i, j, w) @ P
     return float(np.max(np.abs(np.linalg.eigvalsh((M + M.T) / 2) - 1.0)))
 
