@@ -14,7 +14,7 @@ import numpy as np
 
 from certify.errors import invalid
 
-__all__ = ["first_layer", "loss", "grad", "hessian", "hessian_factor"]
+__all__ = ["first_layer", "loss", "grad", "hessian", "hessian_factor", "newton_step_structured"]
 _HERE = "kernels.two_layer"
 
 
@@ -79,3 +79,37 @@ def hessian(C, M, b, w, x):
     B = hessian_factor(C, M, b, w, x)
     H = C.T @ B @ C
     return (H + H.T) / 2
+
+
+def newton_step_structured(C, M, b, w, x, rows=None, weights=None):
+    """One Newton step x - H~^{-1} grad in O(nnz(C) d + n n2 + d^3) without any n x n matrix. C may be a
+    scipy.sparse matrix. H = (M J C)^T (M J C) + C^T diag(f o v + w^2 - <f,v> f) C - (C^T fv)(C^T f)^T
+    - (C^T f)(C^T fv)^T + 2 <f,v> (C^T f)(C^T f)^T; with ``rows``/``weights`` the diagonal term is sparsified to the
+    sampled rows (leverage-score sampling of the diagonal part, eq. (26) of attention_regression.md)."""
+    import scipy.sparse as sp
+
+    x = np.asarray(x, dtype=float)
+    u = np.asarray(C @ x).reshape(-1)
+    f = np.exp(u - u.max())
+    f /= f.sum()
+    r = M @ f - b
+    v = M.T @ r
+    Ctf = np.asarray(C.T @ f).reshape(-1)
+    JC = (C.multiply(f[:, None]).tocsr() if sp.issparse(C) else C * f[:, None])
+    JC = np.asarray(JC.todense()) if sp.issparse(JC) else JC
+    JC = JC - np.outer(f, Ctf)
+    MJC = M @ JC
+    s = float(f @ v)
+    fv = f * v
+    Cfv = np.asarray(C.T @ fv).reshape(-1)
+    diag = fv + w**2 - s * f
+    if rows is None:
+        Cd = C.multiply(diag[:, None]) if sp.issparse(C) else C * diag[:, None]
+        Hd = np.asarray((C.T @ Cd).todense() if sp.issparse(Cd) else C.T @ Cd)
+    else:
+        Cr = C[rows]
+        Cr = np.asarray(Cr.todense()) if sp.issparse(Cr) else Cr
+        Hd = Cr.T @ (Cr * (diag[rows] * weights**2)[:, None])
+    H = MJC.T @ MJC + Hd - np.outer(Cfv, Ctf) - np.outer(Ctf, Cfv) + 2 * s * np.outer(Ctf, Ctf)
+    g = JC.T @ v + np.asarray(C.T @ (w**2 * u)).reshape(-1)
+    return x - np.linalg.solve((H + H.T) / 2, g)

@@ -13,7 +13,7 @@ import numpy as np
 
 from certify.reference._mparray import mp_zeros, to_mp
 
-__all__ = ["first_layer", "loss", "grad", "hessian", "hessian_factor"]
+__all__ = ["first_layer", "loss", "grad", "hessian", "hessian_factor", "newton_step_structured"]
 
 
 def first_layer(mpm, C, x):
@@ -83,3 +83,28 @@ def hessian_factor(mpm, C, M, b, w, x):
                 g = g + f[i] * v[i] - s * f[i] + w[i] * w[i]
             B[i, j] = B[i, j] + g
     return (B + B.T) / 2
+
+
+def newton_step_structured(mpm, C, M, b, w, x, rows=None, weights=None):
+    """x - H^{-1} grad with the entrywise Hessian of this module (``rows`` / ``weights`` sparsify the W^2 +
+    diag(f o v) - <f,v> diag(f) part to the sampled rows, as in the kernel)."""
+    import scipy.sparse as sp
+
+    if sp.issparse(C):
+        C = C.toarray()
+    H = hessian(mpm, C, M, b, w, x)
+    if rows is not None:
+        Cm, Mm, bm, wm, xm = (to_mp(mpm, np.asarray(a)) for a in (C, M, b, w, x))
+        f = first_layer(mpm, Cm, xm)
+        v = Mm.T @ (Mm @ f - bm)
+        s = mpm.fsum(f[i] * v[i] for i in range(len(f)))
+        diag = f * v + wm * wm - s * f
+        full = Cm.T @ (Cm * diag[:, None])
+        Wt = to_mp(mpm, np.asarray(weights))
+        samp = mp_zeros(mpm, full.shape)
+        for k, r in enumerate(rows):
+            samp = samp + (diag[int(r)] * Wt[k] * Wt[k]) * np.outer(Cm[int(r)], Cm[int(r)])
+        H = H - full + samp
+    g = grad(mpm, C, M, b, w, x)
+    dm = mpm.lu_solve(mpm.matrix(((H + H.T) / 2).tolist()), mpm.matrix(list(g)))
+    return to_mp(mpm, np.asarray(x)) - np.array([dm[i] for i in range(len(g))], dtype=object)

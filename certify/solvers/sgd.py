@@ -32,10 +32,11 @@ def _rowdot(A, B):
     return np.einsum("kd,kd->k", A, B)
 
 
-def run(problem, base, steps, eta, rule=None, sigma_v=1.0, seeds=30, seed=0, beta=0.9):
+def run(problem, base, steps, eta, rule=None, sigma_v=1.0, seeds=30, seed=0, beta=0.9, record=False):
     """Run ``seeds`` independent copies; returns dict(grad_sq (S, T+1) of ||grad f(x_t)||^2, f (S, T+1),
     diverged (S,) bool, x (S, d) final iterates). The noise stream of seed s is shared by every rule (paired
-    comparison); the random vectors of ``random_vector`` come from a separate stream."""
+    comparison); the random vectors of ``random_vector`` come from a separate stream. ``record``: also return
+    ``trace``, the list of (direction d_t, stochastic gradient g_t) of seed 0 before any acceleration rule."""
     if base not in BASES:
         raise invalid(_HERE + ".run", "base", base, f"use one of {BASES}")
     if rule not in RULES:
@@ -51,6 +52,7 @@ def run(problem, base, steps, eta, rule=None, sigma_v=1.0, seeds=30, seed=0, bet
     gs = np.empty((S, steps + 1))
     fs = np.empty((S, steps + 1))
     alive = np.ones(S, dtype=bool)
+    trace = []
     with np.errstate(all="ignore"):
         gs[:, 0] = np.sum(problem["grad"](X) ** 2, axis=1)
         fs[:, 0] = problem["f"](X)
@@ -65,6 +67,8 @@ def run(problem, base, steps, eta, rule=None, sigma_v=1.0, seeds=30, seed=0, bet
                 m = 0.9 * m + 0.1 * g
                 v2 = 0.999 * v2 + 0.001 * g * g
                 D = (m / (1 - 0.9**t)) / (np.sqrt(v2 / (1 - 0.999**t)) + 1e-8)
+            if record:
+                trace.append((D[0].copy(), g[0].copy()))
             if rule == "reject":
                 V = D - g
                 ip = _rowdot(V, g)
@@ -86,7 +90,10 @@ def run(problem, base, steps, eta, rule=None, sigma_v=1.0, seeds=30, seed=0, bet
             alive &= ~bad
             gs[:, t] = np.where(alive, gq, np.inf)
             fs[:, t] = np.where(alive, fq, np.inf)
-    return {"grad_sq": gs, "f": fs, "diverged": ~alive, "x": X}
+    out = {"grad_sq": gs, "f": fs, "diverged": ~alive, "x": X}
+    if record:
+        out["trace"] = trace
+    return out
 
 
 def bootstrap_ratio(num, den, reducer, B=400, seed=0, level=0.95):
