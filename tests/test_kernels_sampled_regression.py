@@ -114,3 +114,15 @@ def test_errors_name_the_argument():
         K.ridge_leverage_scores(DES["well"], -1.0)
     with pytest.raises(InvalidArgument, match="kron_sample: bad m"):
         K.kron_sample(DES["well"], DES["well"], 0, 1)
+
+
+def test_sandwich_error_stable_for_ill_conditioned_factors(mpm):
+    # regression: forming P^T (A^T D^2 A) P from the sampled Gram amplified its rounding by kappa^2 (~1e24 here)
+    rng = np.random.default_rng(8)
+    A1 = srs.make_design(rng, 12, 3, "cond", cond=1e6, spectrum=0)
+    A2 = srs.make_design(rng, 10, 3, "cond", cond=1e6, spectrum=2)
+    i, j, w = K.kron_sample(A1, A2, 300, 2)
+    fast = K.kron_sandwich_error(A1, A2, i, j, w)
+    mpm50 = mpmath.MPContext()
+    mpm50.dps = 50
+    assert abs(fast - float(R.kron_sandwich_error(mpm50, A1, A2, i, j, w))) < 1e-6

@@ -12,7 +12,9 @@ Procedure
 samples (i_s, j_s) with i ~ p = sigma(A1)/rank(A1), j ~ q = sigma(A2)/rank(A2) independently, weights
 w_s = 1/sqrt(m p_i q_j); 𝖠^T D^2 𝖠 = sum_s w_s^2 (a_i a_i^T) ⊗ (a'_j a'_j^T) from the m sampled rows (𝖠 is never
 formed); the sandwich error max |eig(P^T 𝖠^T D^2 𝖠 P) - 1| with the Kronecker-factored inverse square root
-P = (A1^T A1)^{-1/2} ⊗ (A2^T A2)^{-1/2} on the range. The mpmath twin forms 𝖠 entry by entry instead.
+P = P1 ⊗ P2, P_k = V_k diag(1/s_k) on the range, evaluated as the Gram of the sampled reweighted rows of U1 ⊗ U2
+(A_k P_k = U_k), so that float64 rounding is not amplified by kappa^2. The mpmath twin forms 𝖠 entry by entry
+and uses the eigendecomposition of the formed Gram instead.
 
 Claims
 ------

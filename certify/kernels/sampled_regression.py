@@ -133,23 +133,25 @@ def kron_sampled_gram(A1, A2, i, j, w):
     return B.T @ B
 
 
-def _inv_sqrt_range(A, rtol):
-    """V diag(1/s) on the numerical range of A (thin SVD): P^T A^T A P = I there (no squaring of kappa)."""
-    _, s, Vt = _svd(A, rtol)
-    return Vt.T / s
+def _range_basis(A, rtol):
+    """Left singular vectors U = A V diag(1/s) on the numerical range of A (thin SVD)."""
+    U, _, _ = _svd(A, rtol)
+    return np.ascontiguousarray(U)
 
 
 def kron_sandwich_error(A1, A2, i, j, w, rtol=None):
-    """max |eig(P^T (A^T D^2 A) P) - 1| over the range of A^T A, P = P1 (x) P2 with P_k = V_k diag(1/s_k) from
-    the SVD of A_k (a Kronecker-factored inverse square root of A^T A). The sandwich (1 -+ eps) holds iff the
+    """max |eig(P^T (A^T D^2 A) P) - 1| over the range of A^T A, P = P1 (x) P2 with P_k = V_k diag(1/s_k) (a
+    Kronecker-factored inverse square root of A^T A). Computed stably as the Gram of the sampled, reweighted rows
+    of U1 (x) U2 (A_k P_k = U_k, the left singular vectors): the rows are transformed before the sum, so the
+    rounding of the sampled Gram is not amplified by ||P||^2 = kappa^2. The sandwich (1 -+ eps) holds iff the
     value is <= eps."""
     where = _HERE + ".kron_sandwich_error"
     A1 = _mat(where, "A1", A1)
     A2 = _mat(where, "A2", A2)
-    P = np.kron(_inv_sqrt_range(A1, rtol), _inv_sqrt_range(A2, rtol))
-    if P.size == 0:
+    U1, U2 = _range_basis(A1, rtol), _range_basis(A2, rtol)
+    if U1.shape[1] == 0 or U2.shape[1] == 0:
         return 0.0
-    M = P.T @ kron_sampled_gram(A1, A2, i, j, w) @ P
+    M = kron_sampled_gram(U1, U2, i, j, w)
     return float(np.max(np.abs(np.linalg.eigvalsh((M + M.T) / 2) - 1.0)))
 
 
