@@ -57,6 +57,22 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--html", action="store_true", default=True, help=argparse.SUPPRESS)
     run.add_argument("--no-html", dest="html", action="store_false", help="skip the HTML report")
     run.add_argument("--quiet", action="store_true", help="no progress lines")
+    run.add_argument("--executor", choices=["local", "dask", "dask-local"], default="local",
+                     help="local processes (default), an existing Dask cluster, or a LocalCluster for this run")
+    run.add_argument("--scheduler", default=None, help="Dask scheduler address, with --executor dask")
+    run.add_argument("--workers", type=int, default=None, help="LocalCluster workers, with --executor dask-local")
+    run.add_argument("--shards", type=int, default=1, help="split each claim's search into K seed streams")
+
+    tg = sub.add_parser("tighten", help="smallest (or largest) param value with no violation found")
+    tg.add_argument("targets", nargs="*", help="module files/folders to load, then the claim id (last)")
+    tg.add_argument("--param", required=True, help="the numeric param to tighten")
+    tg.add_argument("--lo", type=float, default=None)
+    tg.add_argument("--hi", type=float, default=None)
+    tg.add_argument("--direction", choices=["smallest", "largest"], default="smallest")
+    tg.add_argument("--steps", type=int, default=6, help="bisections once the edge is bracketed")
+    tg.add_argument("--profile", default="ci")
+    tg.add_argument("--seed", type=int, default=0)
+    tg.add_argument("--json", action="store_true", help="print the result as JSON")
 
     rp = sub.add_parser("replay", help="re-evaluate a saved counterexample or worst instance (no Hypothesis)")
     rp.add_argument("report_dir")
@@ -89,7 +105,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return {"list": _cmd_list, "show": _cmd_show, "run": _cmd_run, "replay": _cmd_replay,
-                "warmup": _cmd_warmup, "html": _cmd_html}[args.command](args)
+                "warmup": _cmd_warmup, "html": _cmd_html,
+                "tighten": _cmd_tighten}[args.command](args)
     except CertifyError as exc:
         print(f"certify: error: {exc}", file=sys.stderr)
         return 2
@@ -195,6 +212,9 @@ def _cmd_run(args) -> int:
         raise InvalidArgument(f"--jobs: bad value {args.jobs}; pass a positive integer")
     if args.timeout is not None and args.timeout <= 0:
         raise InvalidArgument(f"--timeout: bad value {args.timeout}; pass a positive number of seconds")
+    if args.shards < 1:
+        raise InvalidArgument(f"--shards: bad value {args.shards}; pass a positive integer")
+    executor = _executor(args)
     overrides = _parse_params(args.param)
     patterns = _split_targets(args.targets, load_default=not args.no_default)
     claims = _select(patterns)
@@ -227,11 +247,18 @@ def _cmd_run(args) -> int:
             w = "-" if worst is None else f"{worst:+.3g}"
             print(f"  .. {cid}: {n} examples, worst relative margin {w}", file=sys.stderr, flush=True)
 
-    for rec in ProcessExecutor(args.jobs).run(todo, progress):
-        finished += 1
-        writer.add(rec)
-        if not args.quiet:
-            print(_line(rec, f"[{finished}/{total}]"), file=sys.stderr, flush=True)
+    from .runner import merge_shards, shard_tasks
+
+    work = [st for t in todo for st in shard_tasks(t, args.shards)]
+    try:
+        for rec in merge_shards(executor.run(work, progress), args.shards):
+            finished += 1
+            writer.add(rec)
+            if not args.quiet:
+                print(_line(rec, f"[{finished}/{total}]"), file=sys.stderr, flush=True)
+    finally:
+        if hasattr(executor, "close"):
+            executor.close()
     report = writer.report()
     html_path = None
     if args.html:
@@ -239,6 +266,45 @@ def _cmd_run(args) -> int:
     print(_summary(report, time.perf_counter() - t0))
     print(f"report: {report_dir / 'report.json'}" + (f"  html: {html_path}" if html_path else ""))
     return 1 if report["summary"]["unexpected"] else 0
+
+
+def _executor(args):
+    from .runner import ProcessExecutor
+
+    if args.executor == "local":
+        if args.scheduler or args.workers:
+            raise InvalidArgument("--scheduler/--workers need --executor dask or dask-local")
+        return ProcessExecutor(args.jobs)
+    from .cluster import DaskExecutor
+
+    if args.executor == "dask":
+        if not args.scheduler:
+            raise InvalidArgument("--executor dask needs --scheduler tcp://HOST:PORT (or use --executor dask-local)")
+        return DaskExecutor(scheduler=args.scheduler)
+    return DaskExecutor(workers=args.workers or args.jobs)
+
+
+def _cmd_tighten(args) -> int:
+    from .claim import get_claim
+    from .tighten import tighten
+
+    if not args.targets:
+        raise InvalidArgument("tighten: name the claim id (after any module files), e.g. "
+                              "certify tighten deng2023.deterministic_main --param C_r")
+    *paths, cid = args.targets
+    _split_targets(paths)
+    claim = get_claim(cid)
+
+    def step(s):
+        print(f"  {args.param}={s['value']!r}: {s['status']}", file=sys.stderr, flush=True)
+
+    r = tighten(claim, args.param, lo=args.lo, hi=args.hi, profile=args.profile, seed=args.seed,
+                direction=args.direction, steps=args.steps, progress=step)
+    if args.json:
+        print(json.dumps(r.as_record(), indent=1, allow_nan=False, default=str))
+    else:
+        print(f"{claim.id}: {r.text}")
+    return 0
 
 
 def _render_html(report_dir: Path):

@@ -39,6 +39,9 @@ class Task:
     params: dict = field(default_factory=dict)
     report_dir: str | None = None
     timeout: float | None = None
+    shard: int = 0        # this task's stream of the claim's search (certify.shards)
+    shards: int = 1
+    shard_seed: int | None = None  # the stream's seed; None: `seed` itself
 
 
 def versions() -> dict:
@@ -64,6 +67,8 @@ def _reproduce(task: Task) -> str:
         parts += ["--budget", str(task.examples)]
     if task.seconds is not None:
         parts += ["--seconds", str(task.seconds)]
+    if task.shards > 1:
+        parts += ["--shards", str(task.shards)]
     for k, v in sorted(task.params.items()):
         parts += ["--param", f"{task.claim_id}:{k}={v}"]
     return " ".join(shlex.quote(p) for p in parts)
@@ -80,10 +85,53 @@ def run_task(task: Task, progress: Callable | None = None):
     claim = get_claim(task.claim_id)
     if task.params:
         claim = claim.with_params(task.params)
-    v = run_claim(claim, task.profile, task.seed, examples=task.examples, seconds=task.seconds,
-                  progress=progress)
-    return build_record(claim, v, seed=task.seed, profile=task.profile, report_dir=task.report_dir,
-                        reproduce=_reproduce(task), duration_s=round(time.perf_counter() - t0, 3))
+    seed = task.seed if task.shard_seed is None else task.shard_seed
+    v = run_claim(claim, task.profile, seed, examples=task.examples, seconds=task.seconds,
+                  progress=progress, with_mutants=task.shard == 0)
+    rec = build_record(claim, v, seed=task.seed, profile=task.profile, report_dir=task.report_dir,
+                       reproduce=_reproduce(task), duration_s=round(time.perf_counter() - t0, 3),
+                       stem_suffix=f"__shard{task.shard}" if task.shards > 1 else "")
+    if task.shards > 1:
+        rec["shard"] = {"index": task.shard, "of": task.shards, "seed": seed}
+    return rec
+
+
+def shard_tasks(task: Task, shards: int) -> list[Task]:
+    """The task split into `shards` seed streams (certify.shards); one shard is the task itself."""
+    from dataclasses import replace
+
+    from .shards import shard_seeds, split_budget
+
+    if shards == 1:
+        return [task]
+    if task.examples is None:
+        from .profiles import get_profile
+
+        examples = get_profile(task.profile).examples
+    else:
+        examples = task.examples
+    return [replace(task, shard=i, shards=shards, shard_seed=s, examples=n)
+            for i, (s, n) in enumerate(zip(shard_seeds(task.seed, shards), split_budget(examples, shards)))]
+
+
+def merge_shards(records: Iterator[dict], shards: int) -> Iterator[dict]:
+    """Yield one merged record per claim once all of its shards have arrived (in any order)."""
+    from .shards import merge_records
+
+    if shards == 1:
+        yield from records
+        return
+    pending: dict[str, dict[int, dict]] = {}
+    for rec in records:
+        idx = (rec.get("shard") or {}).get("index", 0)
+        got = pending.setdefault(rec["id"], {})
+        got[idx] = rec
+        if len(got) == shards:
+            merged = merge_records([got[i] for i in range(shards)])
+            merged.pop("shard", None)
+            merged["seed"] = rec.get("seed")
+            del pending[rec["id"]]
+            yield merged
 
 
 def _worker(task: Task, conn):

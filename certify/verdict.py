@@ -119,10 +119,11 @@ def example_record(ex: Example, stem: Path | None, report_dir: Path | None, extr
 
 
 def build_record(claim, v: Verdict, *, seed: int, profile: str, report_dir: str | None, reproduce: str,
-                 duration_s: float | None) -> dict:
-    """The report record of a finished search; saves the reported instances under `report_dir`/instances."""
+                 duration_s: float | None, stem_suffix: str = "") -> dict:
+    """The report record of a finished search; saves the reported instances under `report_dir`/instances.
+    `stem_suffix` keeps the instance files of one claim's shards apart."""
     rdir = Path(report_dir) if report_dir else None
-    safe = claim.id.replace("/", "_")
+    safe = claim.id.replace("/", "_") + stem_suffix
     inst_dir = rdir / "instances" if rdir else None
     extra = {"claim": claim.id, "params": claim.summary()["params"], "seed": seed, "profile": profile}
     rec = claim.summary()

@@ -116,3 +116,26 @@ def test_without_distributed_the_error_says_how_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "distributed", None)
     with pytest.raises(certify.InvalidArgument, match=r"pip install"):
         require_distributed()
+
+
+def test_sharded_runs_merge_to_the_same_record_on_processes_and_dask(demo_path, cluster, tmp_path):
+    from certify.runner import merge_shards, shard_tasks
+
+    load_path(demo_path)
+    base = _task("demo.softmax_lipschitz", report_dir=str(tmp_path / "a"))
+    local = list(merge_shards(ProcessExecutor(2).run(shard_tasks(base, 3)), 3))
+    base_b = _task("demo.softmax_lipschitz", report_dir=str(tmp_path / "b"))
+    remote = list(merge_shards(cluster.run(shard_tasks(base_b, 3)), 3))
+    assert len(local) == len(remote) == 1
+    strip = lambda r: {k: v for k, v in _untimed(r).items() if k not in ("worst", "counterexample", "replay")}  # noqa: E731
+    assert strip(local[0]) == strip(remote[0])
+    assert [s["index"] for s in local[0]["shards"]] == [0, 1, 2]
+    assert local[0]["examples"] == sum(s["examples"] for s in local[0]["shards"])
+
+
+def test_one_shard_is_the_unsharded_task(demo_path):
+    from certify.runner import shard_tasks
+
+    load_path(demo_path)
+    t = _task("demo.softmax_lipschitz")
+    assert shard_tasks(t, 1) == [t]
