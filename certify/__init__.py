@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING
 # `certify.claim` is both a submodule and the decorator: import the (light, stdlib-only) module now and
 # bind the decorator over the submodule attribute, so `certify.claim(...)` is always the decorator.
 from .claim import claim  # noqa: E402
+# Same for `certify.registry`: the submodule is imported by `certify.claim`; bind the function over it.
+from .registry import registry  # noqa: E402
 from .errors import CertifyError, DuplicateClaim, InvalidArgument, ReferenceUnavailable, UnknownClaim  # noqa: F401
 
 __version__ = "0.1.0"
@@ -35,7 +37,6 @@ _LAZY = {
     "drop_assumption": ("certify.claim", "drop_assumption"),
     "mutant": ("certify.claim", "mutant"),
     "Claim": ("certify.claim", "Claim"),
-    "registry": ("certify.claim", "registry"),
     "get_claim": ("certify.claim", "get_claim"),
     "discover": ("certify.claim", "discover"),
     "le": ("certify.outcome", "le"),
@@ -52,7 +53,7 @@ _LAZY = {
     "strategies": ("certify.strategies", None),
 }
 
-__all__ = sorted([*_LAZY, "claim", "check", "CertifyError", "InvalidArgument", "UnknownClaim", "DuplicateClaim",
+__all__ = sorted([*_LAZY, "claim", "registry", "check", "CertifyError", "InvalidArgument", "UnknownClaim", "DuplicateClaim",
                   "ReferenceUnavailable", "__version__"])
 
 if TYPE_CHECKING:  # pragma: no cover

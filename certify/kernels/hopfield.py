@@ -23,7 +23,7 @@ from functools import lru_cache
 import numpy as np
 
 from certify.errors import invalid
-from certify.kernels.softmax import _as_float_array
+from certify.kernels._validate import float_array as _as_float_array
 
 __all__ = ["retrieve", "retrieval_error", "log_retrieval_error", "separation", "lowrank_retrieve",
            "pattern_retrieval_errors"]
