@@ -64,7 +64,7 @@ def test_unknown_name_is_a_clear_error():
     from certify.context import ball
 
     for c in (fp, mp(30), ball(100)):
-        with pytest.raises(certify.CertifyError, match=r"ctx has no operation 'cosine'.*close matches: cos") as exc:
+        with pytest.raises(certify.CertifyError, match=r"ctx has no operation 'cosine'.*close matches: .*\bcos\b") as exc:
             getattr(c, "cosine")  # noqa: B009
         assert isinstance(exc.value, AttributeError) and "Context API" in str(exc.value)
         assert not hasattr(c, "arctan3")

@@ -37,11 +37,14 @@ def unknown_operation(ctx_name: str, name: str, package: str) -> UnknownOperatio
     topics = _topics(package) if package else []
     close = difflib.get_close_matches(name, sorted(documented_names()) + topics, n=4, cutoff=0.6)
     hint = f"close matches: {', '.join(close)}" if close else "no close match"
-    where = f"certify.{package}.{name}" if package else "a domain namespace"
+    if package:
+        domains = (f"Domain namespaces: ctx.<topic> for the modules of certify.{package} ({', '.join(topics)}); "
+                   f"certify.{package}.{name} does not exist.")
+    else:
+        domains = f"{ctx_name} has no domain namespaces."
     return UnknownOperation(
-        f"ctx has no operation {name!r} (context {ctx_name}; {hint}). The operations are the table "
-        f"'Context API' of the README (certify.context.api_rows()); domain namespaces are the modules of "
-        f"certify.kernels / certify.reference ({', '.join(topics) or 'none here'}), and {where} does not exist."
+        f"ctx has no operation {name!r} in {ctx_name}; {hint}. Operations: the 'Context API' table of the "
+        f"README (certify.context.api_rows()). {domains}"
     )
 
 
