@@ -52,7 +52,7 @@ API: tuple[tuple[str, str, str, str], ...] = (
     ("tanh", "elementwise", "ctx.tanh(x)", "hyperbolic tangent"),
     ("erf", "elementwise", "ctx.erf(x)", "error function"),
     ("sign", "elementwise", "ctx.sign(x)", "−1, 0 or 1 (NaN for NaN; ball: an enclosure)"),
-    ("abs", "elementwise", "ctx.abs(x)", "|x|"),
+    ("abs", "elementwise", "ctx.abs(x)", "absolute value"),
     ("minimum", "elementwise", "ctx.minimum(a, b)", "elementwise min, broadcast, NaN propagates"),
     ("maximum", "elementwise", "ctx.maximum(a, b)", "elementwise max, broadcast, NaN propagates"),
     ("where", "elementwise", "ctx.where(cond, a, b)", "`a` where `cond` else `b`, broadcast (numpy.where)"),
@@ -85,7 +85,7 @@ API: tuple[tuple[str, str, str, str], ...] = (
     ("inv", "linear algebra", "ctx.inv(A)", "inverse"),
     ("isfinite", "test", "ctx.isfinite(x)", "True when every element is finite"),
     ("magnitude", "tracking", "ctx.magnitude",
-     "largest finite |value| converted or produced by an operation since `reset_magnitude()` (None: off)"),
+     "largest finite absolute value converted or produced by an operation since `reset_magnitude()` (None: off)"),
     ("reset_magnitude", "tracking", "ctx.reset_magnitude(track=True)",
      "start recording `magnitude` from 0 (`track=False` stops)"),
 )
@@ -134,7 +134,8 @@ def api_table_markdown() -> str:
              "|---|---|" + "---|" * len(labels) + "---|"]
     for row in api_rows():
         cells = " | ".join(row[label] for label in labels)
-        lines.append(f"| `{row['call']}` | {row['group']} | {cells} | {row['meaning']} |")
+        meaning = row["meaning"].replace("|", "\\|")  # a bare pipe would split the markdown cell
+        lines.append(f"| `{row['call']}` | {row['group']} | {cells} | {meaning} |")
     return "\n".join(lines)
 
 
