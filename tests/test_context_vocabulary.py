@@ -197,6 +197,13 @@ def test_magnitude_tracks_inputs_and_results():
     m.reset_magnitude()
     m.solve(a, m.asarray([100.0, 0.0]))
     assert m.magnitude > 100 * m.mpm.mpf(3) / 11 - 1  # the solution's largest entry, 300/11
+    for order in ([np.nan, 2.0, np.inf, -1.5], [0.5, np.nan, -2.0], [-np.inf, 2.0]):
+        m.reset_magnitude()
+        m.asarray(order)
+        assert m.magnitude == 2, order  # non-finite values are ignored wherever they sit
+    m.reset_magnitude()
+    m.dot(np.array([3, 4]), np.array([3, 4]))  # integer results count too, as mpf
+    assert m.magnitude == 25 and isinstance(m.magnitude, m.mpm.mpf)
     m.reset_magnitude(track=False)
     m.asarray([1e300])
     assert m.magnitude is None

@@ -285,7 +285,7 @@ class ExactContext(Context):
 
     Subclasses provide `_scalar(v)` (one value -> one context number, exactly where possible),
     `_fn(name)` (the scalar function of a vocabulary name), `_is_context_number(v)` and `_note_value(v)`
-    (|v| for the magnitude tracker, or None when v is not a finite number).
+    (|v| for the magnitude tracker, or None when v is not a finite number; `_largest` may take a faster route).
 
     Magnitude tracker: after ``ctx.reset_magnitude()``, ``ctx.magnitude`` is the largest |value| (a context
     number; non-finite values ignored) among the numbers converted by the context (`asarray`, `array`,
@@ -314,13 +314,20 @@ class ExactContext(Context):
                 self._note(v)
             return value
         items = value.reshape(-1) if isinstance(value, np.ndarray) else (value,)
-        m = self.magnitude
+        if len(items):
+            top = self._largest(items)
+            if top is not None and top > self.magnitude:
+                self.magnitude = top
+        return value
+
+    def _largest(self, items):
+        """max |v| over the finite numbers among `items` (None if there is none)."""
+        best = None
         for v in items:
             a = self._note_value(v)
-            if a is not None and a > m:
-                m = a
-        self.magnitude = m
-        return value
+            if a is not None and (best is None or a > best):
+                best = a
+        return best
 
     # -- conversion ------------------------------------------------------------------
     def _is_number(self, value) -> bool:
@@ -341,10 +348,16 @@ class ExactContext(Context):
         else:
             src = np.array(x, dtype=object)
         out = np.empty(src.shape, dtype=object)
-        flat_in, flat_out = src.reshape(-1), out.reshape(-1)
-        for i in range(flat_in.size):
-            flat_out[i] = self._element(flat_in[i], x)
+        flat_in = src.reshape(-1)
+        if src.dtype == object:  # elements may be anything, including ragged sub-lists
+            out.reshape(-1)[:] = [self._element(v, x) for v in flat_in]
+        else:  # tolist() gives Python floats/ints/bools, which `_from_python` converts exactly
+            out.reshape(-1)[:] = list(map(self._from_python(src.dtype.kind), flat_in.tolist()))
         return self._note(out)
+
+    def _from_python(self, kind: str):
+        """The converter for the Python numbers of a numeric array of dtype kind `kind`."""
+        return self._scalar
 
     def _element(self, v, whole):
         if isinstance(v, (list, tuple, np.ndarray, dict)):

@@ -100,10 +100,27 @@ class MPContext(ExactContext):
             return self.mpm.mpc(v)
         return self._mpf(v)  # mpf of another context (rounded to this precision), strings, Fractions
 
+    def _from_python(self, kind: str):
+        if kind in "fiu":
+            return self._mpf  # Python floats are binary (exact); ints exact up to the working precision
+        return self._scalar
+
+    def _largest(self, items):
+        try:
+            top = max(map(abs, items))  # the common case in one pass; NaN/inf/non-numbers take the careful route
+        except (TypeError, ValueError):
+            top = None
+        if top is not None and self._is_context_number(top) and self.mpm.isfinite(top):
+            return top
+        return super()._largest(items)
+
     def _note_value(self, v):
         try:
-            return abs(v) if self.mpm.isfinite(v) else None
-        except (TypeError, ValueError):
+            a = abs(v)
+            if not isinstance(a, self._mpf):
+                a = self._scalar(a)  # ints, numpy scalars, mpf of another precision
+            return a if self.mpm.isfinite(a) else None
+        except (TypeError, ValueError, AttributeError):
             return None
 
     # -- conversion and constructors ----------------------------------------------------
