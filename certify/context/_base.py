@@ -9,6 +9,7 @@ import functools
 import importlib
 import math
 import pkgutil
+
 import numpy as np
 
 from ..errors import CertifyError, ReferenceUnavailable, invalid
