@@ -173,3 +173,12 @@ def test_ball_does_not_prove_the_rotation_claim_false():
             mp_margin = as_outcome(claim.call(M, M.convert(inst))).margin
             # at most the rounding of the mp arithmetic, never the float64 rounding of c and s
             assert mp_margin >= -10 * M.eps, (t, v, mp_margin)
+
+
+def test_complex_numbers_convert_exactly():
+    z = M.mpm.mpc(1, M.num(1) / 3)
+    out = M.asarray([z, 0.5j])
+    assert out[0] is z and out[1] == M.mpm.mpc(0, 0.5)
+    with B.precision():
+        w = B.asarray([z, 2.0])
+        assert isinstance(w[0], B.flint.acb) and w[0].imag.is_exact() and w[1] == 2

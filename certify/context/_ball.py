@@ -85,12 +85,14 @@ class BallContext(ExactContext):
         return self._arb(0)
 
     def _is_context_number(self, v) -> bool:
-        return isinstance(v, self._arb)
+        return isinstance(v, (self._arb, self.flint.acb))
 
     def _scalar(self, v):
         arb = self._arb
-        if isinstance(v, arb):
+        if isinstance(v, (arb, self.flint.acb)):
             return v
+        if isinstance(v, (complex, np.complexfloating)) or hasattr(v, "_mpc_"):
+            return self.flint.acb(self._scalar(v.real), self._scalar(v.imag))
         if isinstance(v, (bool, np.bool_, int, np.integer)):
             return arb(int(v))
         if isinstance(v, (float, np.floating)):
