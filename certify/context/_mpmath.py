@@ -83,7 +83,7 @@ class MPContext(ExactContext):
         return isinstance(v, self._mpf) or isinstance(v, self.mpm.mpc)
 
     def _scalar(self, v):
-        if isinstance(v, self._mpf):
+        if isinstance(v, (self._mpf, self.mpm.mpc)):
             return v
         if isinstance(v, (bool, np.bool_)):
             return self._mpf(int(v))
