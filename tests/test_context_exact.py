@@ -182,3 +182,11 @@ def test_complex_numbers_convert_exactly():
     with B.precision():
         w = B.asarray([z, 2.0])
         assert isinstance(w[0], B.flint.acb) and w[0].imag.is_exact() and w[1] == 2
+
+
+def test_convert_walks_object_arrays_of_instance_values():
+    ragged = np.empty(2, dtype=object)
+    ragged[0], ragged[1] = np.ones((2, 2)), [0.25, M.num(1) / 3]
+    out = M.convert({"blocks": ragged})["blocks"]
+    assert out.shape == (2,) and out[0].dtype == object and out[0][1, 1] == 1
+    assert out[1][1] == M.num(1) / 3 and out[1][0] == M.mpm.mpf(0.25)

@@ -153,6 +153,13 @@ class Context:
         if isinstance(value, np.ndarray):
             if value.dtype.kind in "iub":
                 return value
+            flat = value.reshape(-1)
+            if value.dtype == object and any(isinstance(v, (list, tuple, np.ndarray, dict)) for v in flat):
+                out = np.empty(value.shape, dtype=object)  # a container of instance values, e.g. ragged matrices
+                flat_out = out.reshape(-1)
+                for i, v in enumerate(flat):
+                    flat_out[i] = self.convert(v)
+                return out
             return self.asarray(value)
         if isinstance(value, (bool, np.bool_, int, np.integer, str)) or value is None:
             return value
