@@ -60,11 +60,17 @@ def test_softmax_and_logsumexp_are_stable():
         assert abs(float(c.logsumexp(c.asarray(u))) - 1000.0) < 1e-12
 
 
-def test_unknown_namespace_is_a_clear_error():
-    with pytest.raises(AttributeError, match="no domain namespace 'nope'"):
-        getattr(fp, "nope")  # noqa: B009
-    with pytest.raises(certify.CertifyError):
-        getattr(mp(30), "nope")  # noqa: B009
+def test_unknown_name_is_a_clear_error():
+    from certify.context import ball
+
+    for c in (fp, mp(30), ball(100)):
+        with pytest.raises(certify.CertifyError, match=r"ctx has no operation 'cosine'.*close matches: .*\bcos\b") as exc:
+            getattr(c, "cosine")  # noqa: B009
+        assert isinstance(exc.value, AttributeError) and "Context API" in str(exc.value)
+        assert not hasattr(c, "arctan3")
+        assert getattr(c, "nope", None) is None
+    # domain namespaces keep working where they exist
+    assert callable(fp.attention.loss) and callable(mp(30).attention.loss)
 
 
 def test_bad_dps_rejected():

@@ -6,26 +6,31 @@ import numpy as np
 
 
 def to_mp(mpm, x):
-    """Convert a number or array to mpf (object arrays), exactly (floats are binary, so exact)."""
+    """Convert a number or a (nested) list, tuple or array to mpf (object arrays), exactly: floats are binary,
+    and mpf of this context (also inside lists and object arrays) are kept as they are."""
+    if isinstance(x, (list, tuple)):
+        x = np.array(x, dtype=object)
     if isinstance(x, np.ndarray):
-        if x.dtype == object:
-            out = np.empty(x.shape, dtype=object)
-            flat_in, flat_out = x.reshape(-1), out.reshape(-1)
-            for i in range(flat_in.size):
-                flat_out[i] = mpm.mpf(flat_in[i])
-            return out
         out = np.empty(x.shape, dtype=object)
         flat_in, flat_out = x.reshape(-1), out.reshape(-1)
         for i in range(flat_in.size):
-            flat_out[i] = mpm.mpf(float(flat_in[i]))
+            flat_out[i] = _scalar(mpm, flat_in[i])
         return out
-    if isinstance(x, (list, tuple)):
-        return to_mp(mpm, np.asarray(x, dtype=float))
     if isinstance(x, (bool, np.bool_)):
         return x
-    if isinstance(x, (int, np.integer)):
-        return mpm.mpf(int(x))
-    return mpm.mpf(x)
+    return _scalar(mpm, x)
+
+
+def _scalar(mpm, v):
+    if isinstance(v, mpm.mpf):
+        return v
+    if isinstance(v, (bool, np.bool_, int, np.integer)):
+        return mpm.mpf(int(v))
+    if isinstance(v, (float, np.floating)):
+        return mpm.mpf(float(v))
+    if isinstance(v, (list, tuple, np.ndarray)):
+        raise ValueError(f"to_mp: ragged nesting ({type(v).__name__} where a number was expected)")
+    return mpm.mpf(v)
 
 
 def to_float(x):
