@@ -10,6 +10,7 @@ import textwrap
 import pytest
 
 from certify.report import html as H
+from certify.report import jsonio
 
 # A small user module whose report has every kind of plot, baselines and mutants (the demo claims have none).
 RICH_CLAIMS = textwrap.dedent('''
@@ -98,7 +99,7 @@ def shared_report(tmp_path_factory, demo_path):
 def generated(tmp_path_factory, demo_path):
     rdir, proc = shared_report(tmp_path_factory, demo_path)
     assert (rdir / "report.json").exists(), proc.stderr
-    report = json.loads((rdir / "report.json").read_text())
+    report = jsonio.loads((rdir / "report.json").read_text())  # strict: bare NaN/Infinity would raise
     page = (rdir / "report.html").read_text() if (rdir / "report.html").exists() else None
     return rdir, proc, report, page
 
@@ -123,7 +124,7 @@ def test_one_card_and_one_badge_per_claim(generated):
     n = len(report["claims"])
     assert n == 10
     got = cards(page)
-    assert [cid for cid, _ in got] == [H._anchor(c["id"]) for c in report["claims"]]
+    assert [cid for cid, _ in got] == [H.anchor(c["id"]) for c in report["claims"]]
     assert [st for _, st in got] == [c["status"] for c in report["claims"]]
     assert row_badges(page) == [c["status"] for c in report["claims"]]
     # status tiles agree with the report's own summary
