@@ -322,3 +322,31 @@ def test_committed_sample_report_loads():
 def test_committed_sample_report_is_strict_and_valid():
     report = strict_json(_SAMPLE.read_text())
     jsonio.validate_report(report, encoded=True)
+
+
+def test_baselines_count_where_the_claim_fails_and_the_baseline_does_not():
+    import certify
+    from hypothesis import strategies as st
+
+    from certify.profiles import get_profile
+    from certify.search.baselines import run_baselines
+    from certify.verdict import Verdict
+
+    @certify.claim(id="jsontest.baseline_cost", inputs=dict(x=st.floats(0, 2)), params=dict(C=1.0),
+                   baselines={"huge_C": dict(C=100.0), "tiny_C": dict(C=1e-3)})
+    def baseline_cost(ctx, x, C):
+        return certify.le(x, C)
+
+    assert callable(baseline_cost)
+
+    v = Verdict(claim_id="jsontest.baseline_cost", status="survived", expected=None, kind="bound")
+    v.pool = [{"x": 0.5}, {"x": 1.5}, {"x": 1.9}, {"x": 0.1}]
+    from certify.claim import get_claim
+
+    out = run_baselines(get_claim("jsontest.baseline_cost"), v, get_profile("smoke"), 0)
+    assert out["huge_C"]["meets_bound"] and out["huge_C"]["claim_failed_where_met"] == 2  # x = 1.5, 1.9
+    assert out["tiny_C"]["met"] == 0 and out["tiny_C"]["claim_failed_where_met"] == 0
+    f = F.findings([_record(id="jsontest.baseline_cost", status="survived", counterexample=None, baselines=out,
+                            equality_cases=0)])
+    assert [x["baseline"] for x in f if x["kind"] == "vacuous"] == ["huge_C"]
+    assert "fails on 2 of them" in f[0]["text"]

@@ -30,7 +30,7 @@ def run_baselines(claim, verdict: Verdict, profile: Profile, seed: int) -> dict:
     claim_holds: list = []
     for inst in pool if claim.baselines else []:
         try:
-            claim_holds.append(_evaluate(claim, None, inst, seed).holds)
+            claim_holds.append(bool(_evaluate(claim, None, inst, seed).holds))
         except Exception:  # noqa: BLE001 - an instance where the claim raises is not counted either way
             claim_holds.append(None)
     for name, b in sorted(claim.baselines.items()):
