@@ -350,3 +350,11 @@ def test_baselines_count_where_the_claim_fails_and_the_baseline_does_not():
                             equality_cases=0)])
     assert [x["baseline"] for x in f if x["kind"] == "vacuous"] == ["huge_C"]
     assert "fails on 2 of them" in f[0]["text"]
+
+
+def test_record_validation_matches_the_report_schema():
+    jsonio.validate_record(_record())
+    with pytest.raises(jsonschema.ValidationError, match="bogus"):
+        jsonio.validate_record(_record(status="bogus"))
+    with pytest.raises(jsonschema.ValidationError):
+        jsonio.validate_report({**_report(_record()), "findings": [{"kind": "nonsense"}]}, claims=False)

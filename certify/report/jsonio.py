@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 __all__ = ["SCHEMA", "LEGACY_SCHEMAS", "NOTE", "REPORT_LEAD", "encode", "decode", "dumps", "loads", "dump", "load",
-           "load_report", "validate_report", "report_schema", "validate_on_write"]
+           "load_report", "validate_report", "validate_record", "report_schema", "validate_on_write"]
 
 SCHEMA = "certify-report/2"
 LEGACY_SCHEMAS = ("certify-report/1",)
@@ -280,16 +280,38 @@ def _validator():
     return cls(schema)
 
 
-def validate_report(report: dict, *, encoded: bool = False) -> None:
-    """Raise `jsonschema.ValidationError` (the first, best error) unless `report` follows certify-report/2.
-
-    `report` is the in-memory form (non-finite floats allowed, they are encoded first) unless `encoded`."""
+def _check(validator, data) -> None:
     import jsonschema
 
-    data = report if encoded else encode(report)
-    err = jsonschema.exceptions.best_match(_validator().iter_errors(data))
+    err = jsonschema.exceptions.best_match(validator.iter_errors(data))
     if err is not None:
         raise err
+
+
+def validate_report(report: dict, *, encoded: bool = False, claims: bool = True) -> None:
+    """Raise `jsonschema.ValidationError` (the first, best error) unless `report` follows certify-report/2.
+
+    `report` is the in-memory form (non-finite floats allowed, they are encoded first) unless `encoded`.
+    With ``claims=False`` the claim records are left out (a writer that validated each with `validate_record`
+    as it arrived need not check them again on every rewrite)."""
+    data = report if encoded else encode(report)
+    if not claims:
+        data = {**data, "claims": []}
+    _check(_validator(), data)
+
+
+@lru_cache(maxsize=1)
+def _record_validator():
+    import jsonschema
+
+    schema = report_schema()
+    cls = jsonschema.validators.validator_for(schema)
+    return cls({"$schema": schema["$schema"], "$ref": "#/$defs/claim", "$defs": schema["$defs"]})
+
+
+def validate_record(record: dict, *, encoded: bool = False) -> None:
+    """Raise `jsonschema.ValidationError` unless one claim record follows the schema's claim definition."""
+    _check(_record_validator(), record if encoded else encode(record))
 
 
 def validate_on_write() -> bool:
