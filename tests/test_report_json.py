@@ -325,9 +325,9 @@ def test_committed_sample_report_is_strict_and_valid():
 
 
 def test_baselines_count_where_the_claim_fails_and_the_baseline_does_not():
-    import certify
     from hypothesis import strategies as st
 
+    import certify
     from certify.profiles import get_profile
     from certify.search.baselines import run_baselines
     from certify.verdict import Verdict
