@@ -301,7 +301,9 @@ def _cmd_tighten(args) -> int:
     r = tighten(claim, args.param, lo=args.lo, hi=args.hi, profile=args.profile, seed=args.seed,
                 direction=args.direction, steps=args.steps, progress=step)
     if args.json:
-        print(json.dumps(r.as_record(), indent=1, allow_nan=False, default=str))
+        from .report import jsonio
+
+        print(jsonio.dumps(r.as_record(), indent=1, default=str))  # strict JSON: ±inf as null plus a note
     else:
         print(f"{claim.id}: {r.text}")
     return 0

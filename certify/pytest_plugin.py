@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from .report import jsonio
+
 
 def pytest_addoption(parser):
     g = parser.getgroup("certify", "certify: claims as tests")
@@ -105,7 +107,7 @@ class ClaimItem(pytest.Item):
         rec = next(iter(ProcessExecutor(jobs=1).run([task])))
         self.record = rec
         self.user_properties.append(("certify_status", rec["status"]))
-        self.user_properties.append(("certify_record", json.dumps(rec, sort_keys=True)))
+        self.user_properties.append(("certify_record", jsonio.dumps(rec)))
         if not rec.get("as_expected", True):
             raise CertifyFailure(rec)
 
@@ -152,7 +154,7 @@ class _CertifySession:
             return
         for name, value in getattr(report, "user_properties", ()):
             if name == "certify_record":
-                rec = json.loads(value)
+                rec = jsonio.loads(value)
                 self.records.append(rec)
                 if self.writer is not None:
                     self.writer.add(rec)  # on disk as each claim finishes

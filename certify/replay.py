@@ -9,7 +9,6 @@ exit code: 0 when a counterexample is reproduced (or a worst instance was replay
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -39,12 +38,13 @@ def replay(report_dir: str, claim_id: str, which: str = "auto") -> int:
     from .confirm import confirm
     from .context import fp
     from .report.instances import load_instance
+    from .report.jsonio import load_report
 
     rdir = Path(report_dir)
     rpath = rdir / "report.json"
     if not rpath.exists():
         raise InvalidArgument(f"no report.json in {str(rdir)!r}; pass the directory given to `certify run --report`")
-    report = json.loads(rpath.read_text())
+    report = load_report(rpath)  # strict JSON, non-finite numbers restored; old schemas upgraded or one line
     recs = [c for c in report["claims"] if c["id"] == claim_id]
     if not recs:
         raise InvalidArgument(f"claim {claim_id!r} is not in {rpath}; it has {len(report['claims'])} claims")

@@ -9,7 +9,6 @@ an interrupted run keeps every finished claim and `--resume` continues it.
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 import os
 import platform
@@ -20,10 +19,11 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from .errors import InvalidArgument
+from .report import jsonio
+from .report.jsonio import SCHEMA
 
 __all__ = ["Task", "run_task", "SerialExecutor", "ProcessExecutor", "ReportWriter", "versions", "SCHEMA"]
 
-SCHEMA = "certify-report/1"
 TIMING_FIELDS = ("duration_s", "created_at", "finished_at", "wall_s", "time_split")
 
 
@@ -240,9 +240,9 @@ class ReportWriter:
                 if not line:
                     continue
                 try:
-                    rec = json.loads(line)
-                except json.JSONDecodeError:
-                    continue  # a line cut by an interruption
+                    rec = jsonio.loads(line)
+                except ValueError:
+                    continue  # a line cut by an interruption (or written by an older certify)
                 if rec.get("profile") == meta.get("profile") and rec.get("seed") == meta.get("seed"):
                     self.records[rec["id"]] = rec
                 else:
@@ -255,32 +255,35 @@ class ReportWriter:
         tmp = self.jsonl.with_suffix(".tmp")
         with open(tmp, "w") as fh:
             for rid in sorted(self.records):
-                fh.write(json.dumps(self.records[rid], sort_keys=True) + "\n")
+                fh.write(jsonio.dumps(self.records[rid]) + "\n")
         os.replace(tmp, self.jsonl)
 
     def done_ids(self) -> set[str]:
         return set(self.records)
 
     def add(self, rec: dict) -> None:
+        if jsonio.validate_on_write():
+            jsonio.validate_record(rec)  # before it reaches the disk
         self.records[rec["id"]] = rec
         with open(self.jsonl, "a") as fh:
-            fh.write(json.dumps(rec, sort_keys=True) + "\n")
+            fh.write(jsonio.dumps(rec) + "\n")
             fh.flush()
             os.fsync(fh.fileno())
         self.write()
 
     def report(self) -> dict:
-        from .verdict import cards, papers, summary
+        from .verdict import report_document
 
-        claims = [self.records[k] for k in sorted(self.records)]
-        return {"schema": SCHEMA, **self.meta, "summary": summary(claims), "papers": papers(claims),
-                "cards": cards(claims), "claims": claims}
+        return report_document(self.meta, self.records.values())
 
     def write(self) -> Path:
         path = self.dir / "report.json"
         tmp = path.with_suffix(".tmp")
+        report = self.report()
+        if jsonio.validate_on_write():
+            jsonio.validate_report(report, claims=False)  # each record was validated by add()
         with open(tmp, "w") as fh:
-            json.dump(self.report(), fh, indent=1, sort_keys=True)
+            jsonio.dump(report, fh, indent=1, lead=jsonio.REPORT_LEAD)
             fh.write("\n")
         os.replace(tmp, path)
         return path

@@ -42,7 +42,7 @@ def test_run_exit_code_and_summary(run_dir):
 def test_report_schema(run_dir):
     d, _ = run_dir
     report = json.loads((d / "a" / "report.json").read_text())
-    assert report["schema"] == "certify-report/1"
+    assert report["schema"] == "certify-report/2"
     ids = [c["id"] for c in report["claims"]]
     assert ids == sorted(ids) and len(ids) == 8
     for c in report["claims"]:
