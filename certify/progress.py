@@ -58,8 +58,14 @@ class RunProgress:
         if self.mode == "rich":
             from rich.console import Console, Group
             from rich.live import Live
-            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
-                                       TimeRemainingColumn)
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
 
             console = self._console or Console(stderr=True)
             self._bar = Progress(TextColumn("claims"), BarColumn(), MofNCompleteColumn(), TextColumn("elapsed"),

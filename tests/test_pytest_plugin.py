@@ -126,9 +126,10 @@ def test_the_reproduce_line_of_a_test_file_claim_runs_it(user_tests, tmp_path):
     line = next(ln for ln in r.stdout.lines if "reproduce: " in ln).split("reproduce: ", 1)[1]
     argv = shlex.split(line)
     assert argv[:2] == ["certify", "run"]
-    out = subprocess.run([sys.executable, "-m", "certify", *argv[2:], "--report", str(tmp_path / "rep"),
+    out = subprocess.run([sys.executable, "-m", "certify", *argv[1:], "--report", str(tmp_path / "rep"),
                           "--no-html", "--quiet"], capture_output=True, text=True, timeout=300)
     assert "no claim matches" not in out.stderr, out.stderr
+    assert (tmp_path / "rep" / "report.json").exists(), out.stdout + out.stderr
     rec = json.loads((tmp_path / "rep" / "report.json").read_text())["claims"]
     assert [c["id"] for c in rec] == ["usertest.false_bound"] and rec[0]["status"] == "refuted"
 
@@ -149,10 +150,10 @@ def test_node_ids_select_claims_in_files_and_in_the_catalogue(user_tests):
     assert r.ret == 0, r.stdout.str()
     assert "test_user_claims.py::certify::usertest.true_bound" in r.stdout.str()
     assert "1 test collected" in r.stdout.str()
-    from certify.registry import discover, in_catalogue, registry
-
-    discover()
-    cid = sorted(cid for cid, c in registry().items() if in_catalogue(c.module))[0]
+    # (the catalogue is not imported here: pytester restores sys.modules after each test, and numpy cannot be
+    # imported twice in one process)
+    r = user_tests.runpytest_subprocess("--certify", "--co", "-q", "-p", "no:cacheprovider")
+    cid = next(ln for ln in r.stdout.lines if ln.startswith("certify::")).split("::", 1)[1]
     r = user_tests.runpytest_subprocess("--certify", "--co", "-q", "-p", "no:cacheprovider", f"certify::{cid}")
     assert r.ret == 0, r.stdout.str() + r.stderr.str()
     assert f"certify::{cid}" in r.stdout.str() and "1 test collected" in r.stdout.str()
@@ -179,7 +180,7 @@ def test_junit_xml_holds_a_summary_per_claim(user_tests, tmp_path):
             props.setdefault(case.get("name"), {})[p.get("name")] = p.get("value")
     claims = {k: v for k, v in props.items() if "certify_summary" in v}
     assert len(claims) == 2, props
-    for name, p in claims.items():
+    for p in claims.values():
         assert "certify_record" not in p and len(p["certify_summary"]) < 1000
     assert any("usertest.false_bound: refuted (expected holds)" in p["certify_summary"] for p in claims.values())
     assert "float_artifacts" not in xml.read_text()
