@@ -356,6 +356,10 @@ def test_damaged_reports_get_one_line(rep_copy, demo_path, damage):
         js.write_text(js.read_text()[:25])
     r = certify("replay", str(rep_copy), demo_path, "demo.false_sum_bound")
     assert r.returncode == 2 and "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    needle = {"report_not_json": "not valid JSON", "report_random_bytes": "not valid JSON",
+              "report_list": "not a certify report", "record_not_object": "expected a result record",
+              "record_without_status": "without a string 'status'"}.get(damage, "the saved instance cannot be read")
+    assert needle in r.stderr, r.stderr
     if damage.startswith("report") or damage.startswith("record"):
         r = certify("html", str(rep_copy))
         assert r.returncode == 2 and "Traceback" not in r.stderr and "intact" not in r.stderr, r.stderr
@@ -553,3 +557,28 @@ def test_progress_is_plain_lines_off_a_terminal_and_nothing_when_quiet(capsys):
         bar.update("demo.a", 7, None)
         bar.finished("demo.a", "[1/1] demo.a: ok")
     assert capsys.readouterr().err == ""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="uses a pseudo-terminal")
+def test_run_on_a_terminal_draws_the_rich_progress(tmp_path, demo_path):
+    import pty
+
+    master, slave = pty.openpty()
+    p = subprocess.Popen([sys.executable, "-m", "certify", "run", demo_path, "--no-default", "--profile", "smoke",
+                          "--budget", "20", "--report", str(tmp_path), "--no-html", "demo.softmax_sums_to_one"],
+                         stdin=subprocess.DEVNULL, stdout=slave, stderr=slave, env={**os.environ, "COLUMNS": "150"})
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # EIO: the terminal's other side is closed
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    assert p.wait(120) == 0
+    out = b"".join(chunks).decode("utf-8", "replace")
+    assert "ETA" in out and "elapsed" in out and "claims" in out, out[-3000:]
+    assert "  .. demo.softmax_sums_to_one:" not in out  # not the plain lines
