@@ -32,6 +32,12 @@ class ClusterLost(CertifyError):
     """The Dask scheduler or every worker went away during a run; finished records are kept."""
 
 
+def _first_line(exc) -> str:
+    """distributed's messages run over several lines; a CLI error is one."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 def require_distributed():
     """Import `distributed` or raise a one-line InvalidArgument that says how to install it."""
     try:
@@ -158,12 +164,14 @@ class DaskExecutor:
             for fut in as_completed(futures):
                 yield fut.result()
         except (OSError, TimeoutError) as exc:
-            raise ClusterLost(f"the Dask scheduler went away during the run ({type(exc).__name__}: {exc}); "
+            raise ClusterLost(f"the Dask scheduler went away during the run "
+                              f"({type(exc).__name__}: {_first_line(exc)}); "
                               "finished claims are kept, continue with --resume") from None
         except Exception as exc:  # distributed's CancelledError / KilledWorker and friends
             name = type(exc).__name__
             if name in ("CancelledError", "KilledWorker", "CommClosedError", "FutureCancelledError"):
-                raise ClusterLost(f"the Dask cluster lost the run ({name}: {exc}); finished claims are kept, "
+                raise ClusterLost(f"the Dask cluster lost the run ({name}: {_first_line(exc)}); "
+                                  "finished claims are kept, "
                                   "continue with --resume") from None
             raise
         finally:

@@ -139,3 +139,84 @@ def test_one_shard_is_the_unsharded_task(demo_path):
     load_path(demo_path)
     t = _task("demo.softmax_lipschitz")
     assert shard_tasks(t, 1) == [t]
+
+
+SLOW_CLAIMS = textwrap.dedent("""
+    import time
+    from hypothesis import strategies as st
+    import certify
+
+    for _i in range(4):
+        def _body(ctx, x, _i=_i):
+            time.sleep(0.02 * (1 + _i))
+            return x * x
+        certify.claim(id=f"slowrun.c{_i}", source="derived", statement="x*x >= 0", tag="USER",
+                      inputs=dict(x=st.floats(-1, 1)))(_body)
+""")
+
+
+def _cli(*args, **kw):
+    import subprocess
+
+    return subprocess.Popen([sys.executable, "-m", "certify", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, **kw)
+
+
+def _records(path):
+    import json
+
+    p = path / "results.jsonl"
+    return [json.loads(line) for line in p.read_text().splitlines() if line.strip()] if p.exists() else []
+
+
+def test_resume_after_killing_the_client_keeps_every_finished_claim(tmp_path):
+    claims = tmp_path / "slow_claims.py"
+    claims.write_text(SLOW_CLAIMS)
+    rep = tmp_path / "rep"
+    args = ["run", str(claims), "--no-default", "--profile", "smoke", "--budget", "40", "--report", str(rep),
+            "--executor", "dask-local", "--workers", "1"]
+    proc = _cli(*args, start_new_session=True)
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and len(_records(rep)) < 1 and proc.poll() is None:
+        time.sleep(0.2)
+    finished = {r["id"] for r in _records(rep)}
+    os.killpg(proc.pid, signal.SIGKILL)  # the client and the LocalCluster it started
+    proc.wait(timeout=30)
+    assert finished, "no claim finished before the kill"
+    out = _cli(*args, "--resume")
+    stdout, stderr = out.communicate(timeout=600)
+    assert out.returncode == 0, stderr
+    ids = [r["id"] for r in _records(rep)]
+    assert sorted(set(ids)) == [f"slowrun.c{i}" for i in range(4)]
+    assert len(ids) == len(set(ids)), ids  # every claim recorded once
+    assert finished <= set(ids)
+
+
+def test_the_scheduler_going_away_ends_the_run_with_one_line_and_results_kept(tmp_path):
+    claims = tmp_path / "slow_claims.py"
+    claims.write_text(SLOW_CLAIMS.replace("0.02 * (1 + _i)", "0.02 * (1 + 10 * _i)"))
+    rep = tmp_path / "rep"
+    sched = _cli_scheduler()
+    try:
+        proc = _cli("run", str(claims), "--no-default", "--profile", "smoke", "--budget", "40", "--report",
+                    str(rep), "--executor", "dask", "--scheduler", sched.scheduler_address)
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline and len(_records(rep)) < 1 and proc.poll() is None:
+            time.sleep(0.2)
+        kept = {r["id"] for r in _records(rep)}
+        sched.close()
+        stdout, stderr = proc.communicate(timeout=120)
+    finally:
+        sched.close()
+    assert kept, "no claim finished before the scheduler went away"
+    assert proc.returncode == 2, (stdout, stderr)
+    lines = [ln for ln in stderr.strip().splitlines() if ln.startswith("certify")]
+    assert len(lines) == 1 and "--resume" in lines[0], stderr
+    assert "Traceback" not in stderr
+    assert kept <= {r["id"] for r in _records(rep)}
+
+
+def _cli_scheduler():
+    """A LocalCluster of one worker process in this test process; its address for the CLI."""
+    return distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                    dashboard_address=None)

@@ -10,6 +10,7 @@ from certify.errors import InvalidArgument
 from certify.kernels import sampled_regression as K
 from certify.kernels import sketch as KS
 from certify.reference import sampled_regression as R
+from certify.reference import sketch as RS
 from certify.reference._mparray import to_float
 from certify.strategies import sampled_regression as srs
 
@@ -126,3 +127,20 @@ def test_sandwich_error_stable_for_ill_conditioned_factors(mpm):
     mpm50 = mpmath.MPContext()
     mpm50.dps = 50
     assert abs(fast - float(R.kron_sandwich_error(mpm50, A1, A2, i, j, w))) < 1e-6
+
+
+def test_a_given_rtol_cuts_the_same_rank_in_both_twins():
+    # rtol is relative to singular values in the float64 kernels; the twins once applied it to Gram eigenvalues
+    # (sigma^2), so sigma_2 = 1e-4 sigma_1 at rtol 1e-6 was kept in float64 and dropped in mpmath
+    mpm = mpmath.MPContext()
+    mpm.dps = 40
+    A1 = np.array([[1.0, 0.0], [0.0, 1e-4], [0.0, 0.0]])
+    A2 = np.array([[1.0], [2.0]])
+    rtol = 1e-6
+    fp_sum = float(np.sum(KS.leverage_scores(A1, rtol)))
+    assert fp_sum == pytest.approx(2.0)
+    assert float(sum(RS.leverage_scores(mpm, A1, rtol))) == pytest.approx(2.0)
+    assert float(sum(R.kron_leverage_scores(mpm, A1, A2, rtol))) == pytest.approx(2.0)
+    # and a singular value below the cut is dropped by both
+    assert float(sum(RS.leverage_scores(mpm, A1, 1e-3))) == pytest.approx(1.0)
+    assert float(np.sum(KS.leverage_scores(A1, 1e-3))) == pytest.approx(1.0)

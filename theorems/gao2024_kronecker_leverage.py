@@ -49,6 +49,9 @@ Deviations
   factor (1e10 rows of 𝖠) in float64.
 * The sandwich row caps kappa(A_k) at 1e6 (the catalogue's threshold for mpmath): the twin's eigendecomposition
   of the formed Gram (kappa up to 1e24) then stays inside the dps-50 cut.
+* kron_leverage_product counts rank as the number of singular values above rank_rtol = 1e-10 times the largest
+  (the pseudo-inverse cut of both contexts): a RANKDEF factor stored in float64 has sigma_min ~ 1e-17, not 0, so
+  the exact rank of the stored matrix is full while the family means deficient; the cut names the rank meant.
 * kron_leverage_product caps kappa(A_k) at 1e5: the formed product then has kappa <= 1e10, within reach of the
   float64 SVD and of the mpmath Gram pseudo-inverse at dps 50 (the catalogue's 1e10 per factor would need
   dps >= 60 and an SVD-based twin).
@@ -76,10 +79,13 @@ def _fl(ctx, a):
     return np.asarray(ctx.to_float(a), dtype=float) if ctx.is_exact else np.asarray(a, dtype=float)
 
 
-def _rank(ctx, A):
+def _rank(ctx, A, rtol):
+    """(numerical rank at sigma_i > rtol sigma_1, condition number of the kept part): the same cut in every
+    context, so float64 and mpmath count the same rank (an exactly rank-deficient factor stored in float64 has
+    sigma_min ~ 1e-17 sigma_1, not 0)."""
     s = ctx.svdvals(A)
-    cut = s[0] * (1e-12 if not ctx.is_exact else ctx.num(10) ** (-(ctx.dps // 2)))
-    return sum(1 for v in s if v > cut)
+    kept = [v for v in s if v > s[0] * rtol]
+    return len(kept), (kept[0] / kept[-1] if kept else ctx.num(1))
 
 
 @st.composite
@@ -125,22 +131,23 @@ def kron_gram(ctx, inst, order, C_tol):
               r"\operatorname{rank}A_1\operatorname{rank}A_2",
     tag="DERIVED",
     inputs=dict(inst=srs.kron_pairs(n=(2, 10), d=(1, 3), cond=(1.0, 1e5))),
-    params=dict(rank_offset=0, C_tol=1e4),
+    params=dict(rank_offset=0, C_tol=1e4, rank_rtol=1e-10),
     mutants=[certify.replace(rank_offset=1)],
 )
-def kron_leverage_product(ctx, inst, rank_offset, C_tol):
+def kron_leverage_product(ctx, inst, rank_offset, C_tol, rank_rtol):
     A1, A2 = inst["A1"], inst["A2"]
     u = unit_roundoff(ctx)
-    t1 = ctx.sketch.leverage_scores(A1)
-    t2 = ctx.sketch.leverage_scores(A2)
+    t1 = ctx.sketch.leverage_scores(A1, rtol=rank_rtol)
+    t2 = ctx.sketch.leverage_scores(A2, rtol=rank_rtol)
     prod = np.outer(t1, t2).reshape(-1)
-    direct = ctx.sketch.leverage_scores(ctx.kron(A1, A2))   # the definition on the formed product
-    k1, k2 = ctx.cond(A1), ctx.cond(A2)
-    kap = (k1 if _rank(ctx, A1) == A1.shape[1] else ctx.num(1e5)) * (k2 if _rank(ctx, A2) == A2.shape[1]
-                                                                     else ctx.num(1e5))
+    direct = ctx.sketch.leverage_scores(ctx.kron(A1, A2), rtol=rank_rtol)   # the definition on the formed product
+    (r1, k1), (r2, k2) = _rank(ctx, A1, rank_rtol), _rank(ctx, A2, rank_rtol)
+    # float64 leverage comes from an orthonormal basis (error ~ u kappa); the mpmath twin pseudo-inverts the Gram
+    # (error ~ u kappa^2), so its tolerance carries kappa^2
+    kap = k1 * k2 if not ctx.is_exact else (k1 * k2) ** 2
     tol = C_tol * u * kap * A1.shape[0] * A2.shape[0]
     total = ctx.sum(direct)
-    r = (_rank(ctx, A1) + rank_offset) * _rank(ctx, A2)
+    r = (r1 + rank_offset) * r2
     return certify.all_of(
         certify.le(max_abs(prod - direct), tol, label="|sigma(A1(x)A2) - sigma(A1) sigma(A2)|"),
         certify.le(abs(total - r), tol * r, label="|sum sigma - rank(A1) rank(A2)|"),

@@ -155,7 +155,7 @@ def hessian_pd(ctx, inst, C_w, l, R):
     assume=lambda inst: float(np.linalg.norm(inst["x"] - inst["y"])) > 0,
     params=dict(a_M=1.0, b_M=1.0, R=2.0),
     expect=None,
-    mutants=[certify.replace(a_M=-2.0, b_M=0.0)],
+    mutants=[certify.replace(b_M=-2.0)],  # e^{-2R^2} for e^{R^2}: below the observed constant
 )
 def hessian_lipschitz(ctx, inst, a_M, b_M, R):
     C, M, b, x, y = inst["C"], inst["M"], inst["b"], inst["x"], inst["y"]

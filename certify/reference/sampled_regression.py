@@ -36,7 +36,9 @@ def _mp(mpm, A, where, name="A"):
 
 
 def _cut(mpm, top, rtol=None):
-    return (mpm.mpf(10) ** (-(2 * mpm.dps // 3)) if rtol is None else mpm.mpf(rtol)) * top
+    """Cut on Gram eigenvalues (top = the largest). A given `rtol` is relative to singular values, as in the
+    float64 kernels (sigma_i > rtol sigma_1, i.e. lambda_i > rtol^2 lambda_1), so both twins keep the same rank."""
+    return (mpm.mpf(10) ** (-(2 * mpm.dps // 3)) if rtol is None else mpm.mpf(rtol) ** 2) * top
 
 
 def _kron_matrix(mpm, A1, A2):

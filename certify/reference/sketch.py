@@ -117,12 +117,14 @@ def fwht(mpm, x):
 
 
 def _pinv_psd(mpm, M, rtol=None):
-    """Moore-Penrose inverse of a symmetric PSD mpf matrix by eigendecomposition (relative cut rtol)."""
+    """Moore-Penrose inverse of a symmetric PSD (Gram) mpf matrix by eigendecomposition; eigenvalues below
+    rtol^2 times the largest are dropped (rtol relative to the singular values of the factor)."""
     E, Q = mpm.eigsy(to_matrix(mpm, M))
     r = M.shape[0]
     lam = [E[i] for i in range(r)]
     top = max(abs(v) for v in lam) if lam else 0
-    tol = (mpm.mpf(10) ** (-(2 * mpm.dps // 3)) if rtol is None else mpm.mpf(rtol)) * top
+    # a given rtol is relative to singular values (sigma_i > rtol sigma_1), as in the float64 kernels
+    tol = (mpm.mpf(10) ** (-(2 * mpm.dps // 3)) if rtol is None else mpm.mpf(rtol) ** 2) * top
     Qn = from_matrix(Q)
     P = mp_zeros(mpm, (r, r))
     for i in range(r):

@@ -22,6 +22,7 @@ from ..outcome import Outcome
 from ..profiles import Profile
 from ..verdict import Example, Verdict
 from .common import digest
+from .constants import claim_constants
 from .evidence import Collector
 from .choices import ChoiceRefiner, record_choices
 from .refine import refinable_inputs, refine
@@ -170,7 +171,8 @@ class Search:
         def test(instance):
             self._body(instance)
 
-        test()
+        with claim_constants(self.claim):
+            test()
 
     def run(self) -> Verdict:
         from hypothesis.errors import Flaky, Unsatisfiable
