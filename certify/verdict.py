@@ -162,7 +162,7 @@ def build_record(claim, v: Verdict, *, seed: int, profile: str, report_dir: str 
         "error": v.error, "seed": seed, "profile": profile, "budget": v.budget,
         "delta": claim.verdict_delta, "duration_s": duration_s,
         "reproduce": reproduce,
-        "replay": f"certify replay {report_dir or 'REPORT_DIR'} {claim.id}",
+        "replay": _replay_command(claim, report_dir),
     })
     if v.worst is not None:
         rec["worst"] = example_record(v.worst, inst_dir / f"{safe}__worst" if inst_dir else None, rdir, extra)
@@ -181,6 +181,18 @@ def build_record(claim, v: Verdict, *, seed: int, profile: str, report_dir: str 
     minimal_conf = ((rec["counterexample"] or {}).get("minimal") or {}).get("confirmation") or {}
     rec["rigorous"] = bool(minimal_conf.get("rigorous")) if v.status == "refuted" else False
     return rec
+
+
+def _replay_command(claim, report_dir) -> str:
+    """`certify replay DIR [FILE] ID`: replay runs claim code only from the catalogue or files named to it."""
+    import shlex
+
+    from .registry import in_catalogue
+
+    parts = ["certify", "replay", str(report_dir or "REPORT_DIR")]
+    if claim.path and not in_catalogue(claim.module):
+        parts.append(claim.path)
+    return " ".join(shlex.quote(p) for p in parts + [claim.id])
 
 
 def failure_record(claim_id: str, *, status: str, reason: str, error: str | None, seed: int, profile: str,

@@ -70,8 +70,13 @@ def test_same_seed_gives_identical_report(run_dir, demo_path):
 
 
 def test_replay_reproduces_the_counterexample(run_dir, demo_path):
+    import shlex
+
     d, _ = run_dir
-    r = certify("replay", str(d / "a"), demo_path, "demo.false_sum_bound")
+    rec = {c["id"]: c for c in json.loads((d / "a" / "report.json").read_text())["claims"]}["demo.false_sum_bound"]
+    # the command stored in the report names the claim's file: replay runs no code the user did not name
+    assert rec["replay"] == f"certify replay {d / 'a'} {Path(demo_path).resolve()} demo.false_sum_bound"
+    r = certify(*shlex.split(rec["replay"])[1:])
     assert r.returncode == 0, r.stdout + r.stderr
     assert "confirmed" in r.stdout and "reproduced" in r.stdout
 

@@ -66,7 +66,7 @@ def test_claims_are_items_and_the_false_one_fails(user_tests, tmp_path):
     # the reproduce line loads the test file the claim lives in (else it would say "no claim matches")
     src = user_tests.path / "test_user_claims.py"
     assert f"reproduce: certify run {src} --no-default usertest.false_bound --profile smoke --seed 0" in out
-    assert f"replay:    certify replay {rdir} usertest.false_bound" in out
+    assert f"replay:    certify replay {rdir} {src} usertest.false_bound" in out
     # terminal summary: counts per status and the report's paths
     assert "refuted: 1, survived: 1  (2 claims)" in out
     assert f"report: {rdir / 'report.json'}" in out
