@@ -129,7 +129,7 @@ def shard_tasks(task: Task, shards: int) -> list[Task]:
     else:
         examples = task.examples
     return [replace(task, shard=i, shards=shards, shard_seed=s, examples=n)
-            for i, (s, n) in enumerate(zip(shard_seeds(task.seed, shards), split_budget(examples, shards)))]
+            for i, (s, n) in enumerate(zip(shard_seeds(task.seed, shards), split_budget(examples, shards), strict=True))]
 
 
 def merge_shards(records: Iterator[dict], shards: int) -> Iterator[dict]:
