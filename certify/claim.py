@@ -50,7 +50,7 @@ __all__ = [
 
 TAGS = ("ABSTRACT", "DERIVED", "RECONSTRUCTED", "USER")
 KINDS = ("bound", "probability", "scaling")
-EXPECTS = ("holds", "refuted", None)
+EXPECTS = ("holds", "refuted", "inconclusive", None)
 _ID_RE = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)+$")
 _FITS = ("loglog", "semilogx", "linear")
 
@@ -331,8 +331,10 @@ def claim(
       instances where it is false are discarded (and counted: too many discards is "inconclusive").
     * ``params`` -- the paper's constants, by name; passed to the function and to ``assume``. They are what
       ``--param ID:NAME=VALUE`` and the mutants change; a name may not be both an input and a param.
-    * ``expect`` -- "holds" (default), "refuted" (a claim known to be false, e.g. a demo) or None; a run
-      exits 1 when a verdict contradicts it.
+    * ``expect`` -- "holds" (default), "refuted" (a claim known to be false, e.g. a demo), "inconclusive"
+      (a search known not to decide, said out loud) or None (survived or refuted are both fine); a run exits
+      1 when a verdict contradicts it, and an ``inconclusive`` or ``error`` verdict contradicts every
+      expectation but "inconclusive" (``--allow-inconclusive`` lets inconclusive pass).
     * ``dps`` -- decimal digits of the mpmath confirmation (the second evaluation uses 2 * dps; both are
       widened by the exponent range of the instance).
 
@@ -385,7 +387,8 @@ def claim(
     if kind not in KINDS:
         raise InvalidArgument(f"{where}: bad kind={kind!r}; use one of {', '.join(KINDS)}")
     if expect not in EXPECTS:
-        raise InvalidArgument(f"{where}: bad expect={expect!r}; use 'holds', 'refuted' or None (no expectation)")
+        raise InvalidArgument(f"{where}: bad expect={expect!r}; use 'holds', 'refuted', 'inconclusive' or None (no "
+                              "expectation)")
     inputs = dict(inputs or {})
     params = dict(params or {})
     from hypothesis.strategies import SearchStrategy

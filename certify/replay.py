@@ -1,10 +1,14 @@
 """`certify replay`: re-evaluate a saved counterexample or worst instance, without Hypothesis.
 
-Contract: `replay(report_dir, claim_id, which)` loads the instance saved in a report ("auto": the minimal
+Contract: `replay(report_dir, claim_id, which, files)` loads the instance saved in a report ("auto": the minimal
 counterexample if there is one, else the worst instance), rebuilds the claim with the params recorded with
 the instance, evaluates it in float64 and confirms it in high precision (a probability claim: every trial
 with its recorded random stream, through `certify.search.trials`), prints what it finds and returns the
 exit code: 0 when a counterexample is reproduced (or a worst instance was replayed), 1 when not.
+Loading (`_load`) reads only inside the report directory (`certify.reportdir.load_report`,
+`certify.paths.inside`), turns a damaged report or instance into one InvalidArgument, and imports claim code
+only from the catalogue or from `files` the user names: a record naming another file is refused with the
+command that runs it deliberately.
 """
 
 from __future__ import annotations
@@ -33,27 +37,48 @@ def _saved_entry(rec: dict, which: str, claim_id: str, rpath: Path):
     return entry, label
 
 
-def replay(report_dir: str, claim_id: str, which: str = "auto") -> int:
-    from .claim import discover, get_claim, import_claim_home
-    from .confirm import confirm
-    from .context import fp
+def _load(rdir: Path, claim_id: str, which: str, files: list[str]):
+    """The record, the saved entry and its label, the instance and its description, and the claim -- read
+    only from inside the report directory, with claim code only from the catalogue or the user's `files`."""
+    from .claim import discover, load_path, registry
+    from .paths import inside
     from .report.instances import load_instance
-    from .report.jsonio import load_report
+    from .reportdir import load_report
 
-    rdir = Path(report_dir)
+    report = load_report(rdir)
     rpath = rdir / "report.json"
-    if not rpath.exists():
-        raise InvalidArgument(f"no report.json in {str(rdir)!r}; pass the directory given to `certify run --report`")
-    report = load_report(rpath)  # strict JSON, non-finite numbers restored; old schemas upgraded or one line
     recs = [c for c in report["claims"] if c["id"] == claim_id]
     if not recs:
         raise InvalidArgument(f"claim {claim_id!r} is not in {rpath}; it has {len(report['claims'])} claims")
     rec = recs[0]
     entry, label = _saved_entry(rec, which, claim_id, rpath)
-    instance, desc = load_instance(rdir / entry["instance"]["npz"])
+    npz = inside(rdir, entry["instance"]["npz"], f"{rpath}: claim {claim_id!r}: instance file")
+    try:
+        instance, desc = load_instance(npz)
+    except Exception as exc:  # noqa: BLE001 - BadZipFile, pickle refusals, a layout that does not fit
+        raise InvalidArgument(f"{npz}: the saved instance cannot be read ({type(exc).__name__}: "
+                              f"{str(exc)[:150]}); the report is damaged") from None
+    # code runs only from the catalogue or from files the user names: never from a path the report names
     discover()
-    import_claim_home(rec.get("module", ""), rec.get("path", ""))
-    claim = get_claim(claim_id)
+    for f in files:
+        load_path(f)
+    claim = registry().get(claim_id)
+    module, path = rec.get("module") or "", rec.get("path") or ""
+    if claim is None:
+        where = f"in {path}" if path else f"in module {module!r}" if module else "outside the catalogue"
+        shown = path or "FILE.py"
+        raise InvalidArgument(f"claim {claim_id!r} is defined {where}, which is not part of the catalogue; replay "
+                              "runs only code you name: if you trust that file, run `certify replay "
+                              f"{rdir} {shown} {claim_id}`")
+    return rec, entry, label, instance, desc, claim
+
+
+def replay(report_dir: str, claim_id: str, which: str = "auto", files: list[str] | None = None) -> int:
+    from .confirm import confirm
+    from .context import fp
+
+    rdir = Path(report_dir)
+    rec, entry, label, instance, desc, claim = _load(rdir, claim_id, which, list(files or []))
     if desc.get("params"):
         claim = claim.with_params({k: v for k, v in desc["params"].items() if k in claim.params
                                    and not isinstance(claim.params[k], (list, tuple, dict))

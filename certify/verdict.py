@@ -80,15 +80,39 @@ class Verdict:
     budget: dict = field(default_factory=dict)
     pool: list = field(default_factory=list, repr=False)  # instances for baselines (not reported)
     search: dict = field(default_factory=dict, repr=False)  # how the search went (benchmarks; not reported)
+    origin: dict = field(default_factory=dict, repr=False)  # claim (with params), seed, profile (certify.check)
 
     @property
     def as_expected(self) -> bool:
         return _as_expected(self.status, self.expected)
 
+    def as_record(self, report_dir: str | Path | None = None, *, claim=None, seed: int | None = None,
+                  profile: str | None = None) -> dict:
+        """This verdict as a report record, built by `build_record` as `certify run` builds it; with
+        `report_dir` its instances are saved under ``report_dir/instances``. The claim, seed and profile
+        default to those `certify.check` ran with."""
+        from .claim import get_claim
+        from .registry import in_catalogue
+
+        claim = claim or self.origin.get("claim") or get_claim(self.claim_id)
+        seed = self.origin.get("seed", 0) if seed is None else seed
+        profile = profile or self.origin.get("profile", "ci")
+        parts = ["certify", "run"]
+        if claim.path and not in_catalogue(claim.module):
+            parts += [claim.path, "--no-default"]
+        parts += [claim.id, "--profile", profile, "--seed", str(seed)]
+        return build_record(claim, self, seed=seed, profile=profile,
+                            report_dir=str(report_dir) if report_dir is not None else None,
+                            reproduce=" ".join(parts), duration_s=self.duration_s)
+
 
 def _as_expected(status: str, expected: str | None) -> bool:
+    # a search that decided nothing (inconclusive) or broke (error) is never what a claim expects, unless it
+    # says so: broken claims must not pass CI
     if status == "error":
         return False
+    if status == "inconclusive" or expected == "inconclusive":
+        return status == expected
     if expected is None:
         return True
     if expected == "holds":
@@ -158,7 +182,7 @@ def build_record(claim, v: Verdict, *, seed: int, profile: str, report_dir: str 
         "delta": claim.verdict_delta, "duration_s": duration_s,
         "equality_cases": int(v.equality_cases or 0), "tighten": tighten_record(tighten),
         "reproduce": reproduce,
-        "replay": f"certify replay {report_dir or 'REPORT_DIR'} {claim.id}",
+        "replay": _replay_command(claim, report_dir),
     })
     if v.worst is not None:
         rec["worst"] = example_record(v.worst, inst_dir / f"{safe}__worst" if inst_dir else None, rdir, extra)
@@ -182,6 +206,18 @@ def build_record(claim, v: Verdict, *, seed: int, profile: str, report_dir: str 
     return rec
 
 
+def _replay_command(claim, report_dir) -> str:
+    """`certify replay DIR [FILE] ID`: replay runs claim code only from the catalogue or files named to it."""
+    import shlex
+
+    from .registry import in_catalogue
+
+    parts = ["certify", "replay", str(report_dir or "REPORT_DIR")]
+    if claim.path and not in_catalogue(claim.module):
+        parts.append(claim.path)
+    return " ".join(shlex.quote(p) for p in parts + [claim.id])
+
+
 def failure_record(claim_id: str, *, status: str, reason: str, error: str | None, seed: int, profile: str,
                    reproduce: str) -> dict:
     """The report record of a task that produced no verdict (the worker died, timed out or raised)."""
@@ -191,8 +227,9 @@ def failure_record(claim_id: str, *, status: str, reason: str, error: str | None
         rec = get_claim(claim_id).summary()
     except Exception:  # noqa: BLE001 - the claim itself may be what failed to load
         rec = {"id": claim_id}
-    rec.update({"status": status, "as_expected": status != "error", "reason": reason, "error": error, "examples": 0,
-                "valid_examples": 0, "worst": None, "counterexample": None, "ratio_extreme": None,
+    rec.update({"status": status, "as_expected": _as_expected(status, rec.get("expected")), "reason": reason,
+                "error": error, "examples": 0, "valid_examples": 0, "worst": None, "counterexample": None,
+                "ratio_extreme": None,
                 "float_artifacts": {"count": 0, "examples": []}, "unstable": {"count": 0, "examples": []},
                 "baselines": {}, "mutants": {}, "refinement": {}, "scaling": None, "plots": [], "margins": [],
                 "seed": seed, "profile": profile, "budget": {}, "duration_s": None, "equality_cases": 0,
