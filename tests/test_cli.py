@@ -348,9 +348,9 @@ def test_damaged_reports_get_one_line(rep_copy, demo_path, damage):
     elif damage == "report_list":
         (rep_copy / "report.json").write_text("[1, 2, 3]")
     elif damage == "record_not_object":
-        (rep_copy / "report.json").write_text('{"claims": [[1, 2, 3]]}')
+        (rep_copy / "report.json").write_text('{"schema": "certify-report/2", "claims": [[1, 2, 3]]}')
     elif damage == "record_without_status":
-        (rep_copy / "report.json").write_text('{"claims": [{"id": "demo.false_sum_bound"}]}')
+        (rep_copy / "report.json").write_text('{"schema": "certify-report/2", "claims": [{"id": "demo.false_sum_bound"}]}')
     elif damage == "report_random_bytes":
         (rep_copy / "report.json").write_bytes(os.urandom(256))
     elif damage == "npz_truncated":
