@@ -865,24 +865,6 @@ def hessian_lipschitz(ctx, inst, dist, dirseed, a_M, b_M, k_M, r_convention, R, 
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def _times_inv_eps_sqrt(fn):
-    """Mutant transform: the iteration count multiplied by (1/eps)^(1/2) (a polynomial, not logarithmic, cost)."""
-
-    def wrapped(**kw):
-        return fn(**kw) * math.sqrt(kw["inv_eps"])
-
-    return wrapped
-
-
-def _extra_power(fn):
-    """Mutant transform: the measured time multiplied by the swept size (one extra power of the size)."""
-
-    def wrapped(**kw):
-        return fn(**kw) * kw["size"]
-
-    return wrapped
-
-
 @certify.claim(
     id="gao2023.main_convergence",
     source=f"{SRC} abstract (arXiv v1; UAI 2025 abstract); {CAT} eq. (31)",
@@ -890,24 +872,23 @@ def _extra_power(fn):
               r"\text{ within }T=C_T\log(1/\varepsilon)\text{ iterations}",
     tag="ABSTRACT",
     kind="scaling",
-    sweep={"inv_eps": [1e1, 1e2, 1e4, 1e6, 1e8, 1e10]},
+    sweep={"log_ratio": [2.0, 4.0, 8.0, 12.0, 16.0, 24.0]},
     fit="loglog",
-    expected_exponent=0.0,
-    exponent_bound=0.4,
     params=dict(n=8, d=2, instance_seed=0, start_radius=0.05, realisable=True, order="x_first", hessian="exact",
-                eps0=0.01, error_metric="param_dist", max_iter=400),
+                eps0=0.01, error_metric="param_dist", max_iter=400, stated_exponent=1.0, exponent_margin=0.25),
     expect=None,
-    mutants=[certify.mutant("iterations_times_sqrt_inv_eps", _times_inv_eps_sqrt)],
+    mutants=[certify.replace(stated_exponent=0.5)],
     notes="Measured: iterations of the greedy alternating algorithm (section 6.2, a RECONSTRUCTED baseline) until "
-          "the error metric is <= eps, against 1/eps. T = C_T log(1/eps) means a log-log exponent tending to 0 "
-          "(over 1/eps in [1e1, 1e10] a pure C_T log(1/eps) law fits about 0.1); exponent_bound = 0.4 refutes a "
-          "polynomial dependence on 1/eps (the mutant multiplies by (1/eps)^(1/2)). C_T is read off the raw "
-          "counts (iterations / ln(1/eps)) in the report. "
-          "error_metric param_dist = max(||x_T - x*||, ||y_T - y*||) with (x*, y*) the reference minimiser; "
-          "loss_gap = L(x_T, y_T) - L(x*, y*). A run that does not reach eps returns max_iter.",
+          "the error metric is <= eps = e0 exp(-log_ratio), e0 the error at the start (eps < 0.1 on the whole "
+          "sweep: e0 ~ start_radius). T = C_T log(1/eps) is exponent 1 of the iterations against log(1/eps) "
+          "(stated_exponent; refuted when the 95% interval lies above 1 + exponent_margin); measured against "
+          "log(e0/eps) so that the constant log(1/e0) does not bend the log-log line. C_T is the raw counts / "
+          "log_ratio in the report. The mutant states exponent 1/2. error_metric param_dist = max(||x_T - x*||, "
+          "||y_T - y*||) with (x*, y*) the reference minimiser; loss_gap = L(x_T, y_T) - L(x*, y*) (e0 the start's "
+          "gap). A run that does not reach eps returns max_iter.",
 )
-def main_convergence(rng, inv_eps, n, d, instance_seed, start_radius, realisable, order, hessian, eps0,
-                     error_metric, max_iter):
+def main_convergence(rng, log_ratio, n, d, instance_seed, start_radius, realisable, order, hessian, eps0,
+                     error_metric, max_iter, stated_exponent, exponent_margin):
     fp = certify.fp
     inst = SAT.make_instance("WELL", n, d, instance_seed, realisable=realisable, start_radius=0.0)
     prob = SA.AttentionProblem(inst, objective="half_squared")
@@ -916,21 +897,39 @@ def main_convergence(rng, inv_eps, n, d, instance_seed, start_radius, realisable
     r0 = np.random.default_rng(instance_seed + 7)
     X0 = Xs + start_radius * r0.normal(size=(d, d)) / d
     Y0 = Ys + start_radius * r0.normal(size=(d, d)) / d
-    eps = 1.0 / inv_eps
+    if error_metric == "param_dist":
+        e0 = max(np.linalg.norm(X0 - Xs), np.linalg.norm(Y0 - Ys))
+    elif error_metric == "loss_gap":
+        Lstar = prob.loss(fp, Xs, Ys)
+        e0 = prob.loss(fp, X0, Y0) - Lstar
+    else:
+        raise certify.InvalidArgument(f"gao2023.main_convergence: bad error_metric={error_metric!r}; "
+                                      "use 'param_dist' or 'loss_gap'")
+    eps = float(e0) * math.exp(-float(log_ratio))
     run = SA.greedy_alternating(fp, prob, X0, Y0, max_iter, order=order, hessian=hessian, eps0=eps0, rng=rng,
                                 star=(Xs, Ys), tol=eps if error_metric == "param_dist" else None)
     if error_metric == "param_dist":
         errs = [max(a, b) for a, b in zip(run.dist_x, run.dist_y, strict=True)]
-    elif error_metric == "loss_gap":
-        Lstar = prob.loss(fp, Xs, Ys)
-        errs = [v - Lstar for v in run.losses]
     else:
-        raise certify.InvalidArgument(f"gao2023.main_convergence: bad error_metric={error_metric!r}; "
-                                      "use 'param_dist' or 'loss_gap'")
+        errs = [v - Lstar for v in run.losses]
     for t, e in enumerate(errs):
         if e <= eps:
             return float(max(t, 1))
     return float(max_iter)
+
+
+def _one_iteration(fp, prob, inst):
+    X, _ok = SA._x_step(fp, prob, inst["X"], inst["Y"], "exact", 0.0, None, "uniform")
+    SA.solve_y(fp, prob, X)
+
+
+def _median_time(fn, repeats):
+    ts = []
+    for _ in range(max(1, int(repeats))):
+        t0 = time.perf_counter()
+        fn()
+        ts.append(time.perf_counter() - t0)
+    return float(np.median(ts))
 
 
 @certify.claim(
@@ -940,60 +939,35 @@ def main_convergence(rng, inv_eps, n, d, instance_seed, start_radius, realisable
               r"\text{classical: }n^2d+nd^2+d^6",
     tag="ABSTRACT",
     kind="scaling",
-    sweep={"size": [1, 2, 4, 8, 16]},
+    sweep={"n": [128, 256, 512, 1024, 2048], "d": [2, 4, 8, 12, 16, 24]},
     fit="loglog",
-    expected_exponent=2.0,
-    exponent_bound=2.5,
-    params=dict(axis="n", n0=64, d0=4, measure="flops"),
+    repeats=3,
+    params=dict(stated_exponent_n=2.0, stated_exponent_d=6.0, exponent_margin=0.25, inner_repeats=3),
     expect=None,
-    mutants=[certify.mutant("extra_power_of_size", _extra_power)],
-    notes="measure='flops' (default): the operation count of one iteration of the implemented greedy alternating "
-          "algorithm (section 6.3 counts with classical multiplication: S, V, C, G, the structured H_xx with its "
-          "P.Q product, the d^2 x d^2 Cholesky/LU solve, the Y-solve) at the actual shapes -- deterministic, so the "
-          "exponent is exact. measure='time': wall time (min of 3, BLAS pinned to one thread, compilation "
-          "excluded); on the shared 2-core test machine the time exponent in n was ~2.9 with a wide interval "
-          "(cache effects once n x n arrays leave the cache, and load), which is why it is not the default. "
-          "axis='n': "
-          "n = n0 * size at d = d0 (expected exponent 2: the n^2 terms); axis='d': d = size + 1 at n = n0 "
-          "(the implementation's H_xx costs n^2 d^2 + n d^4 and the solve d^6; no bound applies on that axis "
-          "with the default exponent_bound).",
+    mutants=[certify.replace(stated_exponent_n=1.0)],
+    notes="Measured: wall time of one iteration of the implemented greedy alternating algorithm (the structured "
+          "x-Newton step: gradient, H_xx without the n^2 x d^2 matrix, the d^2 x d^2 solve; then the exact Y-solve) "
+          "on a WELL instance, BLAS pinned to one thread, compilation excluded (a warm-up run at the same shapes), "
+          "median of inner_repeats timings (and of the profile's repeats). Two sweeps: n at d = 2, and d at "
+          "n = 128. Stated exponents (classical multiplication, omega = 3): 2 in n (the n^2 d terms), 2 omega = 6 "
+          "in d (the d^{2 omega} term; at n = 128 and d <= 24 the n^2 d and n d^2 terms still weigh, so the "
+          "fitted d-exponent is below 6). Refuted only when an interval lies above stated + exponent_margin. "
+          "Baseline beside it: one loss evaluation (softmax(A1 X A2^T) A3 Y - B, the T_mat(n, n, d) floor of any "
+          "iteration). The mutant states exponent 1 in n.",
 )
-def runtime(rng, size, axis, n0, d0, measure):
-    if axis == "n":
-        n, d = int(n0 * size), int(d0)
-    elif axis == "d":
-        n, d = int(n0), int(size) + 1
-    else:
-        raise certify.InvalidArgument(f"gao2023.runtime: bad axis={axis!r}; use 'n' or 'd'")
-    if measure == "flops":
-        return float(iteration_flops(n, d))
-    if measure != "time":
-        raise certify.InvalidArgument(f"gao2023.runtime: bad measure={measure!r}; use 'flops' or 'time'")
+def runtime(rng, n, d, stated_exponent_n, stated_exponent_d, exponent_margin, inner_repeats):
     from threadpoolctl import threadpool_limits
 
+    n, d = int(n), int(d)
     fp = certify.fp
     inst = SAT.make_instance("WELL", n, d, int(rng.integers(2**31)))
     prob = SA.AttentionProblem(inst, objective="half_squared", reg_x="ridge", reg_y="ridge", lam_x=1.0, lam_y=1.0)
-    small = SAT.make_instance("WELL", 3, 2, 0)
-    SA.greedy_alternating(fp, SA.AttentionProblem(small), small["X"], small["Y"], 1)  # warm-up (compilation)
-    best = math.inf
     with threadpool_limits(limits=1):
-        for _ in range(3):
-            t0 = time.perf_counter()
-            X, _ok = SA._x_step(fp, prob, inst["X"], inst["Y"], "exact", 0.0, None, "uniform")
-            SA.solve_y(fp, prob, X)
-            best = min(best, time.perf_counter() - t0)
-    return best
-
-
-def iteration_flops(n, d):
-    """Classical-multiplication FLOPs of one greedy iteration as implemented (section 6.3)."""
-    fwd = 2 * n * d * d + 2 * n * n * d + 4 * n * n * d           # A1 X, (A1 X) A2^T, S V, C V^T
-    grad = 2 * d * n * n + 2 * d * n * d                           # A1^T G A2
-    hxx = 4 * n * n * d * d + 2 * n * d**3 + 2 * (d * (d + 1) // 2) * n * d * d  # two n x n x d^2, U U^T, P.Q
-    solve_x = (2 * (d * d) ** 3) // 3                              # d^2 x d^2 LU
-    ystep = fwd + 2 * n * n * d + 2 * d * n * d + 2 * d * n * d + (2 * d**3) // 3 + 2 * d**3  # S, S A3, K, rhs, solve
-    return fwd + grad + fwd + hxx + solve_x + ystep
+        _one_iteration(fp, prob, inst)  # warm-up at these shapes: compilation and first-touch excluded
+        t = _median_time(lambda: _one_iteration(fp, prob, inst), inner_repeats)
+        prob.loss(fp, inst["X"], inst["Y"])
+        t_loss = _median_time(lambda: prob.loss(fp, inst["X"], inst["Y"]), inner_repeats)
+    return {"value": t, "baselines": {"one loss evaluation": t_loss}}
 
 
 def _local_setup(ctx, inst, good_scope, reg):
