@@ -361,6 +361,7 @@ def approx_leverage_scores(ctx, X, rng, eps_tau, delta, C_s, C_k, rtol):
     inputs=dict(X=sst.feature_matrix(n=(2, 8), d_over_n=(4, 25), d_max=200)),
     params=dict(eps=0.5, delta=0.1, C_ch=3.0, C_s=1.0, C_k=8.0, theta=0.0, scores="approx", rtol=1e-10),
     expect=None,
+    tighten=dict(param="C_ch", direction="smallest", lo=0.001, hi=100.0),
     mutants=[certify.scale("C_ch", 0.01)],
     dps=30,
 )
@@ -455,6 +456,7 @@ _BASELINES = {"trivial": {"method": "trivial"}, "exact": {"method": "exact"}}
                 C_m_alg=1.0, C_s=1.0, C_k=8.0, theta=0.0, scores="approx", method="leverage"),
     expect=None,
     baselines=_BASELINES,
+    tighten=dict(param="C_r", direction="smallest", lo=0.001, hi=100.0),
     mutants=[certify.scale("C_r", 0.01), certify.scale("C_m", 0.5)],
     dps=30,
 )
@@ -483,6 +485,7 @@ def randomized_main(ctx, inst, rng, C_m, C_r, delta, norm_hyp, norm_err, logit_s
                 method="bss"),
     expect=None,
     baselines=_BASELINES,
+    tighten=dict(param="C_r", direction="smallest", lo=0.001, hi=100.0),
     mutants=[certify.scale("C_r", 0.01), certify.scale("C_mp", 0.25)],
     dps=30,
 )

@@ -123,6 +123,7 @@ def _full_rank(prob):
     assume=lambda prob: _full_rank(prob),
     params=dict(eps0=0.01, delta=0.1, C_nnz=1.0),
     expect=None,
+    tighten=dict(param="C_nnz", direction="smallest", lo=0.001, hi=1000.0),
     mutants=[certify.scale("C_nnz", 0.01)],
     notes="Reference procedure of (26): F = D^{1/2} A, leverage scores, m i.i.d. rows with probability "
           "tau_i / sum tau, D~_ii = count_i / (m pi_i) D_ii. The margin of one trial is eps0 minus the realised "

@@ -26,7 +26,8 @@ Newton, polished in mpmath on confirmation).
 
 Claims (one per catalogue row): softmax_jacobian, softmax_curvature, tensor_trick, kron_blocks,
 kron_quadratic_form, kron_singular_values, loss_matrix_form, grad_x, grad_y, hess_xx, hess_yy, hess_xy,
-flat_direction, regularizer_hessian (DERIVED, expect holds); hessian_pd, hessian_lipschitz,
+flat_direction, regularizer_hessian (DERIVED, expect holds); hessian_pd, hessian_pd_joint (not a catalogue row:
+PD of the joint Hessian (17) with both regularisers, which the joint Newton steps need), hessian_lipschitz,
 greedy_local_convergence (RECONSTRUCTED, no expectation); main_convergence, runtime (ABSTRACT, kind=scaling,
 no expectation).
 
@@ -783,6 +784,7 @@ def _kron_cond(inst):
     expect=None,
     dps=60,
     mutants=[certify.drop_assumption()],
+    tighten=dict(param="C_w", direction="smallest", lo=1e-3, hi=1e4),
     notes="Every instance is rescaled to the domain boundary (r_convention, R, R_b), then (X, Y, B) are multiplied "
           "by `inner` (1 = on the boundary, < 1 = inside the domain; the claim is for all (x, y) in the domain); "
           "the weights are the instance's "
@@ -814,6 +816,48 @@ def hessian_pd(ctx, inst, w_factor, inner, C_w, l, r_convention, R, R_b, objecti
                                    "ylabel": "lambda_min(H_xx + reg)", "logx": True, "logy": True,
                                    "series": "instance"}},
     )
+
+
+@certify.claim(
+    id="gao2023.hessian_pd_joint",
+    source=f"{SRC} (locator unknown; the method takes Newton steps on the joint problem); {CAT} section 4.9, "
+           "rows hessian_pd and hess_xy (17)",
+    statement=r"w_{\min}^2\ge C_w+l/(\sigma_{\min}(A_1)^2\sigma_{\min}(A_2)^2),\ w_{y,\min}^2\ge C_w+l/"
+              r"\sigma_{\min}(A_3)^2\Rightarrow\begin{bmatrix}H_{xx}+\mathsf A^\top W^2\mathsf A&H_{xy}\\H_{yx}&"
+              r"H_{yy}+\nabla^2R_y\end{bmatrix}\succeq lI_{2d^2}",
+    tag="RECONSTRUCTED",
+    inputs=dict(inst=SAT.domain_instances(n=(3, 6), d=(1, 3)),
+                w_factor=st.one_of(st.just(1.0), log_uniform(1e-4, 4.0)),
+                inner=st.tuples(*[st.one_of(st.just(1.0), st.floats(0.0, 1.0))] * 3)),
+    assume=lambda inst, w_factor, kappa_max: w_factor >= 1.0 and _kron_cond(inst) <= kappa_max,
+    params=dict(C_w=100.0, l=1.0, r_convention="each", R=2.0, R_b=1.0, objective="half_squared", kappa_max=1e6),
+    expect=None,
+    dps=60,
+    mutants=[certify.drop_assumption()],
+    tighten=dict(param="C_w", direction="smallest", lo=1e-3, hi=1e4),
+    notes="The joint form of hessian_pd (same instances, domain and thresholds): the full Hessian (17) of L plus "
+          "both regularisers, cross blocks H_xy included, must be >= l I. Not a catalogue row: the paper's method "
+          "takes Newton steps on (x, y) jointly, so block-wise PD (hessian_pd) is not the statement it needs; the "
+          "cross block can make the joint Hessian indefinite even when both diagonal blocks are PD. Margin "
+          "lambda_min(H) - l; the search decides (no expectation).",
+)
+def hessian_pd_joint(ctx, inst, w_factor, inner, C_w, l, r_convention, R, R_b, objective, kappa_max):
+    inst = _rescale_to_boundary(ctx, inst, r_convention, R, R_b)
+    for key, fr in zip(("X", "Y", "B"), inner, strict=True):
+        inst[key] = inst[key] * ctx.num(fr)
+    A1, A2, A3, B, X, Y = _data(inst)
+    s1, s2, s3 = _sigma_min(ctx, A1), _sigma_min(ctx, A2), _sigma_min(ctx, A3)
+    l_ = ctx.num(l)
+    thr_x = ctx.sqrt(ctx.num(C_w) + l_ / (s1 * s1 * s2 * s2))
+    thr_y = ctx.sqrt(ctx.num(C_w) + l_ / (s3 * s3))
+    wx = inst["w_x"] / ctx.min(inst["w_x"]) * (thr_x * w_factor)
+    wy = inst["w_y"] / ctx.min(inst["w_y"]) * (thr_y * w_factor)
+    kw = dict(objective=objective, reg_x="kron_weighted", w_x=wx, reg_y="weighted", w_y=wy)
+    H = ctx.attention.hessian(A1, A2, A3, B, X, Y, **kw)
+    lam = ctx.eigmin(H)
+    return certify.ge(lam, l_, label="joint Hessian + regularisers >= l I", evidence={"lambda_min_joint": {
+        "x": float(s1 * s2), "y": float(lam), "xlabel": "sigma_min(A1) sigma_min(A2)",
+        "ylabel": "lambda_min(H + reg)", "logx": True, "logy": True, "series": "instance"}})
 
 
 @certify.claim(

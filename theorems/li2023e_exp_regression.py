@@ -259,6 +259,7 @@ def _c0(f, c0_exp, c0_hyp):
                 slack=S.slack(), place=st.booleans()),
     params=dict(c_f=0.5, c0_exp=0.0, c0_hyp=1.0, l=1.0),
     expect=None,
+    tighten=[dict(param="c_f", direction="smallest"), dict(param="c0_hyp", direction="smallest")],
     mutants=[certify.scale("c_f", 0.1), certify.replace(c0_hyp=-20.0)],
     notes="w_i^2 = (c_f b_i^2 + c0_f + l / sigma_min(A)^2)(1 + slack): at the threshold when slack = 0. c0_f is "
           "c0_exp for f = exp and c0_hyp for cosh, sinh. x anywhere (R^d), with u_k moved to the minimiser of "
