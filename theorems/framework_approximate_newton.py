@@ -71,8 +71,11 @@ def _resolution(ctx, scale=1.0):
                 spec=S.sandwich_specs()),
     params=dict(slack=1.0),
     mutants=[certify.scale("slack", 0.9)],
-    notes="Both directions: the generalised eigenvalues of (H~, H) lie in [1-eps0, 1+eps0] (H~ drawn from the "
-          "parametrisation), and E' = H^{-1/2} H~ H^{-1/2} - I recovered from H~ has ||E'|| <= eps0. "
+    notes="Both directions. (<=) H~ = H^{1/2}(I+E)H^{1/2} with E drawn (||E|| <= eps0): the generalised "
+          "eigenvalues of (H~, H) lie in [1-eps0, 1+eps0]. (=>) H~ drawn from the sandwich alone, independently of "
+          "H^{1/2}: H~ = F^T diag(1+delta) F with F^T F = H (F = M L^T, L Cholesky, M orthonormal columns) and "
+          "|delta_i| <= eps0, about half at +-eps0; E = H^{-1/2} H~ H^{-1/2} - I must have ||E|| <= eps0 and "
+          "rebuild H~. "
           "Tolerance 64 u kappa(H) (u the unit round-off of the context).",
 )
 def sandwich_parametrization(ctx, q, eps0, spec, slack):
@@ -81,21 +84,35 @@ def sandwich_parametrization(ctx, q, eps0, spec, slack):
     lam, V = np.linalg.eigh(Hf)
     rng = np.random.default_rng(spec["seed"])
     p = Hf.shape[0]
-    E = N.draw_E(rng, p, float(eps0), spec["spectrum"], spec["basis"], direction=V[:, 0])
-    E = ctx.asarray(E)
-    Ht = N.sandwich(ctx, H, E)
     kappa = lam[-1] / lam[0]
     tol = 64 * _resolution(ctx) * kappa
-    ge = N.generalized_eigs(ctx, Ht, H)
-    dev = max(abs(v - 1) for v in ge)
+    # (<=) H~ drawn from the parametrisation H^{1/2}(I+E)H^{1/2}: the sandwich must hold
+    E = N.draw_E(rng, p, float(eps0), spec["spectrum"], spec["basis"], direction=V[:, 0])
+    Ht = N.sandwich(ctx, H, ctx.asarray(E))
+    dev = max(abs(v - 1) for v in N.generalized_eigs(ctx, Ht, H))
+    # (=>) H~ drawn from the sandwich alone, without H^{1/2}: H = F^T F for a factor F = M L^T (L the Cholesky
+    # factor, M with orthonormal columns), H~ = F^T diag(1 + delta) F with |delta_i| <= eps0 (some at +-eps0), so
+    # (1-eps0)H <= H~ <= (1+eps0)H by construction; the parametrisation must recover E with ||E|| <= eps0
+    m = p + int(rng.integers(0, 3))
+    M, _ = np.linalg.qr(rng.standard_normal((m, p)))
+    L = ctx.cholesky(H)
+    F = ctx.asarray(M) @ ctx.transpose(L)
+    delta = rng.uniform(-1.0, 1.0, m)
+    edge = rng.random(m) < 0.5
+    delta[edge] = rng.choice([-1.0, 1.0], int(edge.sum()))
+    Hs = ctx.transpose(F) @ (ctx.asarray(1.0 + float(eps0) * delta)[:, None] * F)
+    Hs = (Hs + ctx.transpose(Hs)) / 2
     root = N.sqrtm_psd(ctx, H)
     ri = ctx.inv(root)
-    E2 = ri @ Ht @ ri - ctx.eye(p)
+    E2 = ri @ Hs @ ri - ctx.eye(p)
     E2 = (E2 + ctx.transpose(E2)) / 2
     nE2 = max(abs(v) for v in ctx.eigvalsh(E2))
+    back = N.sandwich(ctx, H, E2)
+    hn = ctx.norm(H, 2)
     return certify.all_of(
-        certify.le(dev, slack * eps0 + tol, label="generalised eigenvalues in [1-eps0, 1+eps0]"),
-        certify.le(nE2, slack * eps0 + tol, label="recovered ||E'|| <= eps0"),
+        certify.le(dev, slack * eps0 + tol, label="(<=) generalised eigenvalues of (H(E), H) in [1-eps0, 1+eps0]"),
+        certify.le(nE2, slack * eps0 + tol, label="(=>) a sandwiched H~ has E = H^{-1/2} H~ H^{-1/2} - I, ||E|| <= eps0"),
+        certify.le(ctx.norm(back - Hs, 2), tol * hn, label="(=>) H^{1/2}(I+E)H^{1/2} = H~"),
     )
 
 
