@@ -234,6 +234,20 @@ def _curves(ctx, run, inst):
                             "ylabel": "distance / loss gap", "logy": True}}
 
 
+def _resolution_floor(ctx, xs):
+    return (1e-11 if not ctx.is_exact else ctx.mpm.mpf(10) ** (10 - ctx.dps)) * (1 + ctx.norm(xs, 2))
+
+
+def _induction_start_ok(spec, start, E, align, init_factor):
+    """The induction's premise at i = 0 (M r_0 <= iota l) holds and r_0 is above the resolution, so that at
+    least one step is checked (float64, cached loss)."""
+    from certify.context import fp
+
+    inst = N.good_loss(fp, spec)
+    _, r0, M = _start(fp, inst, start * init_factor, E["seed"], align)
+    return bool(M * r0 <= init_factor * inst["l"] * (1 + 1e-12) and r0 > _resolution_floor(fp, inst["x_star"]))
+
+
 @certify.claim(
     id="li2023e.newton_induction",
     source=SRC,
@@ -242,14 +256,17 @@ def _curves(ctx, run, inst):
     tag="RECONSTRUCTED",
     inputs=dict(spec=S.framework_specs(), start=st.one_of(st.just(1.0), st.floats(0.01, 1.0)),
                 E=S.sandwich_specs(), align=st.booleans()),
+    assume=lambda spec, start, E, align, init_factor: _induction_start_ok(spec, start, E, align, init_factor),
     params=dict(eps0=0.01, rho=0.4, init_factor=0.1, steps=8, hessian_mode="sandwich"),
     expect=None,
     mutants=[certify.scale("rho", 0.0025)],
     baselines={"exact_newton": {"hessian_mode": "exact"}},
     notes="Approximate Newton (27) from M r_0 = start * iota * l (start = 1: exactly at the edge of the "
-          "initialisation region), eps0-approximate Hessians over the sandwich set, fresh E at each step. Every step "
-          "whose premise holds is checked, until r_t reaches the context's resolution (float64: 1e-11 (1 + ||x*||); "
-          "mpmath: 10^{10-dps}). Convergence curves (distance and loss gap, log scale) are attached.",
+          "initialisation region), eps0-approximate Hessians over the sandwich set, fresh E at each step. Step t is "
+          "checked only while its premise holds for every i <= t (r_i <= rho r_{i-1} and M r_i <= iota l, M r_0 <= "
+          "iota l included; the first step whose conclusion fails is checked and refutes), until r_t reaches the context's resolution (float64: 1e-11 (1 + ||x*||); "
+          "mpmath: 10^{10-dps}); instances whose r_0 is already at that resolution are discarded (assume), "
+          "never passed. Convergence curves (distance and loss gap, log scale) are attached.",
 )
 def newton_induction(ctx, spec, start, E, align, eps0, rho, init_factor, steps, hessian_mode):
     inst = N.good_loss(ctx, spec)
@@ -257,17 +274,24 @@ def newton_induction(ctx, spec, start, E, align, eps0, rho, init_factor, steps, 
     x0, r0, M = _start(ctx, inst, start * init_factor, E["seed"], align)
     oracle = "exact" if hessian_mode == "exact" else N.sandwich_oracle(eps0, E["spectrum"], E["basis"])
     run = N.newton(ctx, loss, x0, steps, hessian=oracle, rng=np.random.default_rng(E["seed"] + 1), x_star=xs)
-    floor = (1e-11 if not ctx.is_exact else ctx.mpm.mpf(10) ** (10 - ctx.dps)) * (1 + ctx.norm(xs, 2))
+    floor = _resolution_floor(ctx, xs)
     r = run.distances
+    iota_l = init_factor * l
     parts = []
+    # step t is checked only while its premise holds for every i <= t (r_i <= rho r_{i-1}, M r_i <= iota l):
+    # the statement says nothing past the first step where it fails, which is itself checked (a refutation)
+    # r_0 = start iota l / M: at start = 1 the product M r_0 equals iota l up to the context's rounding
+    premise = M * r[0] <= iota_l * (1 + 1e-12)
     for t in range(len(r) - 1):
-        if r[t] <= floor:
+        if not premise or r[t] <= floor:
             break
         parts.append(certify.le(r[t + 1], rho * r[t], label=f"r_{t + 1} <= rho r_{t}"))
         if M > 0:
-            parts.append(certify.le(M * r[t + 1], init_factor * l, label=f"M r_{t + 1} <= iota l"))
-    if not parts:
-        parts.append(certify.le(r[0], r[0] + 1, label="start at resolution"))
+            parts.append(certify.le(M * r[t + 1], iota_l, label=f"M r_{t + 1} <= iota l"))
+        premise = r[t + 1] <= rho * r[t] and M * r[t + 1] <= iota_l
+    if not parts:  # assume keeps r_0 above the float64 resolution; a context that disagrees has no step to check
+        raise certify.InvalidArgument("li2023e.newton_induction: no step has its premise (M r_0 <= iota l, r_0 "
+                                      "above resolution); the assume should have discarded this instance")
     return certify.all_of(*parts, evidence=_curves(ctx, run, inst))
 
 
