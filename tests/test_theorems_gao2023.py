@@ -85,3 +85,30 @@ def test_main_convergence_is_fitted_against_log_ratio(verdicts):
     assert mc["variable"] == "log_ratio" and mc["stated_exponent"] == 1.0
     # linear convergence: iterations grow like log(e0/eps), a log-log slope close to 1
     assert 0.6 < mc["exponent"] < 1.25, mc["exponent"]
+
+
+def _greedy_instance():
+    from certify.strategies import attention as SAT
+
+    inst = SAT.make_instance("SELF", 6, 2, 0, realisable=True, start_radius=0.0)
+    return {k: inst[k] for k in ("A1", "A2", "A3", "B", "X", "Y", "Xstar", "Ystar") if k in inst}
+
+
+def test_greedy_local_convergence_premise_is_enforced():
+    """Regression: the premise (domain ball of radius R, M a Lipschitz constant on it) was not checked; any strict
+    minimiser passed, whatever M and R."""
+    c = certify.get_claim("gao2023.greedy_local_convergence")
+    inst = _greedy_instance()
+    p = dict(c.params)
+    assert T._local_assume(inst=inst, **p)
+    # M far below the Hessian's observed Lipschitz quotient is not a Lipschitz constant: outside the premise
+    assert not T._local_assume(inst=inst, **{**p, "a_M": -30.0})
+    # the minimiser must lie in the ball of radius R (here far too small for it)
+    assert not T._local_assume(inst=inst, **{**p, "R": 1e-3, "a_M": 30.0})
+
+
+def test_hessian_pd_joint_is_the_full_hessian_with_regularisers():
+    """The joint claim reads lambda_min of [[H_xx + reg_x, H_xy], [H_yx, H_yy + reg_y]], not the blocks."""
+    c = certify.get_claim("gao2023.hessian_pd_joint")
+    assert c.tag == "RECONSTRUCTED" and c.expect is None and c.mutants
+    assert {t["param"] for t in c.tighten} == {"C_w"}
