@@ -218,7 +218,8 @@ def _global_minimiser(fl, n_starts, radius):
     best = None
     for x0 in _starts(fl.A.shape[1], n_starts, radius):
         try:
-            x, info = N.minimiser(fl, x0)
+            with np.errstate(over="ignore", invalid="ignore"):  # backtracking rejects the overflowing trial steps
+                x, info = N.minimiser(fl, x0)
         except (np.linalg.LinAlgError, FloatingPointError, ValueError):
             continue
         f = fl.value(certify.fp, x)
