@@ -360,8 +360,9 @@ def claim(
     * ``baselines`` -- ``{name: dict of params or callable}``: a trivial or exact solution evaluated on the
       instances the search kept, to show whether the bound is informative.
     * ``tighten`` -- the constant(s) whose smallest (or largest) safe value the catalogue asks for:
-      ``dict(param="C_w", direction="smallest", lo=..., hi=...)`` or a list of such dicts; `certify tighten`
-      and the `certify`-profile run search them (`certify.tighten.tighten_for_record`).
+      ``dict(param="C_w", direction="smallest", lo=..., hi=...)`` or a list of such dicts; optional
+      ``params={...}`` fixes other params for that search (e.g. the smallest C_w at b_bound = 10); `certify
+      tighten` and the `certify`-profile run search them (`certify.tighten.tighten_for_record`).
 
     Example::
 
@@ -473,10 +474,14 @@ def _tighten_specs(where, tighten, params) -> tuple:
         if not isinstance(spec, dict) or "param" not in spec:
             raise InvalidArgument(f"{where}: tighten must be dict(param=NAME, direction=..., lo=..., hi=...), "
                                   f"got {spec!r}")
-        unknown = sorted(set(spec) - {"param", "direction", "lo", "hi", "steps"})
+        unknown = sorted(set(spec) - {"param", "direction", "lo", "hi", "steps", "params"})
         if unknown:
             raise InvalidArgument(f"{where}: tighten has unknown key {unknown[0]!r}; use param, direction, lo, hi, "
-                                  "steps")
+                                  "steps, params")
+        at = dict(spec.get("params") or {})
+        bad = sorted(set(at) - set(params))
+        if bad:
+            raise InvalidArgument(f"{where}: tighten params names unknown param {bad[0]!r}; params are {sorted(params)}")
         name = spec["param"]
         v = params.get(name)
         if name not in params or isinstance(v, bool) or not isinstance(v, (int, float)):
@@ -491,5 +496,6 @@ def _tighten_specs(where, tighten, params) -> tuple:
                 raise InvalidArgument(f"{where}: tighten {nm}={b!r} for {name!r}; pass a positive number")
         if lo is not None and hi is not None and not lo < hi:
             raise InvalidArgument(f"{where}: tighten lo={lo!r} is not below hi={hi!r}")
-        out.append({"param": name, "direction": direction, "lo": lo, "hi": hi, "steps": int(spec.get("steps", 4))})
+        out.append({"param": name, "direction": direction, "lo": lo, "hi": hi, "steps": int(spec.get("steps", 4)),
+                    "params": at})
     return tuple(out)

@@ -102,9 +102,11 @@ def _check_args(claim, name, lo, hi, direction, steps):
 
 
 def declared(claim, name: str | None = None) -> dict | None:
-    """The claim's declared tighten spec for `name` (the first one when `name` is None), or None."""
+    """The claim's declared tighten spec for `name` (the first one when `name` is None), or None. Only specs at
+    the claim's current params (``params=`` overrides equal to them) fill in `tighten`'s defaults."""
     for spec in getattr(claim, "tighten", ()) or ():
-        if name is None or spec["param"] == name:
+        at = spec.get("params") or {}
+        if (name is None or spec["param"] == name) and all(claim.params.get(k) == v for k, v in at.items()):
             return spec
     return None
 
@@ -112,8 +114,9 @@ def declared(claim, name: str | None = None) -> dict | None:
 def tighten_for_record(claim, profile="certify", seed: int = 0, progress=None) -> dict | None:
     """Run every tighten search the claim declares, at the profile's tighten budget, for the run's report.
 
-    Returns None when the claim declares none; else the first declared param's `TightenResult.as_record()`,
-    with the other declared params' records under ``"more"`` (a list, empty for one param). Plain data,
+    Returns None when the claim declares none; else the first declared search's `TightenResult.as_record()`
+    (plus ``"at"``: the other params it fixed, ``{}`` for none), with the other declared searches' records under
+    ``"more"`` (a list, empty for one search). Plain data,
     JSON-safe. A search that raises is reported as ``stopped="error"`` with the message, never raised."""
     from .claim import get_claim
     from .profiles import get_profile
@@ -128,17 +131,18 @@ def tighten_for_record(claim, profile="certify", seed: int = 0, progress=None) -
     step_prof = replace(step_prof, name=prof.name, mutant_examples=0)
     out = []
     for spec in specs:
+        at = dict(spec.get("params") or {})
         try:
-            r = tighten(claim, spec["param"], lo=spec["lo"], hi=spec["hi"], profile=step_prof, seed=seed,
-                        direction=spec["direction"], steps=min(spec["steps"], prof.tighten_steps),
-                        max_doublings=6, progress=progress)
-            out.append(r.as_record())
+            r = tighten(claim.with_params(at) if at else claim, spec["param"], lo=spec["lo"], hi=spec["hi"],
+                        profile=step_prof, seed=seed, direction=spec["direction"],
+                        steps=min(spec["steps"], prof.tighten_steps), max_doublings=6, progress=progress)
+            out.append({**r.as_record(), "at": at})
         except Exception as exc:  # noqa: BLE001 - a failed tightening never loses the claim's verdict
             out.append({"claim": claim.id, "param": spec["param"], "direction": spec["direction"],
                         "paper_value": claim.params.get(spec["param"]), "safe": None,
                         f"{spec['direction']}_safe": None, "ruled_out": None, "counterexample": None, "steps": [],
                         "stopped": "error", "profile": prof.name, "seed": int(seed),
-                        "text": f"{spec['param']}: tightening failed: {type(exc).__name__}: {exc}"[:300]})
+                        "text": f"{spec['param']}: tightening failed: {type(exc).__name__}: {exc}"[:300], "at": at})
     return {**out[0], "more": out[1:]}
 
 

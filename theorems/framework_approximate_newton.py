@@ -260,6 +260,8 @@ def _induction_start_ok(spec, start, E, align, init_factor):
     params=dict(eps0=0.01, rho=0.4, init_factor=0.1, steps=8, hessian_mode="sandwich"),
     expect=None,
     mutants=[certify.scale("rho", 0.0025)],
+    # the catalogue also runs eps0 on a grid over (0, 0.1): the largest eps0 with no violation is that grid's answer
+    tighten=dict(param="eps0", direction="largest", lo=1e-4, hi=0.0999),
     baselines={"exact_newton": {"hessian_mode": "exact"}},
     notes="Approximate Newton (27) from M r_0 = start * iota * l (start = 1: exactly at the edge of the "
           "initialisation region), eps0-approximate Hessians over the sandwich set, fresh E at each step. Step t is "

@@ -52,8 +52,8 @@ Deviations from the catalogue (all for cost; the structure of the statements is 
 * runtime sweeps n = 64 ... 1024 at d = 4 (the catalogue: n = 32 ... 4096; d = 2 ... 24 via axis='d'); the
   exponent_bound 2.5 (n) and main_convergence's 0.4 are this module's numeric bounds (the rows give none) so that the
   mutants can be refuted.
-* greedy_local_convergence: `order`, `hessian` (exact / approx) and `eps` are params (defaults x_first, exact, 1e-8),
-  not searched inputs; run the other values with --param. Its premise is enforced: instances are put on the domain
+* greedy_local_convergence searches `eps` over the catalogue's range [1e-12, 1e-1], both orders (x_first, y_first)
+  and exact and eps0-approximate Hessians (25) (eps0 and log_base are params). Its premise is enforced: instances are put on the domain
   (||A_i|| = R), (x*, y*) and the start ball lie in it, and M_paper must be at least the Hessian's Lipschitz quotient
   observed on the domain (a lower estimate: M is never certified, but an M shown too small is excluded).
 * main_convergence sweeps eps from 1e-1 to 1e-10 (the catalogue: to 1e-12) on one fixed WELL instance (params n, d,
@@ -786,7 +786,7 @@ def _kron_cond(inst):
     expect=None,
     dps=60,
     mutants=[certify.drop_assumption()],
-    tighten=dict(param="C_w", direction="smallest", lo=1e-3, hi=1e4),
+    tighten=[dict(param="C_w", direction="smallest", lo=1e-3, hi=1e4, params=dict(R=R)) for R in (2.0, 1.0, 4.0)],
     notes="Every instance is rescaled to the domain boundary (r_convention, R, R_b), then (X, Y, B) are multiplied "
           "by `inner` (1 = on the boundary, < 1 = inside the domain; the claim is for all (x, y) in the domain); "
           "the weights are the instance's "
@@ -1116,10 +1116,12 @@ def _local_assume(inst, good_scope, reg_x, reg_y, lam_x, lam_y, iota, a_M, b_M, 
     tag="RECONSTRUCTED",
     inputs=dict(inst=SAT.instances(n=(4, 8), d=(1, 2), families=("WELL", "SELF", "COND"), realisable=True,
                                    with_xstar=True),
-                dirseed=st.integers(0, 2**31 - 1), start=st.one_of(st.just(1.0), st.floats(0.01, 1.0))),
+                dirseed=st.integers(0, 2**31 - 1), start=st.one_of(st.just(1.0), st.floats(0.01, 1.0)),
+                eps=st.one_of(st.sampled_from([1e-1, 1e-4, 1e-8, 1e-12]), log_uniform(1e-12, 1e-1)),
+                order=st.sampled_from(["x_first", "y_first"]), hessian=st.sampled_from(["exact", "approx"])),
     assume=lambda **kw: _local_assume(**kw),
-    params=dict(iota=0.1, eps=1e-8, log_base=math.e, a_M=1.0, b_M=1.0, k_M=2.0, R=2.0, order="x_first",
-                hessian="exact", eps0=0.01, reg_x="none", reg_y="none", lam_x=0.0, lam_y=0.0, good_scope="joint"),
+    params=dict(iota=0.1, log_base=math.e, a_M=1.0, b_M=1.0, k_M=2.0, R=2.0, eps0=0.01, reg_x="none", reg_y="none",
+                lam_x=0.0, lam_y=0.0, good_scope="joint"),
     expect=None,
     mutants=[certify.replace(log_base=1e6)],
     notes="The instance is put on the domain (||A_i|| = R, X*, Y* compensated so B and the optimum's logits are "

@@ -125,7 +125,8 @@ def grad_hess(ctx, prob, Us, wscale, wseed, gscale, bb_coeff, tol, tol_fd):
     inputs=dict(prob=S.rescaled_problems(n=(1, 12), d=(1, 4), full_rank=True, cond=(1.0, 1e4)), slack=S.slack()),
     params=dict(c0=1.0, a=1.0, c1=2.0, l=1.0, R=1.0, b_bound=1.0),
     expect=None,
-    tighten=dict(param="c0", direction="smallest", lo=0.0001, hi=1000.0),
+    tighten=[dict(param="c0", direction="smallest", lo=1e-4, hi=1e3, params=dict(a=a, c1=c1))
+             for a, c1 in ((1.0, 2.0), (0.0, 0.0), (1.0, 0.0))],
     mutants=[certify.replace(c0=0.0, R=3.0)],
     notes="Regularised (47), half-squared; ||A|| <= 1, b rescaled to ||b||_2 <= b_bound (the family's assumption), "
           "x in the ball of radius R (unit-ball points scaled by R); w_min^2 = (C_w + l / sigma_min^2)(1 + slack). "
