@@ -4,8 +4,8 @@ fitted interval lies above it by the margin param; with no stated exponent, repo
 import pytest
 
 import certify
-from certify.search.scaling import run_scaling
 from certify.profiles import get_profile
+from certify.search.scaling import run_scaling
 
 
 @certify.claim(id="scalingdemo.cubic", source="derived", statement="t(n) = n^3", tag="USER", kind="scaling",

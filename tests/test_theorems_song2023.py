@@ -3,13 +3,11 @@
 
 from __future__ import annotations
 
-
 import pytest
 
 import certify
 import theorems.song2023_kernel_regression  # noqa: F401  (registers the claims)
 from certify.claim import registry
-
 
 DERIVED = [
     "song2023.p1_reference", "song2023.p2_reduction", "song2023.cond_powers", "song2023.matrix_exp_truncation",
