@@ -112,3 +112,16 @@ def test_hessian_pd_joint_is_the_full_hessian_with_regularisers():
     c = certify.get_claim("gao2023.hessian_pd_joint")
     assert c.tag == "RECONSTRUCTED" and c.expect is None and c.mutants
     assert {t["param"] for t in c.tighten} == {"C_w"}
+
+
+def test_greedy_local_convergence_searches_the_catalogue_ranges():
+    """Regression: eps (1e-8), order and hessian were fixed params; the catalogue asks for eps in [1e-12, 1e-1], both
+    orders and exact and approximate Hessians."""
+    c = certify.get_claim("gao2023.greedy_local_convergence")
+    assert {"eps", "order", "hessian"} <= set(c.inputs) and not {"eps", "order", "hessian"} & set(c.params)
+
+
+def test_smallest_c_w_is_declared_per_r():
+    specs = certify.get_claim("gao2023.hessian_pd").tighten
+    assert sorted(s["params"]["R"] for s in specs) == [1.0, 2.0, 4.0]
+    assert all(s["param"] == "C_w" and s["direction"] == "smallest" for s in specs)

@@ -199,3 +199,12 @@ def test_newton_induction_discards_a_start_outside_its_premise():
     E = {"seed": 0, "spectrum": "uniform", "basis": "random"}
     assert F._induction_start_ok(spec, 1.0, E, False, 0.1)
     assert not F._induction_start_ok(spec, 1e-30, E, False, 0.1)
+
+
+def test_smallest_constants_are_declared_over_the_catalogue_grids():
+    bb = sorted(s["params"]["b_bound"] for s in certify.get_claim("deng2023s.hessian_pd").tighten)
+    assert bb == [1.0, 10.0, 100.0]  # the row: smallest C_w as a function of ||b||_2
+    grid = {(s["params"]["a"], s["params"]["c1"]) for s in certify.get_claim("gao2023r.hessian_pd").tighten}
+    assert len(grid) == 3  # the row: smallest c0 per (a, c1)
+    eps0 = certify.get_claim("li2023e.newton_induction").tighten[0]
+    assert eps0["param"] == "eps0" and eps0["direction"] == "largest" and eps0["hi"] < 0.1
