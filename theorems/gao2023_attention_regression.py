@@ -1033,9 +1033,24 @@ def _onto_domain(ctx, inst, R):
     return out
 
 
+_SETUP_CACHE: dict = {}
+
+
 def _local_setup(ctx, inst, good_scope, reg, R):
     """Problem on the domain, reference minimiser (in the context's precision) and l = lambda_min of the scoped
-    Hessian there."""
+    Hessian there. The float64 setup is cached: the assume and the claim body share it."""
+    if not ctx.is_exact:
+        key = (tuple(sorted((k, np.asarray(v, dtype=float).tobytes()) for k, v in inst.items())), good_scope,
+               tuple(sorted(reg.items())), float(R))
+        if key not in _SETUP_CACHE:
+            if len(_SETUP_CACHE) > 256:
+                _SETUP_CACHE.clear()
+            _SETUP_CACHE[key] = _local_setup_uncached(ctx, inst, good_scope, reg, R)
+        return _SETUP_CACHE[key]
+    return _local_setup_uncached(ctx, inst, good_scope, reg, R)
+
+
+def _local_setup_uncached(ctx, inst, good_scope, reg, R):
     inst = _onto_domain(ctx, inst, R)
     prob = SA.AttentionProblem(inst, objective="half_squared", **reg)
     start = (inst.get("Xstar", inst["X"]), inst.get("Ystar", inst["Y"]))
@@ -1047,7 +1062,7 @@ def _local_setup(ctx, inst, good_scope, reg, R):
     return prob, Xs, Ys, info, info[key]
 
 
-def _lipschitz_lower(prob, Xs, Ys, radius, R, seed=0, directions=4):
+def _lipschitz_lower(prob, Xs, Ys, radius, R, seed=0, directions=3):
     """A lower estimate of the Lipschitz constant of the joint Hessian on the domain (||X||_F, ||Y||_F <= R):
     ||H(z) - H(z')|| / ||z - z'|| over pairs from (X*, Y*) at distances radius * 2^-k, and over random pairs
     in the domain. The rate's premise needs M at least this (M below it is not a Lipschitz constant there)."""
