@@ -77,7 +77,8 @@ def test_runtime_times_the_algorithm_in_n_and_d_with_a_baseline(verdicts):
         assert set(a["baselines"]) == {"one loss evaluation"}
         assert len(a["baselines"]["one loss evaluation"]["y"]) == len(a["x"])
     assert sc["axes"]["n"]["stated_exponent"] == 2.0 and sc["axes"]["d"]["stated_exponent"] == 6.0
-    assert sc["axes"]["n"]["exponent"] > 1.0  # an iteration is at least the T_mat(n, n, d) products
+    # wall times, not a formula: the raw repeats differ (a FLOP model would repeat itself exactly)
+    assert all(y > 0 for a in sc["axes"].values() for y in a["y"]) and len(set(sc["axes"]["n"]["y"])) == 5
 
 
 def test_main_convergence_is_fitted_against_log_ratio(verdicts):
