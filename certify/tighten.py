@@ -27,7 +27,7 @@ from typing import Callable
 
 from .errors import InvalidArgument
 
-__all__ = ["tighten", "TightenResult", "tighten_for_record", "declared"]
+__all__ = ["tighten", "TightenResult", "tighten_for_record", "tighten_records", "declared"]
 
 _DIRECTIONS = ("smallest", "largest")
 
@@ -117,7 +117,8 @@ def tighten_for_record(claim, profile="certify", seed: int = 0, progress=None) -
     Returns None when the claim declares none; else the first declared search's `TightenResult.as_record()`
     (plus ``"at"``: the other params it fixed, ``{}`` for none), with the other declared searches' records under
     ``"more"`` (a list, empty for one search). Plain data,
-    JSON-safe. A search that raises is reported as ``stopped="error"`` with the message, never raised."""
+    JSON-safe. A search that raises is reported as ``stopped="undecided"`` with the message in ``text``, never
+    raised. `tighten_records` gives the same results as a flat list (the report's ``tighten`` field)."""
     from .claim import get_claim
     from .profiles import get_profile
 
@@ -141,9 +142,19 @@ def tighten_for_record(claim, profile="certify", seed: int = 0, progress=None) -
             out.append({"claim": claim.id, "param": spec["param"], "direction": spec["direction"],
                         "paper_value": claim.params.get(spec["param"]), "safe": None,
                         f"{spec['direction']}_safe": None, "ruled_out": None, "counterexample": None, "steps": [],
-                        "stopped": "error", "profile": prof.name, "seed": int(seed),
+                        "stopped": "undecided", "profile": prof.name, "seed": int(seed),
                         "text": f"{spec['param']}: tightening failed: {type(exc).__name__}: {exc}"[:300], "at": at})
     return {**out[0], "more": out[1:]}
+
+
+def tighten_records(claim, profile="certify", seed: int = 0, progress=None) -> list | None:
+    """`tighten_for_record` as the flat list the report's ``tighten`` field holds (one record per declared
+    search), or None when the claim declares none."""
+    r = tighten_for_record(claim, profile, seed, progress)
+    if r is None:
+        return None
+    more = r.pop("more")
+    return [r, *more]
 
 
 def tighten(claim, name: str, *, lo: float | None = None, hi: float | None = None, profile="ci", seed: int = 0,

@@ -106,3 +106,12 @@ def test_rows_asking_for_a_smallest_constant_declare_it(cid, param):
     discover()
     specs = {s["param"]: s for s in certify.get_claim(cid).tighten}
     assert param in specs and specs[param]["direction"] == "smallest"
+
+
+def test_tighten_records_is_the_flat_list_of_the_report_field():
+    from certify.tighten import tighten_records
+
+    recs = tighten_records("tightdemo.declared", "smoke", 0)
+    assert isinstance(recs, list) and len(recs) == 1 and "more" not in recs[0]
+    assert recs[0]["stopped"] in ("bracketed", "no_safe_value", "no_violation", "undecided")
+    assert tighten_records("tightdemo.max_below_c", "smoke", 0) is None
