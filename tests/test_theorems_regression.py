@@ -208,3 +208,16 @@ def test_smallest_constants_are_declared_over_the_catalogue_grids():
     assert len(grid) == 3  # the row: smallest c0 per (a, c1)
     eps0 = certify.get_claim("li2023e.newton_induction").tighten[0]
     assert eps0["param"] == "eps0" and eps0["direction"] == "largest" and eps0["hi"] < 0.1
+
+
+def test_hessian_sparsification_reaches_large_n_through_a_param():
+    import numpy as np
+
+    c = certify.get_claim("li2023e.hessian_sparsification")
+    rng = np.random.default_rng(0)
+    prob = {"A": rng.standard_normal((40, 3)), "D": rng.random(40) + 0.5}
+    small = c.evaluate(certify.fp, {"prob": prob}, rng=np.random.default_rng(1))
+    big = c.with_params({"row_tiles": 500}).evaluate(certify.fp, {"prob": prob}, rng=np.random.default_rng(1))
+    m_small = next(p.rhs for p in small.parts if p.label == "nnz(D~) <= m")
+    m_big = next(p.rhs for p in big.parts if p.label == "nnz(D~) <= m")
+    assert m_big > m_small  # m = C_nnz p ln(n / delta) at n = 20000 rows

@@ -27,7 +27,8 @@ the reconstructed statements are the usual ones of this family, not confirmed ag
 Deviations. The rescaled loss (gao2023r) is not among the framework instances: no certified Hessian-Lipschitz
 constant is known for it (its M is a RECONSTRUCTED parameter), so (l, M)-goodness cannot be certified.
 The one-step and induction claims measure distances in the Euclidean norm, as the catalogue states them.
-hessian_sparsification searches n <= 200, p <= 6 (the catalogue: n up to 1e5, p <= 50), for cost; m is
+hessian_sparsification searches n <= 200, p <= 6 (the catalogue: n up to 1e5, p <= 50), for cost (larger n is
+reachable through the param row_tiles: k stacked copies of A with D / k, the same A^T D A at k n rows); m is
 ceil(C_nnz p ln(n/delta)) (a row count is an integer). It adds a hypothesis not in (26):
 sigma_min(D^{1/2} A) > 1e-6 sigma_max (A^T D A numerically positive definite; (26) allows any D >= 0), because the
 realised eps0 is measured through a Cholesky factor of A^T D A. The failure rate is compared with the claim-level
@@ -138,16 +139,22 @@ def _full_rank(prob):
     trials=30,
     inputs=dict(prob=S.sparsification_problems(n=(1, 200), p=(1, 6))),
     assume=lambda prob: _full_rank(prob),
-    params=dict(eps0=0.01, delta=0.1, C_nnz=1.0),
+    params=dict(eps0=0.01, delta=0.1, C_nnz=1.0, row_tiles=1),
     expect=None,
     tighten=dict(param="C_nnz", direction="smallest", lo=0.001, hi=1000.0),
     mutants=[certify.scale("C_nnz", 0.01)],
     notes="Reference procedure of (26): F = D^{1/2} A, leverage scores, m i.i.d. rows with probability "
           "tau_i / sum tau, D~_ii = count_i / (m pi_i) D_ii. The margin of one trial is eps0 minus the realised "
-          "max |generalised eigenvalue - 1|. Hypothesis: A^T D A positive definite (sigma_min(F) > 1e-6 sigma_max).",
+          "max |generalised eigenvalue - 1|. Hypothesis: A^T D A positive definite (sigma_min(F) > 1e-6 sigma_max). "
+          "row_tiles = k stacks k copies of A with D / k (the same A^T D A, k n rows, leverage scores / k: the "
+          "catalogue's n up to 1e5 through a param; the search draws n <= 200 for cost).",
 )
-def hessian_sparsification(ctx, rng, prob, eps0, delta, C_nnz):
+def hessian_sparsification(ctx, rng, prob, eps0, delta, C_nnz, row_tiles):
     A, D = prob["A"], prob["D"]
+    if int(row_tiles) > 1:
+        k = int(row_tiles)
+        A = np.concatenate([A] * k)
+        D = np.concatenate([D] * k) / k
     Af, Df = ctx.to_float(A), ctx.to_float(D)
     Dt, m = N.sparsify_diag(rng, Af, Df, delta, C_nnz)
     H = ctx.transpose(A) @ (D[:, None] * A)
