@@ -31,18 +31,12 @@ ARXIV = re.compile(r"arxiv[:\s]*\d{4}\.\d{4,5}", re.IGNORECASE)
 # Gaps on this branch that other branches close; each entry names what closes it. Remove entries as they
 # merge (they are non-strict xfails: a closed gap shows as XPASS).
 PENDING = {
-    ("mutant_dies", "deng2023.deterministic_runtime"): "scaling mutants change the stated exponent (thm branches)",
-    ("mutant_dies", "gao2023r.hessian_pd"): "mutant re-tuned on the theorem branches",
-    ("mutant_dies", "li2023e.hessian_pd"): "mutant re-tuned on the theorem branches",
     ("mutant_dies", "song2023.p1_solver"): "mutant re-tuned on the theorem branches",
-    ("has_mutant", "gao2023r.main_convergence"): "scaling claim without a stated exponent: no_mutant_reason (thm)",
-    ("has_mutant", "li2023e.main_convergence"): "scaling claim without a stated exponent: no_mutant_reason (thm)",
     ("has_mutant", "song2023.fast_algorithms"): "scaling claim without a stated exponent: no_mutant_reason (thm)",
     ("has_mutant", "song2023.p3_input_sparsity"): "scaling claim without a stated exponent: no_mutant_reason (thm)",
+    ("source", "song2023.sketch_embedding"): "source cites an equation of the external catalogue (rewritten on thm "
+                                             "branches)",
 }
-for _cid in ("deng2023.approx_leverage_scores", "deng2023.baseline_exact", "deng2023.baseline_trivial",
-             "deng2023.bss_sandwich", "deng2023.leverage_sampling_sandwich", "song2023.sketch_embedding"):
-    PENDING[("source", _cid)] = "source cites an equation of the external catalogue (rewritten on thm branches)"
 
 
 def _catalogue():
