@@ -90,7 +90,8 @@ def _parser() -> argparse.ArgumentParser:
     tg.add_argument("--param", required=True, help="the numeric param to tighten")
     tg.add_argument("--lo", type=float, default=None)
     tg.add_argument("--hi", type=float, default=None)
-    tg.add_argument("--direction", choices=["smallest", "largest"], default="smallest")
+    tg.add_argument("--direction", choices=["smallest", "largest"], default=None,
+                    help="default: the claim's declared direction, else smallest")
     tg.add_argument("--steps", type=int, default=6, help="bisections once the edge is bracketed")
     tg.add_argument("--profile", default="ci")
     tg.add_argument("--seed", type=int, default=0)

@@ -103,15 +103,13 @@ def run_task(task: Task, progress: Callable | None = None):
 
 
 def _tighten(claim, task: Task):
-    """The claim's smallest safe constants (`certify.tighten.tighten_for_record`), in the claim's own task,
+    """The claim's smallest safe constants (`certify.tighten.tighten_records`), in the claim's own task,
     when asked for (`--tighten`) or under the certify profile; None otherwise."""
     if not (task.tighten or task.profile == "certify"):
         return None
-    try:
-        from .tighten import tighten_for_record
-    except ImportError:  # a certify without the tighten-for-record step (certify.tighten, `encodings` work)
-        return None
-    return tighten_for_record(claim, task.profile, task.seed)
+    from .tighten import tighten_records
+
+    return tighten_records(claim, task.profile, task.seed)
 
 
 def shard_tasks(task: Task, shards: int) -> list[Task]:

@@ -587,3 +587,46 @@ def test_run_on_a_terminal_draws_the_rich_progress(tmp_path, demo_path):
     out = b"".join(chunks).decode("utf-8", "replace")
     assert "ETA" in out and "elapsed" in out and "claims" in out, out[-3000:]
     assert "  .. demo.softmax_sums_to_one:" not in out  # not the plain lines
+
+
+TIGHTEN_CLAIMS = textwrap.dedent("""
+    from hypothesis import strategies as st
+    import certify
+
+    # x <= C on [0, 1]: the smallest safe C is 1 (attained), the largest safe floor F of x >= F is 0
+    @certify.claim(id="tightcli.upper", source="derived", statement="x <= C", tag="USER",
+                   inputs=dict(x=st.floats(0, 1)), params=dict(C=4.0),
+                   tighten=dict(param="C", lo=0.01, hi=100.0))
+    def upper(ctx, x, C):
+        return certify.le(x, C)
+
+    @certify.claim(id="tightcli.lower", source="derived", statement="x + 1 >= F", tag="USER",
+                   inputs=dict(x=st.floats(0, 1)), params=dict(F=0.5),
+                   tighten=dict(param="F", direction="largest", lo=0.01, hi=100.0))
+    def lower(ctx, x, F):
+        return certify.ge(x + 1.0, F)
+""")
+
+
+def test_run_with_tighten_puts_the_smallest_safe_constant_in_the_report(tmp_path):
+    path = tmp_path / "tight_claims.py"
+    path.write_text(TIGHTEN_CLAIMS)
+    rep = tmp_path / "rep"
+    r = certify("run", str(path), "--no-default", "--profile", "smoke", "--tighten", "--report", str(rep))
+    assert r.returncode == 0, r.stderr
+    recs = {c["id"]: c for c in json.loads((rep / "report.json").read_text())["claims"]}
+    (up,) = recs["tightcli.upper"]["tighten"]
+    assert up["param"] == "C" and up["direction"] == "smallest"
+    assert 1.0 <= up["smallest_safe"] <= 1.1, up
+    (low,) = recs["tightcli.lower"]["tighten"]
+    assert low["direction"] == "largest" and 0.9 <= low["largest_safe"] <= 1.0, low
+
+
+def test_tighten_command_keeps_the_declared_direction(tmp_path):
+    path = tmp_path / "tight_claims.py"
+    path.write_text(TIGHTEN_CLAIMS)
+    r = certify("tighten", str(path), "tightcli.lower", "--param", "F", "--profile", "smoke", "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    out = out[0] if isinstance(out, list) else out
+    assert out["direction"] == "largest", out
