@@ -69,6 +69,8 @@ class Verdict:
     error: str | None = None
     duration_s: float = 0.0
     budget: dict = field(default_factory=dict)
+    equality_cases: int = 0      # float64 violations the reference found exactly 0 (certify.confirm)
+    ratio_note: str = ""         # why ratio_extreme is absent or partial (bound side <= 0)
     pool: list = field(default_factory=list, repr=False)  # instances for baselines (not reported)
     search: dict = field(default_factory=dict, repr=False)  # how the search went (benchmarks; not reported)
 
@@ -104,7 +106,7 @@ def example_record(ex: Example, stem: Path | None, report_dir: Path | None, extr
 
     rec = {"margin": ex.outcome.get("margin"), "rel_margin": clean(ex.rel), "ratio": ex.outcome.get("ratio"),
            "lhs": ex.outcome.get("lhs"), "rhs": ex.outcome.get("rhs"), "relation": ex.outcome.get("relation"),
-           "label": ex.outcome.get("label")}
+           "label": ex.outcome.get("label"), "trust": ex.outcome.get("trust")}
     if ex.confirmation is not None:
         rec["confirmation"] = ex.confirmation
     if ex.trial_stats is not None:
@@ -137,6 +139,7 @@ def build_record(claim, v: Verdict, *, seed: int, profile: str, report_dir: str 
         "scaling": v.scaling, "plots": v.plots, "margins": [clean(m) for m in v.margins[:1000]],
         "error": v.error, "seed": seed, "profile": profile, "budget": v.budget,
         "delta": claim.verdict_delta, "duration_s": duration_s,
+        "equality_cases": int(v.equality_cases), "ratio_note": v.ratio_note,
         "reproduce": reproduce,
         "replay": f"certify replay {report_dir or 'REPORT_DIR'} {claim.id}",
     })
@@ -153,6 +156,10 @@ def build_record(claim, v: Verdict, *, seed: int, profile: str, report_dir: str 
                                            rdir, extra)
             ce["first_found"] = example_record(v.counterexample, None, None)
             ce["worst"] = rec["worst"]
+            conf = m.confirmation or {}
+            ce["confirmation"] = conf.get("mode") or ("output-only" if v.status == "unconfirmed" else "reference")
+            ce["marginal"] = bool(conf.get("marginal"))
+            ce["marginal_note"] = str(conf.get("marginal_note") or "")
         rec["counterexample"] = ce
     minimal_conf = ((rec["counterexample"] or {}).get("minimal") or {}).get("confirmation") or {}
     rec["rigorous"] = bool(minimal_conf.get("rigorous")) if v.status == "refuted" else False
@@ -171,7 +178,7 @@ def failure_record(claim_id: str, *, status: str, reason: str, error: str | None
     rec.update({"status": status, "as_expected": status != "error", "reason": reason, "error": error, "examples": 0,
                 "valid_examples": 0, "worst": None, "counterexample": None,
                 "float_artifacts": {"count": 0, "examples": []}, "unstable": {"count": 0, "examples": []},
-                "baselines": {}, "mutants": {}, "plots": [], "margins": [], "seed": seed,
+                "baselines": {}, "mutants": {}, "plots": [], "margins": [], "seed": seed, "equality_cases": 0,
                 "profile": profile, "duration_s": None, "reproduce": reproduce})
     return rec
 
