@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Outcome", "le", "ge", "close", "all_of", "as_outcome"]
+__all__ = ["Outcome", "le", "ge", "close", "all_of", "as_outcome", "reads"]
 
 _TINY = 1e-300
 
@@ -119,6 +119,23 @@ class Outcome:
         if self.label:
             d["label"] = self.label
         return d
+
+
+_READS = {"le": ("≤", ">"), "ge": ("≥", "<"), "close": ("≈", "≉")}
+
+
+def reads(relation, margin) -> str | None:
+    """How the comparison reads on an instance, as it actually holds there: "lhs 0.2973 > rhs 0.25" for a
+    violated `le`, "≤" when it holds (None for a plain margin or an unknown margin)."""
+    if relation not in _READS:
+        return None
+    try:
+        m = float(margin)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    if m != m:
+        return None
+    return _READS[relation][0 if m >= 0 else 1]
 
 
 def _pick_worst(margins, rels):

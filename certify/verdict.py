@@ -102,11 +102,13 @@ def clean(x):
 
 def example_record(ex: Example, stem: Path | None, report_dir: Path | None, extra: dict | None = None) -> dict:
     """The report form of an example; with `stem` and `report_dir` its instance is saved next to the report."""
+    from .outcome import reads
     from .report.instances import describe_instance, save_instance
 
     rec = {"margin": ex.outcome.get("margin"), "rel_margin": clean(ex.rel), "ratio": ex.outcome.get("ratio"),
            "lhs": ex.outcome.get("lhs"), "rhs": ex.outcome.get("rhs"), "relation": ex.outcome.get("relation"),
-           "label": ex.outcome.get("label"), "trust": ex.outcome.get("trust")}
+           "label": ex.outcome.get("label"), "trust": ex.outcome.get("trust"),
+           "reads": reads(ex.outcome.get("relation"), ex.outcome.get("margin"))}
     if ex.confirmation is not None:
         rec["confirmation"] = ex.confirmation
     if ex.trial_stats is not None:
