@@ -917,8 +917,17 @@ def _p3_q(A, lam, eps0, q_max):
     """The catalogue's default degree (smallest q with rho_q <= eps0 lambda_min(K + lam I) / 2), capped at q_max,
     decided from the high-precision lambda_min, not a float64 one: lambda_min ~ 1e-16 is rounding noise in
     float64, and a degree chosen from it would differ between machines and between the float64 run and its
-    high-precision replay (the same trial must make the same discrete choice)."""
+    high-precision replay (the same trial must make the same discrete choice). float64 decides only when it
+    cannot be wrong: lambda_min(K + lam I) resolved to 1e-6 of lambda_max and no rho_q within 1e-6 of the
+    threshold (then rounding cannot flip a comparison); otherwise mpmath decides (cached per instance)."""
     A = np.ascontiguousarray(np.asarray(A, dtype=float))
+    with np.errstate(all="ignore"):
+        ev = np.linalg.eigvalsh(KS.attention_kernel(A)) + float(lam)
+    if np.all(np.isfinite(ev)) and ev[0] > 1e-6 * ev[-1]:
+        thr = eps0 * ev[0] / 2
+        rhos = [SP._rho_q(A, q) for q in range(q_max + 1)]
+        if all(abs(r - thr) > 1e-6 * thr for r in rhos):
+            return next((q for q, r in enumerate(rhos) if r <= thr), q_max)
     return _p3_q_cached(A.tobytes(), A.shape, float(lam), float(eps0), int(q_max))
 
 
