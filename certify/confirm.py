@@ -362,29 +362,49 @@ def _relative_to_size(margin, size):
             return None
 
 
+def _perturb(v, g, ulps: float):
+    if isinstance(v, dict):
+        return {k: _perturb(x, g, ulps) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return type(v)(_perturb(x, g, ulps) for x in v)
+    if isinstance(v, np.ndarray) and v.dtype.kind == "f" and v.size:
+        return v * (1 + ulps * UNIT_ROUNDOFF * g.choice([-1.0, 1.0], size=v.shape))
+    if isinstance(v, (float, np.floating)) and not isinstance(v, bool):
+        return type(v)(v * (1 + ulps * UNIT_ROUNDOFF * float(g.choice([-1.0, 1.0]))))
+    return v
+
+
 def perturb_instance(instance, seed: int, ulps: float = 4.0):
     """A copy of `instance` with every float entry moved by about `ulps` units in the last place (random signs,
     seeded): the same computation, rounded along a different float64 path."""
-    g = np.random.default_rng([0x5EED, int(seed)])
+    return _perturb(instance, np.random.default_rng([0x5EED, int(seed)]), ulps)
 
-    def walk(v):
-        if isinstance(v, dict):
-            return {k: walk(x) for k, x in v.items()}
-        if isinstance(v, (list, tuple)):
-            return type(v)(walk(x) for x in v)
-        if isinstance(v, np.ndarray) and v.dtype.kind == "f" and v.size:
-            return v * (1 + ulps * UNIT_ROUNDOFF * g.choice([-1.0, 1.0], size=v.shape))
-        if isinstance(v, (float, np.floating)) and not isinstance(v, bool):
-            return type(v)(v * (1 + ulps * UNIT_ROUNDOFF * float(g.choice([-1.0, 1.0]))))
-        return v
 
-    return walk(instance)
+class _PerturbedDraws:
+    """A random Generator whose float draws are moved by a few ulps (integers untouched): the same trial's
+    draws, rounded differently. Anything that needs a real Generator gets the plain one (see `robust`)."""
+
+    def __init__(self, rng, seed: int, ulps: float = 4.0):
+        self._rng, self._ulps = rng, ulps
+        self._g = np.random.default_rng([0xD2A5, int(seed)])
+
+    def __getattr__(self, name):
+        f = getattr(self._rng, name)
+        if not callable(f) or name in ("integers", "choice", "permutation", "shuffle", "permuted", "bit_generator",
+                                       "spawn", "bytes"):
+            return f
+
+        def draw(*args, **kwargs):
+            return _perturb(f(*args, **kwargs), self._g, self._ulps)
+
+        return draw
 
 
 def robust(claim, instance, *, rng_factory=None, params=None, dps=None, tries: int = 3) -> tuple[bool, str]:
     """Does an output-only violation survive a rounding-level perturbation of the float64 path? The instance's
-    floats are moved by a few ulps (staying inside the hypotheses), the float64 computation re-runs with the
-    same random draws, and its output must again be a violation confirmed in high precision."""
+    floats (and the trial's float draws) are moved by a few ulps, staying inside the hypotheses; the float64
+    computation re-runs with the same random stream, and its output must again be a violation confirmed in
+    high precision. A claim that needs a genuine numpy Generator gets its plain draws (instance moved only)."""
     for k in range(tries):
         p = perturb_instance(instance, k)
         try:
@@ -392,15 +412,26 @@ def robust(claim, instance, *, rng_factory=None, params=None, dps=None, tries: i
                 continue
         except Exception:  # noqa: BLE001 - a predicate that fails on the perturbed point rejects it
             continue
+        factory = rng_factory
+        o = None
         with np.errstate(all="ignore"):
-            try:
-                o = claim.evaluate(fp, p, rng=rng_factory() if rng_factory is not None else None)
-            except Exception as exc:  # noqa: BLE001
-                return False, f"the float64 path raised under a rounding-level perturbation ({type(exc).__name__})"
+            if rng_factory is not None:
+                moved = lambda k=k: _PerturbedDraws(rng_factory(), k)  # noqa: E731
+                try:
+                    o = claim.evaluate(fp, p, rng=moved())
+                    factory = moved
+                except Exception:  # noqa: BLE001 - the claim wants a real Generator: move the instance only
+                    o = None
+            if o is None:
+                try:
+                    o = claim.evaluate(fp, p, rng=rng_factory() if rng_factory is not None else None)
+                except Exception as exc:  # noqa: BLE001
+                    return False, (f"fragile: the float64 path raised under a rounding-level perturbation "
+                                   f"({type(exc).__name__})")
         if not o.violated:
             return False, ("fragile: the float64 output violates the claim, but the same computation with its "
                            "inputs moved by a few ulps does not (a rounding effect of the float64 path)")
-        c = confirm(claim, p, rng_factory=rng_factory, params=params, dps=dps, check_robust=False)
+        c = confirm(claim, p, rng_factory=factory, params=params, dps=dps, check_robust=False)
         if not c.confirmed:
             return False, (f"fragile: under a rounding-level perturbation of the float64 path the reference says "
                            f"{c.status} ({c.reason})")

@@ -205,3 +205,33 @@ def test_the_p3_taylor_degree_is_decided_from_the_high_precision_lambda_min():
                                                                    for l in range(q + 1))) / beta
                          <= eps0 * lmin / 2), q_max)
     assert _p3_q(A, 0.0, eps0, q_max) == expected
+
+
+# -- output-only probability trials -----------------------------------------------------------------------------
+
+
+@certify.claim(id="trusttest.trial_float32", inputs=dict(k=st.integers(0, 3)), kind="probability", delta=0.1,
+               expect=None, statement="a float32 round trip of each draw keeps 12 digits w.p. >= 0.9")
+def trial_float32(ctx, k, rng):
+    a = rng.standard_normal() + k
+    x = ctx.asarray(np.array([float(np.float32(a))]))
+    return certify.close(x[0], ctx.num(a), rtol=1e-12, output_only=True)
+
+
+@certify.claim(id="trusttest.trial_third", inputs=dict(k=st.integers(1, 4)), kind="probability", delta=0.01,
+               trials=60, expect=None, statement="(3a)/3 <= a in float64 w.p. >= 0.99 (fails ~12% by rounding)")
+def trial_third(ctx, k, rng):
+    a = k + rng.random()
+    x = ctx.asarray(np.array([(a * 3.0) / 3.0]))
+    return certify.le(x[0], ctx.num(a), output_only=True)
+
+
+def test_output_only_trials_refute_only_with_robust_failures():
+    robust_v = certify.check("trusttest.trial_float32", profile="smoke", seed=0)
+    assert robust_v.status == "refuted" and robust_v.minimal.confirmation["mode"] == "output-only"
+    assert "OUTPUT-ONLY" in robust_v.reason
+    # the failures of (3a)/3 <= a depend on the last bits of each draw: moved by a few ulps they vanish
+    fragile_v = certify.check("trusttest.trial_third", profile="smoke", seed=0)
+    assert fragile_v.status == "survived", fragile_v.reason
+    assert fragile_v.float_artifacts and all(a["status"] == "holds" for a in fragile_v.float_artifacts)
+    assert any("fragile (rounding of the float64 path)" in a["reason"] for a in fragile_v.float_artifacts)
