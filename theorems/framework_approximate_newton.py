@@ -83,6 +83,10 @@ def sandwich_parametrization(ctx, q, eps0, spec, slack):
     p = Hf.shape[0]
     E = N.draw_E(rng, p, float(eps0), spec["spectrum"], spec["basis"], direction=V[:, 0])
     E = ctx.asarray(E)
+    # the hypothesis ||E|| <= eps0 for the instance as drawn: E scaled to norm eps0 in float64 may exceed it by
+    # an ulp, and the high-precision check would then "refute" the statement by 1e-16 (a marginal refutation of
+    # the encoding, not of the lemma)
+    eps0 = max(ctx.num(eps0), max(abs(v) for v in ctx.eigvalsh(E)))
     Ht = N.sandwich(ctx, H, E)
     kappa = lam[-1] / lam[0]
     tol = 64 * _resolution(ctx) * kappa

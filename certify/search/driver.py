@@ -378,6 +378,7 @@ class Search:
             v.reason = (f"no confirmed counterexample in {col.valid} valid instances; "
                         f"{len(col.artifacts)} float artifact(s)")
         if col.equality and v.status == "survived":
-            v.reason += (f"; {col.equality} equality case(s): float64 violations that are exactly 0 in high "
-                         "precision (the claim holds with equality there)")
+            v.reason += (f"; {col.equality} equality case(s): instances where float64 saw a violation or a "
+                         "near-violation and high precision finds the margin zero to working precision (the claim "
+                         "holds with equality there)")
         return v
