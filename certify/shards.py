@@ -113,6 +113,7 @@ def merge_records(records: list[dict]) -> dict:
     out["counterexample"] = lead.get("counterexample") if status in ("refuted", "unconfirmed", "error") else None
     out["float_artifacts"] = _pool(records, "float_artifacts")
     out["unstable"] = _pool(records, "unstable")
+    out["equality_cases"] = sum(int(r.get("equality_cases") or 0) for r in records)
     out["baselines"] = _pool_baselines(records)
     out["mutants"] = records[0].get("mutants") or {}
     out["margins"] = [m for r in records for m in (r.get("margins") or [])][:1000]

@@ -69,15 +69,10 @@ class Verdict:
     scaling: dict | None = None
     reason: str = ""
     error: str | None = None
-    # how the counterexample was confirmed: "reference" (the claim re-evaluated in the reference contexts),
-    # "reference-replay" (a randomised trial re-run whole in the reference with the same draws), "output-only"
-    # (a float64-only algorithm: only its output checked); None when there is no confirmed counterexample
-    confirmation: str | None = None
-    marginal: bool = False  # a confirmed violation within ~1e3 float64 roundoffs (check the encoding)
-    marginal_note: str | None = None
-    equality_cases: int = 0  # instances where the bound is attained exactly (zero to working precision)
     duration_s: float = 0.0
     budget: dict = field(default_factory=dict)
+    equality_cases: int = 0      # float64 violations the reference found exactly 0 (certify.confirm)
+    ratio_note: str = ""         # why ratio_extreme is absent or partial (bound side <= 0)
     pool: list = field(default_factory=list, repr=False)  # instances for baselines (not reported)
     search: dict = field(default_factory=dict, repr=False)  # how the search went (benchmarks; not reported)
     origin: dict = field(default_factory=dict, repr=False)  # claim (with params), seed, profile (certify.check)
@@ -133,12 +128,14 @@ def clean(x):
 
 def example_record(ex: Example, stem: Path | None, report_dir: Path | None, extra: dict | None = None) -> dict:
     """The report form of an example; with `stem` and `report_dir` its instance is saved next to the report."""
+    from .outcome import reads
     from .report.instances import describe_instance, save_instance
 
     out = ex.outcome
     rec = {"margin": clean(out.get("margin")), "rel_margin": clean(ex.rel), "ratio": clean(out.get("ratio")),
            "lhs": clean(out.get("lhs")), "rhs": clean(out.get("rhs")), "relation": out.get("relation"),
-           "label": out.get("label")}
+           "label": out.get("label"), "trust": out.get("trust"),
+           "reads": reads(out.get("relation"), out.get("margin"))}
     if ex.confirmation is not None:
         rec["confirmation"] = ex.confirmation
     if ex.trial_stats is not None:
@@ -180,7 +177,7 @@ def build_record(claim, v: Verdict, *, seed: int, profile: str, report_dir: str 
         "scaling": v.scaling, "plots": v.plots, "margins": [clean(m) for m in v.margins[:1000]],
         "error": v.error, "seed": seed, "profile": profile, "budget": v.budget,
         "delta": claim.verdict_delta, "duration_s": duration_s,
-        "equality_cases": int(v.equality_cases or 0), "tighten": tighten_record(tighten),
+        "equality_cases": int(v.equality_cases or 0), "ratio_note": v.ratio_note, "tighten": tighten_record(tighten),
         "reproduce": reproduce,
         "replay": _replay_command(claim, report_dir),
     })
@@ -197,9 +194,10 @@ def build_record(claim, v: Verdict, *, seed: int, profile: str, report_dir: str 
                                            rdir, extra)
             ce["first_found"] = example_record(v.counterexample, None, None)
             ce["worst"] = rec["worst"]
-            ce["marginal"] = bool(v.marginal)
-            ce["marginal_note"] = v.marginal_note
-            ce["confirmation"] = v.confirmation
+            conf = m.confirmation or {}
+            ce["confirmation"] = conf.get("mode") or ("output-only" if v.status == "unconfirmed" else "reference")
+            ce["marginal"] = bool(conf.get("marginal"))
+            ce["marginal_note"] = str(conf.get("marginal_note") or "")
         rec["counterexample"] = ce
     minimal_conf = ((rec["counterexample"] or {}).get("minimal") or {}).get("confirmation") or {}
     rec["rigorous"] = bool(minimal_conf.get("rigorous")) if v.status == "refuted" else False

@@ -314,7 +314,7 @@ def _example(ex: dict | None, emb: _Embedder, title: str) -> dict | None:
     trials = ex.get("trials")
     view = {
         "title": title, "margin": ex.get("margin"), "rel_margin": ex.get("rel_margin"), "ratio": ex.get("ratio"),
-        "lhs": ex.get("lhs"), "rhs": ex.get("rhs"), "relation": RELATION.get(ex.get("relation"), ex.get("relation")),
+        "lhs": ex.get("lhs"), "rhs": ex.get("rhs"), "relation": ex.get("reads") or RELATION.get(ex.get("relation"), ex.get("relation")),
         "label": ex.get("label"), "confirmation": conf if isinstance(conf, dict) else None,
         "trials": trials if isinstance(trials, dict) else None,
         "rows": _summary_rows(inst.get("summary") or {}),
