@@ -479,6 +479,6 @@ def universal_set_stream(K, eps, chunk):
     U = []
     for b in range(0, n, chunk):
         Kb = K[b:b + chunk]
-        tau = np.einsum("ij,jk,ik->i", Kb, P, Kb)
+        tau = np.sum((Kb @ P) * Kb, axis=1)
         U.extend((b + np.nonzero(tau >= float(eps))[0]).tolist())
     return np.array(U, dtype=np.int64), int(2 * d * d + min(chunk, n) * (d + 1) + len(U))
