@@ -252,14 +252,14 @@ def _grad_parts(A1, A2, A3, E, X, Y, scale):
 
 
 def gradient_loss(A1, A2, A3, E, X, Y, scale):
-    args = [_mat("gradient_loss", nm, a) for nm, a in zip("A1 A2 A3 E X Y".split(), (A1, A2, A3, E, X, Y))]
+    args = [_mat("gradient_loss", nm, a) for nm, a in zip("A1 A2 A3 E X Y".split(), (A1, A2, A3, E, X, Y), strict=True)]
     _, _, c = _grad_parts(*args, scale)
     return 0.5 * float(np.sum(c * c))
 
 
 def gradient(A1, A2, A3, E, X, Y, scale):
     A1, A2, A3, E, X, Y = [_mat("gradient", nm, a) for nm, a in zip("A1 A2 A3 E X Y".split(),
-                                                                    (A1, A2, A3, E, X, Y))]
+                                                                    (A1, A2, A3, E, X, Y), strict=True)]
     F, h, c = _grad_parts(A1, A2, A3, E, X, Y, scale)
     q = c @ h.T
     Fq = F * q
@@ -270,7 +270,7 @@ def gradient(A1, A2, A3, E, X, Y, scale):
 def poly_gradient(A1, A2, A3, E, X, Y, coeffs, scale):
     """dL/dX with F replaced by F~ = D~^-1 U1 U2^T (polynomial method), never forming an n x n matrix."""
     A1, A2, A3, E, X, Y = [_mat("poly_gradient", nm, a) for nm, a in zip("A1 A2 A3 E X Y".split(),
-                                                                         (A1, A2, A3, E, X, Y))]
+                                                                         (A1, A2, A3, E, X, Y), strict=True)]
     U1, U2 = poly_factors(A1 @ X, A2, coeffs, scale)
     Dt = U1 @ U2.sum(axis=0)
     W1 = U1 / Dt[:, None]                                  # F~ = W1 U2^T
