@@ -23,8 +23,8 @@ Claims
   ||p2 - p~2||_max) with p1 = F o q, p2 = diag(r) F.
 * derivative_bounds (RECONSTRUCTED, Lemma E.3): |f'(lam)| <= 8 B n and |f''(lam)| <= C2 B^2 n on [0, 1].
 * riemann_sum (DERIVED): |t_m - (f(1) - f(0))| <= sup_[0,1] |f''| / (2m) for left and right sums of f'.
-* upper_bound (ABSTRACT, scaling): d = ceil(c_d ln n), B = (ln n)^gamma_B: time of the polynomial-method gradient
-  is n^{1+o(1)} (exponent 1, refuted above 1 + exponent_margin).
+* upper_bound (ABSTRACT, scaling, reported): d = ceil(c_d ln n), B = (ln n)^gamma_B: time of the polynomial-method
+  gradient vs n (stated n^{1+o(1)}, shown beside exponent 1; an o(1) has no finite-size exponent to refute).
 * lower_bound (ABSTRACT, scaling, reported): B = sqrt(ln n) kappa(n), kappa = (ln n)^{1/4}: rank for the target
   accuracy 1/ln^4 n vs n.
 
@@ -72,13 +72,6 @@ CAT = "claims/related.md section 6"
 
 def _fl(ctx, a):
     return np.asarray(ctx.to_float(a), dtype=float) if ctx.is_exact else np.asarray(a, dtype=float)
-
-
-def _times_n(fn):
-    def wrapped(**kw):
-        return fn(**kw) * kw["n"]
-
-    return wrapped
 
 
 @certify.claim(
@@ -254,13 +247,14 @@ def riemann_sum(ctx, inst, C_r, C_tol):
     sweep={"n": [256, 512, 1024, 2048, 4096]},
     fit="loglog",
     expected_exponent=1.0,
-    exponent_bound=1.25,
-    params=dict(c_d=0.3, gamma_B=0.25, c_eps=1.0, measure="time", exponent_margin=0.25),
+    params=dict(c_d=0.3, gamma_B=0.25, c_eps=1.0, measure="time"),
     expect=None,
-    mutants=[certify.mutant("time_times_n", _times_n)],
+    no_mutant_reason="n^(1+o(1)) has no finite-size exponent to refute (claims README section 7): the o(1) is the "
+                     "growth of r = C(d+g, g) with d = O(log n), which dominates at every measurable n; the fitted "
+                     "exponent is reported beside 1",
     notes="measure='error' returns ||g~ - dL/dX||_max against the closed form (n^2 d memory).",
 )
-def upper_bound(rng, n, c_d, gamma_B, c_eps, measure, exponent_margin):
+def upper_bound(rng, n, c_d, gamma_B, c_eps, measure):
     n = int(n)
     d = max(1, math.ceil(c_d * math.log(n)))
     B = math.log(n) ** gamma_B
