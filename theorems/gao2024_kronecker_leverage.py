@@ -38,7 +38,7 @@ Source
 ------
 arXiv 2402.07027 (v1, Feb 2024), abstract: classical spectral approximation of A1 ⊗ A2 in time linear in n, quantum
 O_{d,eps}(sqrt n) (not encoded). The sandwich is the RECONSTRUCTED Theorem 1.1 form of the catalogue
-(claims/related.md section 4, eqs. (11)-(13)); paper form ||D||_0 = O(eps^-2 d^2 log d).
+(the Claims row above, with the product sampling of Procedure); paper form ||D||_0 = O(eps^-2 d^2 log d).
 
 Deviations
 ----------

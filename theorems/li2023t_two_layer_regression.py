@@ -2,7 +2,7 @@
 
 Setting
 -------
-Template loss (RECONSTRUCTED placeholder, claims/related.md eq. (25)): C in R^{n x d}, f(x) = softmax(C x),
+Template loss (RECONSTRUCTED placeholder): C in R^{n x d}, f(x) = softmax(C x),
 M in R^{n2 x n}, b in R^{n2}, W = diag(w):  L(x) = 1/2 ||sigma2(M f(x)) - b||^2 + 1/2 ||W C x||^2, sigma2 = identity.
 With r = M f - b:  grad L = C^T J(f) M^T r + C^T W^2 C x,
 hess L = C^T (J M^T M J + Gamma(f, M^T r) + W^2) C, J(f) = diag(f) - f f^T,
@@ -39,8 +39,8 @@ Source
 ------
 arXiv 2311.15390 (v1 Nov 2023), abstract: softmax first layer, approximate Newton on the regularised loss; Hessian
 PD and Lipschitz under certain assumptions; O(log(1/eps)) iterations to an eps-approximate minimiser w.h.p.;
-O~(nnz(C) + d^omega) per iteration. The loss (25) and all constants are the catalogue's (claims/related.md
-section 8); the paper's exact loss is not in the abstract (implement against the loss callback to substitute it).
+O~(nnz(C) + d^omega) per iteration. The template loss L above and all constants are the catalogue's (RECONSTRUCTED);
+the paper's exact loss is not in the abstract (implement against the loss callback to substitute it).
 
 Deviations
 ----------

@@ -37,8 +37,8 @@ Source
 ------
 arXiv 2302.00248 (ICML 2023, PMLR 202:32463-32482), abstract: m = eps^-2 d log^3(n/delta) rows of a dense sketch
 suffice for the l_inf guarantee, SA in O(nd log n) time; dense sketches are necessary; improves
-Price-Song-Woodruff (comparison, not encoded); extends to tensor products. The OCE inequality (34) is the
-RECONSTRUCTED property of claims/related.md section 12.
+Price-Song-Woodruff (comparison, not encoded); extends to tensor products. The OCE inequality (see Claims) is
+the usual RECONSTRUCTED property of these sketches.
 
 Deviations
 ----------

@@ -11,7 +11,7 @@ Procedure
 `certify.kernels.sampled_regression`: scores (exact, or beta-approximate: every score multiplied by a factor in
 [beta, 1], the largest by beta exactly), m i.i.d. rows with p_i = tau~_i / sum tau~, weights 1/sqrt(m p_i), then
 sketch-and-solve x' = argmin ||W (A x - b)_rows||^2 (+ lam ||x||^2) by least squares; the same rows for every
-column of B. m = ceil(C1 d ln(d/delta)/beta + C2 d/(beta eps delta)) (eq. (27)), with d -> sd_lam for ridge.
+column of B. m = ceil(C1 d ln(d/delta)/beta + C2 d/(beta eps delta)), with d -> sd_lam for ridge.
 
 Claims
 ------
@@ -35,14 +35,13 @@ Source
 ------
 arXiv 2311.14823 abstract: (1 + eps)-approximate linear regression, classical O(nd) + poly(d/eps) (Clarkson-Woodruff,
 Nelson-Nguyen); the quantum algorithm generalises to multiple and ridge regression (quantum running time: not
-encoded). The sampling statement (27) is the usual leverage-score sketch-and-solve theorem (RECONSTRUCTED,
-claims/related.md section 9).
+encoded). The sampling statement (m above) is the usual leverage-score sketch-and-solve theorem (RECONSTRUCTED).
 
 Deviations
 ----------
 * eps is fixed at 0.5 (param) to keep m <= ~1300 rows at d = 6; the fitted eps(m) ~ C d/m and m against kappa are
   evidence only (the scatter of the realised ratio against m), not separate measurements.
-* The ABSTRACT rows (ridge, multiple) use the same m formula (27) as the RECONSTRUCTED row (the abstract has none).
+* The ABSTRACT rows (ridge, multiple) use the same m formula as the RECONSTRUCTED row (the abstract has none).
 * Baselines: uniform sampling at the same m (``sampling='uniform'``); the exact solve meets every bound trivially
   and is the reference OPT itself, so it is not listed.
 * leverage_regression's mutants: C1 = C2 = 0.01 (too few rows) and eps_bound_factor = 1e-3 (the bound tightened to
