@@ -1,4 +1,5 @@
-"""Softmax regression (Deng, Li, Song), "Attention Scheme Inspired Softmax Regression", arXiv 2304.10411 (prefix ``deng2023s``).
+"""Softmax regression (Deng, Li, Song), "Attention Scheme Inspired Softmax Regression", arXiv 2304.10411
+(prefix ``deng2023s``).
 
 Setting
 -------

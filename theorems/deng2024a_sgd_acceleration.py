@@ -66,7 +66,6 @@ import certify
 from certify.solvers import sgd as SGD
 from certify.strategies import sampled_regression as srs
 from certify.strategies import seeds
-from theorems._common import unit_roundoff
 
 SRC = "arXiv:2402.01515"
 CAT = "claims/related.md section 7"
@@ -177,7 +176,7 @@ def _pairs(draw):
 )
 def direction_decomposition(ctx, inst, tol):
     g, a = inst["g"], inst["a"]
-    u = unit_roundoff(ctx)
+    u = ctx.eps
     resid = abs(ctx.norm(g - 2 * a, 2) - ctx.norm(a, 2))       # distance to the Thales sphere
     rel = resid / ctx.norm(g, 2)
     return certify.le(rel, tol + 1e3 * u, label=f"min_v residual / ||g|| ({inst['source']})")
@@ -272,7 +271,7 @@ def descent_lemma(ctx, inst, L_factor, C_tol):
     P = _problem(inst["kind"], inst["d"], inst["seed"], inst["cond"], 0.0)
     x, g, eta = inst["x"], inst["g"], inst["eta"]
     L = L_factor * P["L"]
-    u = unit_roundoff(ctx)
+    u = ctx.eps
     f0, g0 = _f_grad(ctx, P, x)
     f1, _ = _f_grad(ctx, P, x - eta * g)
     rhs = f0 - eta * (g0 @ g) + L * eta * eta / 2 * (g @ g)

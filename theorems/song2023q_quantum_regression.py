@@ -48,7 +48,7 @@ Deviations
   1 + eps/1000 at the same m). Dropping beta from m (param beta_in_m=False) was tried as a mutant and survived
   the ci search (the C2 d/(eps delta) term alone already over-samples at these sizes), so it is a param only.
 * A trial whose OPT is 0 (b in col(A)) checks ||A x' - b||^2 <= (1 + eps) * 0 up to a rounding floor
-  C_tol u ||b||^2 kappa (u the unit roundoff of the context).
+  C_tol u ||b||^2 kappa (u = ctx.eps, the context's machine epsilon: 2^-52 in float64, 10^-dps in mpmath).
 """
 
 from __future__ import annotations
@@ -60,7 +60,6 @@ from hypothesis import strategies as st
 
 import certify
 from certify.strategies import sampled_regression as srs
-from theorems._common import unit_roundoff
 
 SRC = "arXiv:2311.14823"
 CAT = "claims/related.md section 9"
@@ -94,7 +93,7 @@ def _trial(ctx, A, b, rng, m, beta, sampling, lam=0.0):
 
 
 def _check(ctx, A, b, x, eps, C_tol, lam=0.0, label="cost"):
-    u = unit_roundoff(ctx)
+    u = ctx.eps
     xs = ctx.sampled_regression.sampled_solve(A, b, np.arange(A.shape[0]), np.ones(A.shape[0]), lam)
     opt = ctx.sampled_regression.regression_cost(A, b, xs, lam)
     cost = ctx.sampled_regression.regression_cost(A, b, x, lam)
@@ -138,7 +137,7 @@ def leverage_regression(ctx, inst, rng, eps, C1, C2, beta_in_m, sampling, C_tol,
     mutants=[certify.replace(lam_factor=2.0)],
 )
 def ridge_leverage_sum(ctx, A, lam, lam_factor, C_tol):
-    u = unit_roundoff(ctx)
+    u = ctx.eps
     d = A.shape[1]
     tau = ctx.sampled_regression.ridge_leverage_scores(A, lam)
     G = A.T @ A
