@@ -20,14 +20,16 @@ only when used).
 from __future__ import annotations
 
 import importlib
+import os
 from typing import TYPE_CHECKING
 
 # `certify.claim` is both a submodule and the decorator: import the (light, stdlib-only) module now and
 # bind the decorator over the submodule attribute, so `certify.claim(...)` is always the decorator.
 from .claim import claim  # noqa: E402
-# Same for `certify.registry`: the submodule is imported by `certify.claim`; bind the function over it.
-from .registry import registry  # noqa: E402
 from .errors import CertifyError, DuplicateClaim, InvalidArgument, ReferenceUnavailable, UnknownClaim  # noqa: F401
+
+# Same for `certify.registry`: the submodule is imported by `certify.claim`; bind the function over it.
+from .registry import registry  # noqa: E402, F401, I001
 
 __version__ = "0.1.0"
 
@@ -73,7 +75,7 @@ def __getattr__(name: str):
 
 
 def check(claim_or_id, profile: str = "ci", seed: int = 0, budget: int | None = None,
-          seconds: float | None = None, params: dict | None = None):
+          seconds: float | None = None, params: dict | None = None, paths=None):
     """Search one claim and return its `certify.verdict.Verdict` (no report is written).
 
     * ``claim_or_id`` -- a claim id (the bundled catalogue is discovered on demand) or a function decorated
@@ -86,15 +88,21 @@ def check(claim_or_id, profile: str = "ci", seed: int = 0, budget: int | None = 
     * ``seconds`` -- a wall-clock cap for the search; alone (no ``budget``) it means search until the time
       is spent.
     * ``params`` -- ``{name: value}`` overrides of the claim's params (unknown names are an error).
+    * ``paths`` -- module files or folders to load first (a claim defined in your own file, as
+      ``certify run FILE``); ``verdict.as_record()`` turns the result into a report record.
 
     Example::
 
         v = certify.check("demo2024.softmax_lipschitz", profile="smoke", seed=1)
         v.status, v.as_expected, v.worst.rel, v.mutants
     """
-    from .claim import get_claim
+    from .claim import get_claim, load_path
     from .search import run_claim
 
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    for p in paths or ():
+        load_path(os.fspath(p))
     c = get_claim(claim_or_id)
     if params:
         c = c.with_params(params)
@@ -104,4 +112,6 @@ def check(claim_or_id, profile: str = "ci", seed: int = 0, budget: int | None = 
         raise InvalidArgument(f"certify.check({c.id!r}): bad seed={seed!r}; pass a non-negative integer")
     if seconds is not None and (not isinstance(seconds, (int, float)) or not seconds > 0):
         raise InvalidArgument(f"certify.check({c.id!r}): bad seconds={seconds!r}; pass a positive number")
-    return run_claim(c, profile, seed, examples=budget, seconds=seconds)
+    v = run_claim(c, profile, seed, examples=budget, seconds=seconds)
+    v.origin = {"claim": c, "seed": seed, "profile": profile}
+    return v

@@ -50,7 +50,7 @@ __all__ = [
 
 TAGS = ("ABSTRACT", "DERIVED", "RECONSTRUCTED", "USER")
 KINDS = ("bound", "probability", "scaling")
-EXPECTS = ("holds", "refuted", None)
+EXPECTS = ("holds", "refuted", "inconclusive", None)
 _ID_RE = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)+$")
 _FITS = ("loglog", "semilogx", "linear")
 
@@ -140,6 +140,7 @@ class Claim:
     notes: str = ""
     is_mutant: bool = False
     no_mutant_reason: str = ""
+    tighten: tuple = ()
 
     # -- derived facts ------------------------------------------------------------------
     @property
@@ -304,6 +305,7 @@ def claim(
     title: str = "",
     notes: str = "",
     no_mutant_reason: str = "",
+    tighten: dict | list | tuple | None = None,
 ):
     """Register a function as a claim: a paper's statement as an executable property.
 
@@ -331,8 +333,10 @@ def claim(
       instances where it is false are discarded (and counted: too many discards is "inconclusive").
     * ``params`` -- the paper's constants, by name; passed to the function and to ``assume``. They are what
       ``--param ID:NAME=VALUE`` and the mutants change; a name may not be both an input and a param.
-    * ``expect`` -- "holds" (default), "refuted" (a claim known to be false, e.g. a demo) or None; a run
-      exits 1 when a verdict contradicts it.
+    * ``expect`` -- "holds" (default), "refuted" (a claim known to be false, e.g. a demo), "inconclusive"
+      (a search known not to decide, said out loud) or None (survived or refuted are both fine); a run exits
+      1 when a verdict contradicts it, and an ``inconclusive`` or ``error`` verdict contradicts every
+      expectation but "inconclusive" (``--allow-inconclusive`` lets inconclusive pass).
     * ``dps`` -- decimal digits of the mpmath confirmation (the second evaluation uses 2 * dps; both are
       widened by the exponent range of the instance).
 
@@ -357,6 +361,10 @@ def claim(
       the catalogue tests require a mutant or this reason.
     * ``baselines`` -- ``{name: dict of params or callable}``: a trivial or exact solution evaluated on the
       instances the search kept, to show whether the bound is informative.
+    * ``tighten`` -- the constant(s) whose smallest (or largest) safe value the catalogue asks for:
+      ``dict(param="C_w", direction="smallest", lo=..., hi=...)`` or a list of such dicts; optional
+      ``params={...}`` fixes other params for that search (e.g. the smallest C_w at b_bound = 10); `certify
+      tighten` and the `certify`-profile run search them (`certify.tighten.tighten_for_record`).
 
     Example::
 
@@ -385,7 +393,8 @@ def claim(
     if kind not in KINDS:
         raise InvalidArgument(f"{where}: bad kind={kind!r}; use one of {', '.join(KINDS)}")
     if expect not in EXPECTS:
-        raise InvalidArgument(f"{where}: bad expect={expect!r}; use 'holds', 'refuted' or None (no expectation)")
+        raise InvalidArgument(f"{where}: bad expect={expect!r}; use 'holds', 'refuted', 'inconclusive' or None (no "
+                              "expectation)")
     inputs = dict(inputs or {})
     params = dict(params or {})
     from hypothesis.strategies import SearchStrategy
@@ -407,11 +416,11 @@ def claim(
         if trials is not None and (not isinstance(trials, int) or trials < 1):
             raise InvalidArgument(f"{where}: trials must be a positive int, got {trials!r}")
     if kind == "scaling":
-        if not sweep or not isinstance(sweep, dict) or len(sweep) != 1:
-            raise InvalidArgument(f"{where}: kind='scaling' needs sweep={{name: [values]}} with one variable")
-        (_name, values), = sweep.items()
-        if len(values) < 3:
-            raise InvalidArgument(f"{where}: sweep needs at least 3 values to fit an exponent, got {values!r}")
+        if not sweep or not isinstance(sweep, dict):
+            raise InvalidArgument(f"{where}: kind='scaling' needs sweep={{name: [values], ...}}")
+        for values in sweep.values():
+            if len(values) < 3:
+                raise InvalidArgument(f"{where}: sweep needs at least 3 values to fit an exponent, got {values!r}")
         if fit not in _FITS:
             raise InvalidArgument(f"{where}: bad fit={fit!r}; use one of {', '.join(_FITS)}")
     for m in mutants:
@@ -425,6 +434,8 @@ def claim(
     for name, b in (baselines or {}).items():
         if not (callable(b) or isinstance(b, dict)):
             raise InvalidArgument(f"{where}: baseline {name!r} must be a callable or a dict of params")
+
+    tighten_specs = _tighten_specs(where, tighten, params)
 
     def decorate(fn):
         sig = inspect.signature(fn).parameters
@@ -447,9 +458,47 @@ def claim(
             fit=fit, expected_exponent=expected_exponent, exponent_bound=exponent_bound, repeats=repeats,
             baselines=dict(baselines or {}), mutants=tuple(mutants), dps=dps, module=module, path=path,
             title=title or fn.__name__, notes=notes, no_mutant_reason=no_mutant_reason,
+            tighten=tighten_specs,
         )
         register(rec)
         fn.__certify_claim__ = rec
         return fn
 
     return decorate
+
+
+def _tighten_specs(where, tighten, params) -> tuple:
+    """Validate the ``tighten=`` option: one dict or a list of dicts naming a numeric param."""
+    if tighten is None:
+        return ()
+    specs = [tighten] if isinstance(tighten, dict) else list(tighten)
+    out = []
+    for spec in specs:
+        if not isinstance(spec, dict) or "param" not in spec:
+            raise InvalidArgument(f"{where}: tighten must be dict(param=NAME, direction=..., lo=..., hi=...), "
+                                  f"got {spec!r}")
+        unknown = sorted(set(spec) - {"param", "direction", "lo", "hi", "steps", "params"})
+        if unknown:
+            raise InvalidArgument(f"{where}: tighten has unknown key {unknown[0]!r}; use param, direction, lo, hi, "
+                                  "steps, params")
+        at = dict(spec.get("params") or {})
+        bad = sorted(set(at) - set(params))
+        if bad:
+            raise InvalidArgument(f"{where}: tighten params names unknown param {bad[0]!r}; params are {sorted(params)}")
+        name = spec["param"]
+        v = params.get(name)
+        if name not in params or isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise InvalidArgument(f"{where}: tighten names param {name!r}, which is not a numeric param of the "
+                                  f"claim ({sorted(params)})")
+        direction = spec.get("direction", "smallest")
+        if direction not in ("smallest", "largest"):
+            raise InvalidArgument(f"{where}: tighten direction {direction!r}; use 'smallest' or 'largest'")
+        lo, hi = spec.get("lo"), spec.get("hi")
+        for nm, b in (("lo", lo), ("hi", hi)):
+            if b is not None and (isinstance(b, bool) or not isinstance(b, (int, float)) or not b > 0):
+                raise InvalidArgument(f"{where}: tighten {nm}={b!r} for {name!r}; pass a positive number")
+        if lo is not None and hi is not None and not lo < hi:
+            raise InvalidArgument(f"{where}: tighten lo={lo!r} is not below hi={hi!r}")
+        out.append({"param": name, "direction": direction, "lo": lo, "hi": hi, "steps": int(spec.get("steps", 4)),
+                    "params": at})
+    return tuple(out)

@@ -1,7 +1,9 @@
-"""The `certify` command: list, show, run, replay, warmup.
+"""The `certify` command: list, show, run, replay, html, tighten, warmup.
 
-Exit codes: 0 every claim as expected; 1 an unexpected refutation or an error; 2 a usage error.
-User mistakes get a one-line message, never a traceback.
+Exit codes (`EXIT_CODES`, the README's table is checked against it): 0 every claim as expected; 1 a claim
+not as expected (an unexpected refutation or survival, an inconclusive search or an error; a replay that
+does not reproduce); 2 a usage error (one line on stderr, never a traceback); 130 interrupted (Ctrl-C or
+SIGTERM; the workers are killed and the finished claims stay in the report).
 """
 
 from __future__ import annotations
@@ -15,6 +17,18 @@ import time
 from pathlib import Path
 
 from .errors import CertifyError, InvalidArgument
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_CODES = {
+    EXIT_OK: "every claim as expected (a replay: the counterexample reproduced)",
+    EXIT_FAILED: "a claim not as expected: an unexpected refutation or survival, an inconclusive search or an "
+                 "error (unless the claim says expect=\"inconclusive\" or --allow-inconclusive is given); a "
+                 "replay that does not reproduce",
+    EXIT_USAGE: "a usage error: a bad argument, a damaged or tampered report, a claim file that does not "
+                "import, a report directory in use or not writable (one line on stderr)",
+    EXIT_INTERRUPTED: "interrupted (Ctrl-C, SIGTERM): the workers are killed, finished claims are kept "
+                      "(continue with --resume)",
+}
 
 STATUS_MARK = {"survived": "ok", "refuted": "REFUTED", "unconfirmed": "unconfirmed", "inconclusive": "?",
                "error": "ERROR"}
@@ -36,8 +50,9 @@ def _parser() -> argparse.ArgumentParser:
     ls.add_argument("targets", nargs="*", help="id patterns (globs) or module files/folders")
 
     sh = sub.add_parser("show", help="show one claim: statement, source, params, mutants, theorem card")
-    sh.add_argument("id")
-    sh.add_argument("--paths", nargs="*", default=[], help="extra module files/folders to load")
+    sh.add_argument("targets", nargs="+", metavar="[FILE ...] ID",
+                    help="module files/folders to load (optional), then the claim id")
+    sh.add_argument("--paths", nargs="*", default=[], help=argparse.SUPPRESS)
 
     run = sub.add_parser("run", help="search claims and write a report")
     run.add_argument("targets", nargs="*", help="id patterns (globs, e.g. 'gao2023.*') and/or module files/folders")
@@ -49,7 +64,14 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--jobs", type=int, default=1, help="claims run in parallel processes")
     run.add_argument("--param", action="append", default=[], metavar="ID:NAME=VALUE",
                      help="override a claim parameter (repeatable)")
-    run.add_argument("--resume", action="store_true", help="continue an interrupted run in --report")
+    run.add_argument("--resume", action="store_true",
+                     help="continue a run in --report: reuse finished claims run with the same settings")
+    run.add_argument("--overwrite", action="store_true",
+                     help="start afresh in a --report that holds results (they are moved aside, not deleted)")
+    run.add_argument("--allow-inconclusive", action="store_true",
+                     help="an inconclusive claim does not fail the run (exit 0)")
+    run.add_argument("--tighten", action="store_true",
+                     help="also find each claim's smallest safe constants (always on with --profile certify)")
     run.add_argument("--timeout", type=float, default=None,
                      help="hard limit per claim in seconds (default: the profile's; the claim is killed and "
                           "reported inconclusive)")
@@ -68,7 +90,8 @@ def _parser() -> argparse.ArgumentParser:
     tg.add_argument("--param", required=True, help="the numeric param to tighten")
     tg.add_argument("--lo", type=float, default=None)
     tg.add_argument("--hi", type=float, default=None)
-    tg.add_argument("--direction", choices=["smallest", "largest"], default="smallest")
+    tg.add_argument("--direction", choices=["smallest", "largest"], default=None,
+                    help="default: the claim's declared direction, else smallest")
     tg.add_argument("--steps", type=int, default=6, help="bisections once the edge is bracketed")
     tg.add_argument("--profile", default="ci")
     tg.add_argument("--seed", type=int, default=0)
@@ -76,7 +99,8 @@ def _parser() -> argparse.ArgumentParser:
 
     rp = sub.add_parser("replay", help="re-evaluate a saved counterexample or worst instance (no Hypothesis)")
     rp.add_argument("report_dir")
-    rp.add_argument("id")
+    rp.add_argument("targets", nargs="+", metavar="[FILE ...] ID",
+                    help="the claim id; a claim defined outside the catalogue needs its module file named first")
     rp.add_argument("--which", default="auto", choices=["auto", "counterexample", "worst"])
 
     wu = sub.add_parser("warmup", help="compile the numba kernels ahead of time")
@@ -102,18 +126,19 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if not args.command:
         parser.print_help()
-        return 2
+        return EXIT_USAGE
+    _terminate_on_sigterm()
     try:
         return {"list": _cmd_list, "show": _cmd_show, "run": _cmd_run, "replay": _cmd_replay,
                 "warmup": _cmd_warmup, "html": _cmd_html,
                 "tighten": _cmd_tighten}[args.command](args)
     except CertifyError as exc:
         print(f"certify: error: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     except KeyboardInterrupt:
         print("certify: interrupted; finished claims are in the report (use --resume to continue)",
               file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -176,11 +201,22 @@ def _cmd_list(args) -> int:
     return 0
 
 
+def _files_then_id(targets: list[str], command: str) -> tuple[list[str], str]:
+    """`[FILE ...] ID` -> (files, id): the id is the one target that is not a module file or folder."""
+    files = [t for t in targets if t.endswith(".py") or os.path.isdir(t) or "/" in t]
+    ids = [t for t in targets if t not in files]
+    if len(ids) != 1:
+        raise InvalidArgument(f"{command}: name exactly one claim id after any module files, e.g. "
+                              f"`certify {command} my_claims.py demo.softmax_lipschitz` (got {' '.join(targets)!r})")
+    return files, ids[0]
+
+
 def _cmd_show(args) -> int:
     from .claim import get_claim
 
-    _split_targets(args.paths)
-    c = get_claim(args.id)
+    files, cid = _files_then_id(list(args.paths) + list(args.targets), "show")
+    _split_targets(files)
+    c = get_claim(cid)
     mod = sys.modules.get(c.module)
     print(f"{c.id}  [{c.tag}, {c.kind}]")
     print(f"source:    {c.source}")
@@ -201,9 +237,13 @@ def _cmd_show(args) -> int:
 def _cmd_run(args) -> int:
     from .claim import get_claim
     from .profiles import get_profile
-    from .runner import ProcessExecutor, ReportWriter, Task, versions
+    from .progress import RunProgress, choose_mode
+    from .reportdir import ReportLock, stale
+    from .runner import ReportWriter, Task, merge_shards, shard_tasks, versions
 
     profile = get_profile(args.profile)
+    if args.seed < 0:
+        raise InvalidArgument(f"--seed: bad value {args.seed}; pass a non-negative integer")
     if args.budget is not None and args.budget < 1:
         raise InvalidArgument(f"--budget: bad value {args.budget}; pass a positive number of examples")
     if args.seconds is not None and args.seconds <= 0:
@@ -214,7 +254,8 @@ def _cmd_run(args) -> int:
         raise InvalidArgument(f"--timeout: bad value {args.timeout}; pass a positive number of seconds")
     if args.shards < 1:
         raise InvalidArgument(f"--shards: bad value {args.shards}; pass a positive integer")
-    executor = _executor(args)
+    if args.resume and args.overwrite:
+        raise InvalidArgument("--resume and --overwrite contradict each other; pass one")
     overrides = _parse_params(args.param)
     patterns = _split_targets(args.targets, load_default=not args.no_default)
     claims = _select(patterns)
@@ -226,46 +267,90 @@ def _cmd_run(args) -> int:
     tp = profile.with_budget(args.budget, args.seconds)
     tasks = [Task(claim_id=c.id, module=c.module, path=c.path, profile=profile.name, seed=args.seed,
                   examples=args.budget, seconds=args.seconds, params=overrides.get(c.id, {}),
-                  report_dir=str(report_dir), timeout=args.timeout or tp.timeout) for c in claims]
+                  report_dir=str(report_dir), timeout=args.timeout or tp.timeout, tighten=args.tighten)
+             for c in claims]
+    # what a result must have been produced with to be reused by --resume (certify.reportdir.SETTINGS)
+    wanted = {t.claim_id: {"profile": t.profile, "seed": t.seed, "budget_examples": t.examples,
+                           "budget_seconds": t.seconds, "params": t.params, "shards": args.shards}
+              for t in tasks}
     meta = {"profile": profile.name, "seed": args.seed, "budget": args.budget, "seconds": args.seconds,
             "versions": versions(), "created_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
             "command": "certify " + " ".join(sys.argv[1:]) if sys.argv and "certify" in sys.argv[0] else None}
-    writer = ReportWriter(report_dir, meta, resume=args.resume)
-    done = writer.done_ids()
-    todo = [t for t in tasks if t.claim_id not in done]
-    if writer.discarded:
-        print(f"resume: {writer.discarded} earlier result(s) in {report_dir} were for another profile or seed "
-              f"and are not reused", file=sys.stderr)
-    if done and args.resume:
-        print(f"resuming: {len(done)} claim(s) already finished, {len(todo)} to go", file=sys.stderr)
-    total = len(todo)
-    finished = 0
-    t0 = time.perf_counter()
-
-    def progress(cid, n, worst):
-        if not args.quiet:
-            w = "-" if worst is None else f"{worst:+.3g}"
-            print(f"  .. {cid}: {n} examples, worst relative margin {w}", file=sys.stderr, flush=True)
-
-    from .runner import merge_shards, shard_tasks
-
-    work = [st for t in todo for st in shard_tasks(t, args.shards)]
     try:
-        for rec in merge_shards(executor.run(work, progress), args.shards):
-            finished += 1
-            writer.add(rec)
-            if not args.quiet:
-                print(_line(rec, f"[{finished}/{total}]"), file=sys.stderr, flush=True)
+        lock = ReportLock(report_dir).acquire()
+    except OSError as exc:
+        raise InvalidArgument(f"--report: cannot use {str(report_dir)!r} ({exc.strerror or exc}); pass a "
+                              "writable directory") from None
+    try:
+        writer = ReportWriter(report_dir, meta, resume=args.resume, overwrite=args.overwrite)
+        executor = _executor(args)
+        for note in writer.notes:
+            print(note, file=sys.stderr)
+        changed = stale(writer.records, wanted)
+        for cid, why in sorted(changed.items()):
+            print(f"resume: {cid} was run with other settings ({why}); running it again", file=sys.stderr)
+        done = writer.done_ids() - set(changed)
+        todo = [t for t in tasks if t.claim_id not in done]
+        if args.resume:
+            print(f"resuming: {len(set(wanted) & done)} claim(s) already finished, {len(todo)} to go",
+                  file=sys.stderr)
+        t0 = time.perf_counter()
+        work = [st for t in todo for st in shard_tasks(t, args.shards)]
+        with RunProgress(len(todo), choose_mode(args.quiet)) as bar:
+            def on_start(task, started):
+                bar.started(task.claim_id, started, task.timeout)
+
+            runs = executor.run(work, bar.update, **({"on_start": on_start} if _takes_on_start(executor) else {}))
+            try:
+                for rec in merge_shards(iter(runs), args.shards):
+                    rec["settings"] = wanted.get(rec["id"])
+                    writer.add(rec)
+                    bar.finished(rec["id"], _line(rec, f"[{bar.done + 1}/{len(todo)}]"))
+            finally:
+                if hasattr(runs, "close"):
+                    runs.close()  # kills the workers still running (an interrupt, SIGTERM)
+                if hasattr(executor, "close"):
+                    executor.close()
+        writer.write()  # always rebuilt from the results, also when nothing was left to run
+        report = writer.report()
     finally:
-        if hasattr(executor, "close"):
-            executor.close()
-    report = writer.report()
+        lock.release()
     html_path = None
     if args.html:
         html_path = _render_html(report_dir)
     print(_summary(report, time.perf_counter() - t0))
     print(f"report: {report_dir / 'report.json'}" + (f"  html: {html_path}" if html_path else ""))
-    return 1 if report["summary"]["unexpected"] else 0
+    failing = _failing(report["claims"], args.allow_inconclusive)
+    allowed = sorted(set(report["summary"]["unexpected"]) - set(failing))
+    if allowed:
+        print(f"inconclusive allowed by --allow-inconclusive: {', '.join(allowed)}", file=sys.stderr)
+    return EXIT_FAILED if failing else EXIT_OK
+
+
+def _failing(records: list[dict], allow_inconclusive: bool) -> list[str]:
+    """Ids that make the run fail: not as expected, except inconclusive ones when those are allowed."""
+    return sorted(c["id"] for c in records if not c.get("as_expected", True)
+                  and not (allow_inconclusive and c.get("status") == "inconclusive"))
+
+
+def _takes_on_start(executor) -> bool:
+    import inspect
+
+    return "on_start" in inspect.signature(executor.run).parameters
+
+
+def _terminate_on_sigterm() -> None:
+    """SIGTERM (what `timeout` and a CI cancel send) unwinds like Ctrl-C, so the workers are killed and the
+    finished claims stay in the report."""
+    import signal
+
+    def handler(signum, frame):
+        raise KeyboardInterrupt
+
+    try:
+        signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread (main() called from a thread): nothing to install
+        pass
 
 
 def _executor(args):
@@ -301,18 +386,23 @@ def _cmd_tighten(args) -> int:
     r = tighten(claim, args.param, lo=args.lo, hi=args.hi, profile=args.profile, seed=args.seed,
                 direction=args.direction, steps=args.steps, progress=step)
     if args.json:
-        print(json.dumps(r.as_record(), indent=1, allow_nan=False, default=str))
+        from .report import jsonio
+
+        print(jsonio.dumps(r.as_record(), indent=1, default=str))  # strict JSON: ±inf as null plus a note
     else:
         print(f"{claim.id}: {r.text}")
     return 0
 
 
 def _render_html(report_dir: Path):
+    from .reportdir import load_report
+
     try:
         from .report import html as html_mod
     except ImportError:
         return None
     try:
+        load_report(report_dir)
         return html_mod.render_dir(report_dir)
     except Exception as exc:  # noqa: BLE001 - the JSON report is the source of truth; HTML is a view
         print(f"certify: warning: HTML rendering failed ({type(exc).__name__}: {exc}); report.json is intact",
@@ -321,9 +411,10 @@ def _render_html(report_dir: Path):
 
 
 def _cmd_html(args) -> int:
+    from .reportdir import load_report
+
     path = Path(args.report_dir)
-    if not (path / "report.json").exists():
-        raise InvalidArgument(f"no report.json in {str(path)!r}; pass the directory given to `certify run --report`")
+    load_report(path)  # a damaged or tampered report is refused before anything it names is read
     out = _render_html(path)
     if out is None:
         return 1
@@ -370,7 +461,8 @@ def _summary(report: dict, wall: float) -> str:
 def _cmd_replay(args) -> int:
     from .replay import replay
 
-    return replay(args.report_dir, args.id, args.which)
+    files, cid = _files_then_id(args.targets, "replay")
+    return replay(args.report_dir, cid, args.which, files=files)
 
 
 def _cmd_warmup(args) -> int:

@@ -1,15 +1,32 @@
 """High-precision confirmation: a float64 violation becomes a counterexample only if the mpmath reference
 shows it at `dps` AND at `2*dps`, with values that agree.
 
-Classification of the two reference margins m1 (dps) and m2 (2 dps), with `scale` the size of the two sides
-of the inequality and floor = scale * 10^(5 - dps) the resolution of the lower precision:
+Classification of the reference margins m1 (dps) and m2 (2 dps), with `size` the size of the computation (the
+largest magnitude among the instance's inputs and the two sides of the inequality) and floor = size *
+10^(5 - dps) the resolution of the lower precision:
 
 * ``confirmed``   -- m1 < 0 and m2 < 0, |m2| above the floor, |m1 - m2| <= max(floor, 1e-3 |m2|);
-* ``equality``    -- |m2| <= floor, or |m2| <= |m1| 10^(-dps/2) (the margin shrinks as the precision
-  grows): zero to working precision (an equality case, never a refutation);
+* ``equality``    -- |m2| <= floor, or the margin shrinks as the precision grows (|m2| <= |m1| 10^(-dps/2), or,
+  asked at a third precision 3 dps when dps and 2 dps disagree, |m3| <= max(|m1|, |m2|) 10^(-dps/2)): zero to
+  working precision, an equality case, never a refutation. The third precision is what decides a margin that
+  is exactly 0 at dps and -4e-101 at 2 dps while every side of the inequality is ~0 (lambda_min of the
+  all-ones matrix): the sides alone cannot say how large the computation was, the shrinking can;
 * ``holds``       -- both margins >= 0: the float64 violation was rounding (a float artifact);
+* ``fragile``     -- confirmed, but the reference only checked the OUTPUT of a float64 computation and the
+  violation does not survive a rounding-level perturbation of that float64 path (see `robust`);
 * ``unstable``    -- anything else (signs or values disagree, NaN): the reference cannot decide;
 * ``unavailable`` -- the claim has no ctx, or the mp reference raised.
+
+How a confirmation was obtained (``mode``; the report's ``confirmation``): ``reference`` -- the claim body ran in
+the reference context; ``reference-replay`` -- a probability trial re-ran whole (algorithm included) in the
+reference context with the same random draws; ``output-only`` -- part of the computation ran in float64 by
+design (the reference rounded a value to float64 through ``ctx.to_float``, or the claim said so with
+``output_only=True`` on its outcome), so only the output was checked in high precision and a refutation also
+needs the violation to be robust.
+
+A confirmed violation whose relative margin (|m2| / size) is within `MARGINAL_ROUNDOFFS` float64 unit roundoffs
+is ``marginal``: still a counterexample, but the instance satisfies the hypotheses only up to float64 rounding
+(e.g. a matrix orthogonal to 1e-16), so the reader should check the encoding.
 """
 
 from __future__ import annotations
@@ -20,10 +37,20 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .context import ball, mp
+from .context import ball, fp, mp
 from .outcome import as_outcome
 
-__all__ = ["Confirmation", "confirm", "classify"]
+__all__ = ["Confirmation", "confirm", "classify", "robust", "perturb_instance", "MARGINAL_ROUNDOFFS",
+           "MARGINAL_NOTE"]
+
+UNIT_ROUNDOFF = 2.0**-53
+MARGINAL_ROUNDOFFS = 1e3
+MARGINAL_NOTE = ("the violation is within {k:.3g} float64 unit roundoffs of the size of the computation: the "
+                 "instance satisfies the hypotheses only up to the rounding of its float64 entries (e.g. a "
+                 "matrix orthogonal to 1e-16), so check that the encoding of the hypotheses is exact")
+OUTPUT_ONLY_NOTE = ("output-only confirmation: the algorithm ran in float64 by design and only its output was "
+                    "checked in high precision; the violation also survives rounding-level perturbations of the "
+                    "float64 path")
 
 
 @dataclass
@@ -40,6 +67,11 @@ class Confirmation:
     detail: dict = field(default_factory=dict)
     rigorous: bool | None = None
     enclosure: str | None = None
+    margin_3dps: float | None = None
+    size: float | None = None
+    mode: str = "reference"
+    marginal: bool = False
+    marginal_note: str = ""
 
     @property
     def confirmed(self) -> bool:
@@ -48,9 +80,10 @@ class Confirmation:
     def as_dict(self) -> dict:
         return {
             "status": self.status, "dps": self.dps, "margin_dps": self.margin_dps,
-            "margin_2dps": self.margin_2dps, "rel_margin": self.rel_margin, "lhs": self.lhs,
-            "rhs": self.rhs, "ratio": self.ratio, "reason": self.reason, "rigorous": self.rigorous,
-            "enclosure": self.enclosure,
+            "margin_2dps": self.margin_2dps, "margin_3dps": self.margin_3dps, "rel_margin": self.rel_margin,
+            "lhs": self.lhs, "rhs": self.rhs, "ratio": self.ratio, "size": self.size, "reason": self.reason,
+            "rigorous": self.rigorous, "enclosure": self.enclosure, "mode": self.mode,
+            "marginal": self.marginal, "marginal_note": self.marginal_note,
         }
 
 
@@ -74,7 +107,31 @@ def _not_real(x) -> bool:
     return isinstance(x, complex) or type(x).__name__ in ("mpc", "acb")
 
 
-def classify(m1, m2, scale, dps: int) -> str:
+def _abs_or_zero(x):
+    """|x| in x's own numbers, 0 for None / NaN / non-real / non-numbers (sizes must never be NaN)."""
+    if x is None or _not_real(x) or _nan(x):
+        return 0
+    try:
+        return abs(x)
+    except Exception:  # noqa: BLE001
+        return 0
+
+
+def _shrinks(m1, m2, m3, dps: int) -> bool:
+    """The margin falls by at least dps/2 digits from (dps, 2 dps) to 3 dps: rounding noise around an exact 0."""
+    import mpmath
+
+    if any(_nan(m) or _not_real(m) for m in (m1, m2, m3)):
+        return False
+    big = max(abs(mpmath.mpf(m1)), abs(mpmath.mpf(m2)))
+    if big == 0:
+        return False
+    return abs(mpmath.mpf(m3)) <= big * mpmath.mpf(10) ** (-dps / 2)
+
+
+def classify(m1, m2, scale, dps: int, m3=None) -> str:
+    """Status of the reference margins m1 (dps), m2 (2 dps) and optionally m3 (3 dps); `scale` is the size of
+    the computation (see the module docstring)."""
     if _nan(m1) or _nan(m2) or _not_real(m1) or _not_real(m2):
         return "unstable"
     try:
@@ -96,6 +153,8 @@ def classify(m1, m2, scale, dps: int) -> str:
     if m1 != 0 and abs(m2) <= abs(mpmath.mpf(m1)) * mpmath.mpf(10) ** (-dps / 2):
         # the margin shrinks with the working precision: rounding noise around an exact zero
         return "equality"
+    if m3 is not None and _shrinks(m1, m2, m3, dps):
+        return "equality"
     return "unstable"
 
 
@@ -103,6 +162,77 @@ def evaluate(claim, ctx, instance: dict, rng_factory=None, params=None):
     inst = ctx.convert(instance)
     rng = rng_factory() if rng_factory is not None else None
     return as_outcome(claim.call(ctx, inst, rng=rng, params=params))
+
+
+class _RoundingWatch:
+    """A private reference context whose `to_float` notes when a value it rounds is not a float64 number
+    (the computation left the reference arithmetic: output-only). Rounding an exact input is not noted."""
+
+    def __init__(self, dps: int):
+        self.ctx = type(mp(dps))(dps)   # a fresh context: the shared mp(dps) stays untouched
+        self.rounded = False
+        base = self.ctx.to_float
+        mpf = self.ctx.mpm.mpf
+
+        def to_float(x):
+            out = base(x)
+            if not self.rounded:
+                try:
+                    xs = np.asarray(x, dtype=object).reshape(-1)
+                    fs = np.asarray(out, dtype=float).reshape(-1)
+                    self.rounded = any(not (np.isfinite(f) and mpf(f) == v) for f, v in zip(fs, xs)
+                                       if not _nan(v))
+                except Exception:  # noqa: BLE001 - exotic values: assume the worst
+                    self.rounded = True
+            return out
+
+        self.ctx.to_float = to_float
+
+
+_WATCHES: dict[int, _RoundingWatch] = {}
+
+
+def _watched(dps: int) -> _RoundingWatch:
+    w = _WATCHES.get(dps)
+    if w is None:
+        if len(_WATCHES) > 32:
+            _WATCHES.clear()
+        w = _WATCHES[dps] = _RoundingWatch(dps)
+    w.rounded = False
+    return w
+
+
+def _evaluate_reference(claim, dps, instance, rng_factory, params):
+    """(outcome, whether the evaluation rounded a computed value to float64)."""
+    w = _watched(dps)
+    o = evaluate(claim, w.ctx, instance, rng_factory, params)
+    return o, bool(w.rounded or getattr(o, "output_only", False))
+
+
+def input_magnitude(instance) -> float:
+    """The largest finite magnitude among the instance's floats (0 when there are none). Integers are sizes,
+    counts and seeds, not magnitudes of the computation."""
+    best = 0.0
+
+    def walk(v):
+        nonlocal best
+        if isinstance(v, dict):
+            for x in v.values():
+                walk(x)
+        elif isinstance(v, (list, tuple)):
+            for x in v:
+                walk(x)
+        elif isinstance(v, np.ndarray) and v.dtype.kind == "f" and v.size:
+            a = np.abs(v[np.isfinite(v)])
+            if a.size:
+                best = max(best, float(a.max()))
+        elif isinstance(v, (float, np.floating)):
+            f = abs(float(v))
+            if math.isfinite(f):
+                best = max(best, f)
+
+    walk(instance)
+    return best
 
 
 def instance_dps(instance, base: int, cap: int = 1000) -> int:
@@ -133,26 +263,39 @@ def instance_dps(instance, base: int, cap: int = 1000) -> int:
     return int(min(cap, max(base, base + math.ceil(spread))))
 
 
-def confirm(claim, instance: dict, *, rng_factory=None, params=None, dps: int | None = None) -> Confirmation:
-    """Re-evaluate `claim` on `instance` at dps and 2 dps (fresh identical rng for each evaluation).
+def confirm(claim, instance: dict, *, rng_factory=None, params=None, dps: int | None = None,
+            mode: str = "reference", check_robust: bool = True) -> Confirmation:
+    """Re-evaluate `claim` on `instance` at dps and 2 dps (fresh identical rng for each evaluation), and at
+    3 dps when those two disagree.
 
     dps defaults to the claim's dps widened by the instance's exponent range (`instance_dps`). A
     confirmed violation is then checked in ball arithmetic where the claim has a rigorous route: an
-    enclosure that excludes the mpmath value overrules it (mpmath rounded both times the same way)."""
+    enclosure that excludes the mpmath value overrules it (mpmath rounded both times the same way). `mode`
+    names how the reference ran ("reference", or "reference-replay" for a re-run probability trial); it becomes
+    "output-only" when the evaluation rounded a computed value to float64, and then a confirmed violation must
+    also be `robust` (unless `check_robust` is False) or it is ``fragile``."""
     dps = int(dps or instance_dps(instance, claim.dps))
     if not claim.takes_ctx:
-        return Confirmation("unavailable", dps, reason="fast-only claim (no ctx parameter)")
+        return Confirmation("unavailable", dps, reason="fast-only claim (no ctx parameter)", mode="output-only")
     try:
-        o1 = evaluate(claim, mp(dps), instance, rng_factory, params)
-        o2 = evaluate(claim, mp(2 * dps), instance, rng_factory, params)
+        o1, r1 = _evaluate_reference(claim, dps, instance, rng_factory, params)
+        o2, r2 = _evaluate_reference(claim, 2 * dps, instance, rng_factory, params)
     except Exception as exc:  # noqa: BLE001 - a failing reference is evidence, not a crash
         tb = traceback.format_exc(limit=8)
         return Confirmation("unavailable", dps, reason=f"reference raised {type(exc).__name__}: {exc}",
-                            detail={"traceback": tb})
-    scale = o2.scale if o2.scale is not None else 1
-    if _not_real(scale):
-        scale = 1
-    status = classify(o1.margin, o2.margin, scale, dps)
+                            detail={"traceback": tb}, mode=mode)
+    if r1 or r2:
+        mode = "output-only"
+    size = _size(o1, o2, instance)
+    status = classify(o1.margin, o2.margin, size, dps)
+    m3 = None
+    if status == "unstable" and not any(_nan(m) or _not_real(m) for m in (o1.margin, o2.margin)):
+        try:
+            o3, _ = _evaluate_reference(claim, 3 * dps, instance, rng_factory, params)
+            m3 = o3.margin
+            status = classify(o1.margin, o2.margin, size, dps, m3=m3)
+        except Exception:  # noqa: BLE001 - the third precision is a tie-breaker only
+            m3 = None
     nan_reason = None
     if _not_real(o1.margin) or _not_real(o2.margin):
         nan_reason = "the reference margin is not a real number (e.g. sqrt or log of a negative value)"
@@ -160,21 +303,140 @@ def confirm(claim, instance: dict, *, rng_factory=None, params=None, dps: int | 
         nan_reason = "the reference margin is NaN"
     rigorous, enclosure = (None, None)
     reason = None
+    if status == "equality" and m3 is not None:
+        reason = (f"margin {_f(o1.margin):.3g} at dps {dps}, {_f(o2.margin):.3g} at {2 * dps}, {_f(m3):.3g} at "
+                  f"{3 * dps}: it shrinks with the working precision, zero to working precision (equality case)")
     if status == "confirmed":
         rigorous, enclosure, verdict = _ball_check(claim, instance, rng_factory, params, dps, o2.margin)
         if verdict is not None:
             status, reason = verdict
+    if status == "confirmed" and mode == "output-only" and check_robust:
+        ok, why = robust(claim, instance, rng_factory=rng_factory, params=params, dps=dps)
+        if not ok:
+            status, reason = "fragile", why
+        else:
+            reason = OUTPUT_ONLY_NOTE
     if nan_reason:
         reason = nan_reason
+    marginal, note = False, ""
+    if status == "confirmed":
+        rel = _relative_to_size(o2.margin, size)
+        if rel is not None and rel <= MARGINAL_ROUNDOFFS * UNIT_ROUNDOFF:
+            marginal, note = True, MARGINAL_NOTE.format(k=rel / UNIT_ROUNDOFF)
     return Confirmation(
         status, dps, margin_dps=_f(o1.margin), margin_2dps=_f(o2.margin), rel_margin=_f(o2.rel_margin),
-        lhs=_f(o2.lhs), rhs=_f(o2.rhs), ratio=_f(o2.ratio),
+        lhs=_f(o2.lhs), rhs=_f(o2.rhs), ratio=_f(o2.ratio), margin_3dps=_f(m3), size=_f(size), mode=mode,
+        marginal=marginal, marginal_note=note,
         reason=reason or {"confirmed": "violated at dps and 2*dps, values agree",
                           "equality": "margin is zero to working precision (equality case)",
                           "holds": "the reference says the claim holds here (float64 rounding)",
                           "unstable": "reference margins at dps and 2*dps disagree"}[status],
         rigorous=rigorous, enclosure=enclosure,
     )
+
+
+def _size(o1, o2, instance):
+    """The size of the computation: the largest magnitude among the inputs and both sides at both precisions
+    (in the reference's own numbers, so sizes below the float64 range survive)."""
+    cands = [o2.scale, o1.scale, o1.lhs, o1.rhs, o2.lhs, o2.rhs, input_magnitude(instance)]
+    best = 0
+    for c in cands:
+        a = _abs_or_zero(c)
+        try:
+            if a > best and not (a == math.inf):
+                best = a
+        except Exception:  # noqa: BLE001
+            continue
+    return best if best else 1
+
+
+def _relative_to_size(margin, size):
+    try:
+        import mpmath
+
+        return float(abs(mpmath.mpf(margin)) / mpmath.mpf(size))
+    except Exception:  # noqa: BLE001 - plain numbers (e.g. integers compared)
+        try:
+            return abs(float(margin)) / float(size)
+        except Exception:  # noqa: BLE001
+            return None
+
+
+def _perturb(v, g, ulps: float):
+    if isinstance(v, dict):
+        return {k: _perturb(x, g, ulps) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return type(v)(_perturb(x, g, ulps) for x in v)
+    if isinstance(v, np.ndarray) and v.dtype.kind == "f" and v.size:
+        return v * (1 + ulps * UNIT_ROUNDOFF * g.choice([-1.0, 1.0], size=v.shape))
+    if isinstance(v, (float, np.floating)) and not isinstance(v, bool):
+        return type(v)(v * (1 + ulps * UNIT_ROUNDOFF * float(g.choice([-1.0, 1.0]))))
+    return v
+
+
+def perturb_instance(instance, seed: int, ulps: float = 4.0):
+    """A copy of `instance` with every float entry moved by about `ulps` units in the last place (random signs,
+    seeded): the same computation, rounded along a different float64 path."""
+    return _perturb(instance, np.random.default_rng([0x5EED, int(seed)]), ulps)
+
+
+class _PerturbedDraws:
+    """A random Generator whose float draws are moved by a few ulps (integers untouched): the same trial's
+    draws, rounded differently. Anything that needs a real Generator gets the plain one (see `robust`)."""
+
+    def __init__(self, rng, seed: int, ulps: float = 4.0):
+        self._rng, self._ulps = rng, ulps
+        self._g = np.random.default_rng([0xD2A5, int(seed)])
+
+    def __getattr__(self, name):
+        f = getattr(self._rng, name)
+        if not callable(f) or name in ("integers", "choice", "permutation", "shuffle", "permuted", "bit_generator",
+                                       "spawn", "bytes"):
+            return f
+
+        def draw(*args, **kwargs):
+            return _perturb(f(*args, **kwargs), self._g, self._ulps)
+
+        return draw
+
+
+def robust(claim, instance, *, rng_factory=None, params=None, dps=None, tries: int = 3) -> tuple[bool, str]:
+    """Does an output-only violation survive a rounding-level perturbation of the float64 path? The instance's
+    floats (and the trial's float draws) are moved by a few ulps, staying inside the hypotheses; the float64
+    computation re-runs with the same random stream, and its output must again be a violation confirmed in
+    high precision. A claim that needs a genuine numpy Generator gets its plain draws (instance moved only)."""
+    for k in range(tries):
+        p = perturb_instance(instance, k)
+        try:
+            if not claim.check_assume(p):
+                continue
+        except Exception:  # noqa: BLE001 - a predicate that fails on the perturbed point rejects it
+            continue
+        factory = rng_factory
+        o = None
+        with np.errstate(all="ignore"):
+            if rng_factory is not None:
+                moved = lambda k=k: _PerturbedDraws(rng_factory(), k)  # noqa: E731
+                try:
+                    o = claim.evaluate(fp, p, rng=moved())
+                    factory = moved
+                except Exception:  # noqa: BLE001 - the claim wants a real Generator: move the instance only
+                    o = None
+            if o is None:
+                try:
+                    o = claim.evaluate(fp, p, rng=rng_factory() if rng_factory is not None else None)
+                except Exception as exc:  # noqa: BLE001
+                    return False, (f"fragile: the float64 path raised under a rounding-level perturbation "
+                                   f"({type(exc).__name__})")
+        if not o.violated:
+            return False, ("fragile: the float64 output violates the claim, but the same computation with its "
+                           "inputs moved by a few ulps does not (a rounding effect of the float64 path)")
+        c = confirm(claim, p, rng_factory=factory, params=params, dps=dps, check_robust=False)
+        if not c.confirmed:
+            return False, (f"fragile: under a rounding-level perturbation of the float64 path the reference says "
+                           f"{c.status} ({c.reason})")
+        return True, OUTPUT_ONLY_NOTE
+    return False, "fragile: no rounding-level perturbation of the instance stays inside the hypotheses"
 
 
 def _ball_check(claim, instance, rng_factory, params, dps, mp_margin):

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Outcome", "le", "ge", "close", "all_of", "as_outcome"]
+__all__ = ["Outcome", "le", "ge", "close", "all_of", "as_outcome", "reads"]
 
 _TINY = 1e-300
 
@@ -58,8 +58,22 @@ def _isnan(x) -> bool:
         return False
 
 
+def _isinf(x) -> bool:
+    try:
+        return bool(abs(x) == math.inf)
+    except Exception:  # noqa: BLE001 - exotic number types
+        return False
+
+
 def _absval(x):
     return abs(x)
+
+
+def _positive(x) -> bool:
+    try:
+        return bool(x > 0) and not _isinf(x)
+    except Exception:  # noqa: BLE001
+        return False
 
 
 def _to_float(x) -> float:
@@ -83,6 +97,7 @@ class Outcome:
     evidence: dict = field(default_factory=dict)
     parts: list = field(default_factory=list)
     label: str = ""
+    output_only: bool = False   # part of the computation ran in float64 by design (see certify.confirm)
 
     @property
     def holds(self) -> bool:
@@ -106,6 +121,23 @@ class Outcome:
         return d
 
 
+_READS = {"le": ("≤", ">"), "ge": ("≥", "<"), "close": ("≈", "≉")}
+
+
+def reads(relation, margin) -> str | None:
+    """How the comparison reads on an instance, as it actually holds there: "lhs 0.2973 > rhs 0.25" for a
+    violated `le`, "≤" when it holds (None for a plain margin or an unknown margin)."""
+    if relation not in _READS:
+        return None
+    try:
+        m = float(margin)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    if m != m:
+        return None
+    return _READS[relation][0 if m >= 0 else 1]
+
+
 def _pick_worst(margins, rels):
     """Index of the worst element: NaN first, then the smallest relative margin, compared in the
     context's own numbers (rounding mpmath values to float64 would make 1e-575 and 1e-673 both 0)."""
@@ -127,13 +159,17 @@ def _relative(margin, a, b):
     scale = max(_absval(a), _absval(b))
     if _isnan(margin):
         return margin, scale
+    if _isinf(margin):
+        # inf / inf would be NaN (ranked as the worst case): an infinite margin is what it is, the best
+        # possible (+inf: e.g. a bound that is +inf) or the worst possible (-inf) relative margin
+        return (1.0 if margin > 0 else -math.inf), scale
     if scale == 0:
         return 0 * margin, scale
     rel = margin / scale if scale > _TINY else margin / _TINY
     return rel, scale
 
 
-def _compare(a, b, relation, evidence, label):
+def _compare(a, b, relation, evidence, label, output_only=False):
     fa, fb = _flat(a), _flat(b)
     if fa.size != fb.size:
         if fa.size == 1:
@@ -149,7 +185,7 @@ def _compare(a, b, relation, evidence, label):
             )
     if fa.size == 0:
         return Outcome(margin=0.0, rel_margin=0.0, lhs=0.0, rhs=0.0, ratio=0.0, relation=relation,
-                       evidence=dict(evidence or {}), label=label)
+                       evidence=dict(evidence or {}), label=label, output_only=output_only)
     margins = [(fb[i] - fa[i]) if relation == "le" else (fa[i] - fb[i]) for i in range(fa.size)]
     rels, scales = [], []
     for i in range(fa.size):
@@ -157,12 +193,15 @@ def _compare(a, b, relation, evidence, label):
         rels.append(r)
         scales.append(s)
     i = _pick_worst(margins, rels)
-    ratio = fa[i] / fb[i] if fb[i] != 0 else None  # a bound of 0 has no empirical constant
+    # lhs / rhs is the empirical constant only against a positive bound: with a bound side <= 0 its sign and
+    # size mean nothing (a true bound lse(u) - max(u) <= log(n) - ... would show "1 vs 1.157")
+    ratio = fa[i] / fb[i] if _positive(fb[i]) else None
     return Outcome(margin=margins[i], rel_margin=rels[i], lhs=fa[i], rhs=fb[i], ratio=ratio,
-                   relation=relation, scale=scales[i], evidence=dict(evidence or {}), label=label)
+                   relation=relation, scale=scales[i], evidence=dict(evidence or {}), label=label,
+                   output_only=output_only)
 
 
-def le(a, b, *, evidence: dict | None = None, label: str = "") -> Outcome:
+def le(a, b, *, evidence: dict | None = None, label: str = "", output_only: bool = False) -> Outcome:
     """The claim ``a <= b``; return it from a claim body.
 
     * ``a``, ``b`` -- numbers or numeric arrays in the claim's arithmetic (float64, mpmath, ball); arrays
@@ -170,28 +209,31 @@ def le(a, b, *, evidence: dict | None = None, label: str = "") -> Outcome:
     * ``evidence`` -- named series for the report's plots (see `certify.claim`): a scalar ``{"x", "y"}``
       pair accumulates a scatter plot over all examples, list values make a curve of the worst instance.
     * ``label`` -- names this comparison inside an `all_of` (the report shows which part was worst).
+    * ``output_only`` -- say True when ``a`` or ``b`` comes from an algorithm that runs in float64 by design
+      (e.g. a numpy solver whose output is then checked in ``ctx``): its refutations are then labelled
+      ``confirmation: "output-only"`` and must survive rounding-level perturbations of the float64 path.
 
     The margin is ``b - a`` (negative: violated), the relative margin divides it by the size of the two
-    sides (the search steers by it), and the ratio ``a / b`` is the empirical constant when ``b`` is the
-    paper's bound with constant 1::
+    sides (the search steers by it; an infinite margin has relative margin 1 or -inf), and the ratio ``a / b``
+    is the empirical constant when ``b`` is the paper's bound with constant 1 (none when ``b <= 0``)::
 
         return certify.le(ctx.norm(ctx.softmax(u) - ctx.softmax(v), ctx.inf), C * ctx.norm(u - v, ctx.inf))
     """
-    return _compare(a, b, "le", evidence, label)
+    return _compare(a, b, "le", evidence, label, output_only)
 
 
-def ge(a, b, *, evidence: dict | None = None, label: str = "") -> Outcome:
+def ge(a, b, *, evidence: dict | None = None, label: str = "", output_only: bool = False) -> Outcome:
     """The claim ``a >= b``: like `le` with the sides' roles swapped. Margin ``a - b``; ratio ``a / b``
     (below 1 means violated), so for a lower bound ``b`` the ratio says how far above it ``a`` stays.
-    ``evidence`` and ``label`` as in `le`::
+    ``evidence``, ``label`` and ``output_only`` as in `le`::
 
         return certify.ge(ctx.eigmin(H), lam_min)   # H is at least lam_min-strongly convex
     """
-    return _compare(a, b, "ge", evidence, label)
+    return _compare(a, b, "ge", evidence, label, output_only)
 
 
 def close(a, b, *, rtol: float = 1e-9, atol: float = 0.0, evidence: dict | None = None,
-          label: str = "") -> Outcome:
+          label: str = "", output_only: bool = False) -> Outcome:
     """The identity ``a == b`` up to ``||a - b||_max <= atol + rtol * ||b||_max`` (norm-wise, not per entry).
 
     * ``a``, ``b`` -- numbers or arrays of one size (or one side a scalar); ``b`` is the reference side
@@ -199,7 +241,7 @@ def close(a, b, *, rtol: float = 1e-9, atol: float = 0.0, evidence: dict | None 
     * ``rtol``, ``atol`` -- non-negative tolerances; they add. Both 0 asks for exact equality, which only an
       exact context can meet: a float64 identity needs ``rtol`` of a few unit roundoffs times the
       condition of the computation, and the high-precision confirmation then decides.
-    * ``evidence``, ``label`` -- as in `le`.
+    * ``evidence``, ``label``, ``output_only`` -- as in `le`.
 
     The margin is ``tol - residual``; the ratio is the residual over the tolerance, so a ratio of 0.01
     means a hundredfold safety factor::
@@ -220,7 +262,7 @@ def close(a, b, *, rtol: float = 1e-9, atol: float = 0.0, evidence: dict | None 
     diff = fa - fb
     if diff.size == 0:
         return Outcome(margin=0.0, rel_margin=1.0, lhs=0.0, rhs=0.0, ratio=0.0, relation="close",
-                       evidence=dict(evidence or {}), label=label)
+                       evidence=dict(evidence or {}), label=label, output_only=output_only)
     resid = max((_absval(v) for v in diff), key=lambda v: math.inf if _isnan(v) else _to_float(v))
     if any(_isnan(v) for v in diff):
         resid = next(v for v in diff if _isnan(v))
@@ -233,14 +275,14 @@ def close(a, b, *, rtol: float = 1e-9, atol: float = 0.0, evidence: dict | None 
         rel = margin / tol if tol > 0 else (0 * margin if margin == 0 else -1.0)
     ratio = resid / tol if tol > 0 else (0.0 if resid == 0 else None)
     return Outcome(margin=margin, rel_margin=rel, lhs=resid, rhs=tol, ratio=ratio, relation="close",
-                   scale=tol, evidence=dict(evidence or {}), label=label)
+                   scale=tol, evidence=dict(evidence or {}), label=label, output_only=output_only)
 
 
-def all_of(*parts, evidence: dict | None = None, label: str = "") -> Outcome:
+def all_of(*parts, evidence: dict | None = None, label: str = "", output_only: bool = False) -> Outcome:
     """Every part must hold: ``all_of(o1, o2, ...)`` or ``all_of([o1, o2, ...])`` of `le`/`ge`/`close`
     outcomes (or nested `all_of`). The worst part by relative margin gives the margin, ratio and relation,
     and its ``label`` (else "part i") names it in the report; the parts' evidence is merged, then
-    ``evidence`` is added on top. No parts is an error::
+    ``evidence`` is added on top; it is ``output_only`` when it says so or any part does. No parts is an error::
 
         return certify.all_of(certify.le(err, bound, label="error"), certify.ge(rank, k, label="rank"))
     """
@@ -261,7 +303,8 @@ def all_of(*parts, evidence: dict | None = None, label: str = "") -> Outcome:
     merged.update(evidence or {})
     return Outcome(margin=w.margin, rel_margin=w.rel_margin, lhs=w.lhs, rhs=w.rhs, ratio=w.ratio,
                    relation=w.relation, scale=w.scale, evidence=merged, parts=outs,
-                   label=label or w.label or f"part {i + 1}")
+                   label=label or w.label or f"part {i + 1}",
+                   output_only=bool(output_only or any(o.output_only for o in outs)))
 
 
 def as_outcome(value) -> Outcome:

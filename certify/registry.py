@@ -19,9 +19,10 @@ import re
 import sys
 from pathlib import Path
 
-from .errors import DuplicateClaim, InvalidArgument, UnknownClaim
+from .errors import CertifyError, DuplicateClaim, InvalidArgument, UnknownClaim
 
-__all__ = ["register", "registry", "get_claim", "select", "discover", "load_path", "import_claim_home"]
+__all__ = ["register", "registry", "get_claim", "select", "discover", "load_path", "import_claim_home",
+           "in_catalogue"]
 
 _REGISTRY: dict = {}
 
@@ -133,15 +134,41 @@ def _import_file(path: Path) -> str:
         if getattr(mod, "__file__", None) and Path(mod.__file__).resolve() == path:
             return mod.__name__
     name = "certify_user_" + re.sub(r"\W", "_", str(path.with_suffix("")))[-80:]
+    # a claim file imports helper modules beside it, as pytest's rootdir insertion allows in a test file
+    folder = str(path.parent)
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     try:
         spec.loader.exec_module(module)
-    except Exception:
+    except CertifyError:
         del sys.modules[name]
         raise
+    except SyntaxError as exc:
+        del sys.modules[name]
+        raise InvalidArgument(f"{exc.filename or path}:{exc.lineno}: SyntaxError: {exc.msg}") from None
+    except Exception as exc:  # noqa: BLE001 - a user's file failing to import is their mistake, told in one line
+        del sys.modules[name]
+        raise InvalidArgument(f"{_failing_line(exc, path)}: {type(exc).__name__}: {exc}") from None
     return name
+
+
+def _failing_line(exc: BaseException, path: Path) -> str:
+    """`file:line` of the deepest frame in the user's file (else the deepest frame outside certify)."""
+    import traceback
+
+    frames = traceback.extract_tb(exc.__traceback__)
+    mine = [f for f in frames if Path(f.filename).resolve() == path]
+    outside = [f for f in frames if "importlib" not in f.filename and f"{Path(__file__).parent}" not in f.filename]
+    f = (mine or outside or frames or [None])[-1]
+    return f"{f.filename}:{f.lineno}" if f is not None else str(path)
+
+
+def in_catalogue(module: str) -> bool:
+    """True for the modules of the bundled catalogue (what `discover` imports), False for a user's file."""
+    return module == "theorems" or module.startswith("theorems.")
 
 
 def import_claim_home(module: str, path: str) -> None:

@@ -1,22 +1,76 @@
 """`certify replay`: re-evaluate a saved counterexample or worst instance, without Hypothesis.
 
-Contract: `replay(report_dir, claim_id, which)` loads the instance saved in a report ("auto": the minimal
+Contract: `replay(report_dir, claim_id, which, files)` loads the instance saved in a report ("auto": the minimal
 counterexample if there is one, else the worst instance), rebuilds the claim with the params recorded with
 the instance, evaluates it in float64 and confirms it in high precision (a probability claim: every trial
 with its recorded random stream, through `certify.search.trials`), prints what it finds and returns the
 exit code: 0 when a counterexample is reproduced (or a worst instance was replayed), 1 when not.
+Loading (`_load`) reads only inside the report directory (`certify.reportdir.load_report`,
+`certify.paths.inside`), turns a damaged report or instance into one InvalidArgument, and imports claim code
+only from the catalogue or from `files` the user names: a record naming another file is refused with the
+command that runs it deliberately.
+
+A counterexample is reproduced when the replay reaches the same conclusion by the same evidence:
+
+* the status -- the reference confirms the violation again (a probability claim: the Clopper-Pearson lower
+  bound of the confirmed failure rate exceeds delta again; output-only trials must be robust again);
+* the failure count -- a probability claim's trials fail in float64 as often as the report says;
+* the confirmed margin -- a bound claim's margin at 2 dps agrees with the recorded one to 1e-6 relative (a
+  probability claim's, delta minus the CP lower bound of the confirmed rate, when the record has a
+  confirmation mode, i.e. was written by a version that confirms trials the same way).
+
+`replay_check` returns these facts as a `ReplayResult` (used by the tests that replay every refutation of a
+report); `load_report` reads a report through the checked loader (strict JSON, old schemas upgraded).
 """
 
 from __future__ import annotations
 
-import json
+import math
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from .errors import InvalidArgument
 
-__all__ = ["replay"]
+__all__ = ["replay", "replay_check", "load_report", "refuted_ids", "ReplayResult"]
+
+
+@dataclass
+class ReplayResult:
+    claim_id: str
+    label: str                      # "counterexample" or "worst instance"
+    reproduced: bool | None         # None for a worst instance (nothing to reproduce)
+    checks: dict = field(default_factory=dict)   # name -> (recorded, replayed, ok)
+    lines: list = field(default_factory=list)
+
+
+def load_report(report_dir) -> dict:
+    """The report.json of a report directory, checked (`certify.reportdir.load_report`)."""
+    from .reportdir import load_report as checked
+
+    return checked(Path(report_dir))
+
+
+def refuted_ids(report: dict) -> list[str]:
+    """Ids of the claims a report says are refuted."""
+    return [c["id"] for c in report.get("claims", []) if c.get("status") == "refuted"]
+
+
+def _num(x):
+    """A recorded number, whatever its encoding (number, "inf"/"-inf"/"nan" string, None)."""
+    if x is None or isinstance(x, bool):
+        return None
+    if isinstance(x, (int, float)):
+        return float(x)
+    if isinstance(x, str):
+        try:
+            return float(x)
+        except ValueError:
+            return None
+    if isinstance(x, dict) and "value" in x:
+        return _num(x["value"])
+    return None
 
 
 def _saved_entry(rec: dict, which: str, claim_id: str, rpath: Path):
@@ -34,66 +88,144 @@ def _saved_entry(rec: dict, which: str, claim_id: str, rpath: Path):
     return entry, label
 
 
-def replay(report_dir: str, claim_id: str, which: str = "auto") -> int:
-    from .claim import discover, get_claim, import_claim_home
-    from .confirm import confirm
-    from .context import fp
+def _margins_agree(recorded, replayed, rtol: float = 1e-6) -> bool:
+    if recorded is None or replayed is None:
+        return recorded is None and replayed is None
+    if recorded == replayed:
+        return True
+    if not (math.isfinite(recorded) and math.isfinite(replayed)):
+        return False
+    return abs(recorded - replayed) <= rtol * max(abs(recorded), abs(replayed))
+
+
+def _load(rdir: Path, claim_id: str, which: str, files: list[str], report: dict | None = None):
+    """The record, the saved entry and its label, the instance and its description, and the claim -- read
+    only from inside the report directory, with claim code only from the catalogue or the user's `files`."""
+    from .claim import discover, load_path, registry
+    from .paths import inside
     from .report.instances import load_instance
 
-    rdir = Path(report_dir)
+    report = report if report is not None else load_report(rdir)
     rpath = rdir / "report.json"
-    if not rpath.exists():
-        raise InvalidArgument(f"no report.json in {str(rdir)!r}; pass the directory given to `certify run --report`")
-    report = json.loads(rpath.read_text())
     recs = [c for c in report["claims"] if c["id"] == claim_id]
     if not recs:
-        raise InvalidArgument(f"claim {claim_id!r} is not in {rpath}; it has {len(report['claims'])} claims")
+        raise InvalidArgument(f"claim {claim_id!r} is not in {rpath}; it has {len(report.get('claims', []))} claims")
     rec = recs[0]
     entry, label = _saved_entry(rec, which, claim_id, rpath)
-    instance, desc = load_instance(rdir / entry["instance"]["npz"])
+    npz = inside(rdir, entry["instance"]["npz"], f"{rpath}: claim {claim_id!r}: instance file")
+    try:
+        instance, desc = load_instance(npz)
+    except Exception as exc:  # noqa: BLE001 - BadZipFile, pickle refusals, a layout that does not fit
+        raise InvalidArgument(f"{npz}: the saved instance cannot be read ({type(exc).__name__}: "
+                              f"{str(exc)[:150]}); the report is damaged") from None
+    # code runs only from the catalogue or from files the user names: never from a path the report names
     discover()
-    import_claim_home(rec.get("module", ""), rec.get("path", ""))
-    claim = get_claim(claim_id)
+    for f in files:
+        load_path(f)
+    claim = registry().get(claim_id)
+    module, path = rec.get("module") or "", rec.get("path") or ""
+    if claim is None:
+        where = f"in {path}" if path else f"in module {module!r}" if module else "outside the catalogue"
+        shown = path or "FILE.py"
+        raise InvalidArgument(f"claim {claim_id!r} is defined {where}, which is not part of the catalogue; replay "
+                              "runs only code you name: if you trust that file, run `certify replay "
+                              f"{rdir} {shown} {claim_id}`")
+    return rec, entry, label, instance, desc, claim
+
+
+def replay_check(report_dir: str, claim_id: str, which: str = "auto", report: dict | None = None,
+                 files: list[str] | tuple = ()) -> ReplayResult:
+    """Replay one claim of a report; the facts, without printing."""
+    rdir = Path(report_dir)
+    rec, entry, label, instance, desc, claim = _load(rdir, claim_id, which, list(files), report)
     if desc.get("params"):
         claim = claim.with_params({k: v for k, v in desc["params"].items() if k in claim.params
                                    and not isinstance(claim.params[k], (list, tuple, dict))
                                    and (v is None or isinstance(v, (int, float, str, bool)))})
+    seed = int(rec.get("seed", desc.get("seed", 0)) or 0)
     if claim.kind == "probability":
-        return _replay_probability(claim, rec, entry, instance, label)
+        return _replay_probability(claim, entry, instance, label, seed)
+    return _replay_bound(claim, entry, instance, label)
+
+
+def _replay_bound(claim, entry, instance, label) -> ReplayResult:
+    from .confirm import confirm
+    from .context import fp
+
+    res = ReplayResult(claim.id, label, None)
     with np.errstate(all="ignore"):
         o = claim.evaluate(fp, instance)
-    print(f"{claim.id}: replaying the saved {label}")
-    print(f"  float64 margin: {o.as_float()['margin']!r}  ratio: {o.as_float()['ratio']!r}")
+    res.lines.append(f"{claim.id}: replaying the saved {label}")
+    res.lines.append(f"  float64 margin: {o.as_float()['margin']!r}  ratio: {o.as_float()['ratio']!r}")
     c = confirm(claim, instance)
     if c.status != "unavailable":
-        print(f"  mpmath dps {c.dps}: margin {c.margin_dps!r}; dps {2 * c.dps}: margin {c.margin_2dps!r}")
-    print(f"  reference verdict: {c.status} ({c.reason})")
-    if label == "counterexample":
-        reproduced = c.confirmed or (c.status == "unavailable" and o.violated)
-        print("  reproduced" if reproduced else "  NOT reproduced")
-        return 0 if reproduced else 1
-    return 0
+        res.lines.append(f"  mpmath dps {c.dps}: margin {c.margin_dps!r}; dps {2 * c.dps}: margin {c.margin_2dps!r}")
+    res.lines.append(f"  reference verdict: {c.status} ({c.reason})"
+                     + (f"; confirmation {c.mode}" if c.status != "unavailable" else ""))
+    if c.marginal:
+        res.lines.append(f"  MARGINAL: {c.marginal_note}")
+    if label != "counterexample":
+        return res
+    recorded = entry.get("confirmation") or {}
+    if c.status == "unavailable":
+        ok = bool(o.violated) and not claim.takes_ctx
+        res.checks["status"] = ("unconfirmed", "float64 violated" if o.violated else "float64 holds", ok)
+    else:
+        res.checks["status"] = ("confirmed", c.status, c.confirmed)
+        rec_m = _num(recorded.get("margin_2dps"))
+        if rec_m is not None:
+            res.checks["confirmed margin"] = (rec_m, c.margin_2dps, _margins_agree(rec_m, c.margin_2dps))
+    return _conclude(res)
 
 
-def _replay_probability(claim, rec, entry, instance, label) -> int:
+def _replay_probability(claim, entry, instance, label, seed) -> ReplayResult:
     """Re-run every trial with the recorded random streams; re-confirm the failures in high precision."""
     from .search.trials import clopper_pearson, confirm_trials, failed_trials
 
+    res = ReplayResult(claim.id, label, None)
     stats = entry.get("trials") or {}
     n = int(stats.get("trials") or claim.trials or 20)
-    seed = int(rec.get("seed", 0))
     fails, _ = failed_trials(claim, instance, seed, n)
     lo, hi = clopper_pearson(len(fails), n)
-    print(f"{claim.id}: replaying the saved {label}: {len(fails)} of {n} trials fail in float64 "
-          f"(95% CI [{lo:.4g}, {hi:.4g}], delta={claim.verdict_delta:g})")
+    res.lines.append(f"{claim.id}: replaying the saved {label}: {len(fails)} of {n} trials fail in float64 "
+                     f"(95% CI [{lo:.4g}, {hi:.4g}], delta={claim.verdict_delta:g})")
+    if label != "counterexample":
+        return res
+    rec_fails = stats.get("failures")
+    if rec_fails is not None:
+        res.checks["failure count"] = (int(rec_fails), len(fails), int(rec_fails) == len(fails))
+    if not claim.takes_ctx:
+        res.checks["status"] = ("unconfirmed", f"CP lower bound {lo:.4g}", lo > claim.verdict_delta)
+        return _conclude(res)
     c = confirm_trials(claim, instance, seed, fails, n)
     if c.status == "unavailable":
-        print(f"  reference: {c.reason}")
+        res.lines.append(f"  reference: {c.reason}")
     confirmed = c.detail.get("confirmed", 0)
     lo_c = clopper_pearson(confirmed, n)[0]
-    print(f"  confirmed in high precision: {confirmed} failures; lower 95% bound {lo_c:.4g}")
-    if label == "counterexample":
-        ok = lo_c > claim.verdict_delta or (not claim.takes_ctx and lo > claim.verdict_delta)
-        print("  reproduced" if ok else "  NOT reproduced")
-        return 0 if ok else 1
-    return 0
+    res.lines.append(f"  confirmed in high precision: {confirmed} failures ({c.mode}); lower 95% bound {lo_c:.4g}"
+                     + (f"; {c.detail.get('fragile')} fragile" if c.detail.get("fragile") else ""))
+    if c.marginal:
+        res.lines.append(f"  MARGINAL: {c.marginal_note}")
+    res.checks["status"] = ("confirmed", c.status, c.confirmed)
+    recorded = entry.get("confirmation") or {}
+    rec_m = _num(recorded.get("margin_2dps"))
+    if rec_m is not None and "mode" in recorded:
+        # delta minus the CP lower bound of the confirmed rate: replay stops confirming at the same trial as the
+        # search did. Records without a confirmation mode predate robust output-only trials and stopped by
+        # another rule, so for them the status and the failure count are what can be compared.
+        res.checks["confirmed margin"] = (rec_m, c.margin_2dps, _margins_agree(rec_m, c.margin_2dps))
+    return _conclude(res)
+
+
+def _conclude(res: ReplayResult) -> ReplayResult:
+    res.reproduced = all(ok for _, _, ok in res.checks.values())
+    for name, (recorded, replayed, ok) in res.checks.items():
+        res.lines.append(f"  {name}: report {recorded!r}, replay {replayed!r}: {'same' if ok else 'DIFFERS'}")
+    res.lines.append("  reproduced" if res.reproduced else "  NOT reproduced")
+    return res
+
+
+def replay(report_dir: str, claim_id: str, which: str = "auto", files: list[str] | None = None) -> int:
+    res = replay_check(report_dir, claim_id, which, files=list(files or []))
+    print("\n".join(res.lines))
+    return 0 if res.reproduced in (None, True) else 1

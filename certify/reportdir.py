@@ -12,6 +12,10 @@ Contract:
 - `previous_results(dir, resume, overwrite)`: a run without `--resume` into a directory that has results
   refuses (one line: pass --resume or --overwrite); with `--overwrite` the old results are moved aside to
   ``results.jsonl.<timestamp>.bak`` and the message says where.
+- `check_record(obj, where)` accepts a result record (a JSON object with a string `id` and `status`) and
+  refuses anything else in one line; `load_report(dir)` reads ``dir/report.json`` for `html` and `replay`:
+  not JSON, not a report, a record that is not a record, or an instance path outside the directory
+  (`certify.paths.inside`) is an InvalidArgument, so nothing the report names outside it is ever read.
 """
 
 from __future__ import annotations
@@ -25,7 +29,8 @@ from pathlib import Path
 
 from .errors import InvalidArgument
 
-__all__ = ["ReportLock", "check_writable", "settings_of", "stale", "previous_results"]
+__all__ = ["ReportLock", "check_writable", "settings_of", "stale", "previous_results", "check_record",
+           "load_report"]
 
 SETTINGS = ("profile", "seed", "budget_examples", "budget_seconds", "params", "shards")
 
@@ -123,3 +128,53 @@ def previous_results(report_dir: str | Path, resume: bool, overwrite: bool) -> s
     bak = jsonl.with_name(f"results.jsonl.{stamp}.bak")
     os.replace(jsonl, bak)
     return f"overwrite: the earlier results were moved to {bak}"
+
+
+def check_record(rec, where: str) -> dict:
+    if not isinstance(rec, dict):
+        raise InvalidArgument(f"{where}: expected a result record (a JSON object), got {type(rec).__name__}; "
+                              "the file is damaged or is not a certify report")
+    for key in ("id", "status"):
+        if not isinstance(rec.get(key), str) or not rec.get(key):
+            raise InvalidArgument(f"{where}: a result record without a string {key!r}; the file is damaged or is "
+                                  "not a certify report")
+    return rec
+
+
+def _instance_paths(obj, out: list) -> list:
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            if k in ("npz", "json") and v is not None:
+                out.append(v)
+            else:
+                _instance_paths(v, out)
+    elif isinstance(obj, list):
+        for v in obj:
+            _instance_paths(v, out)
+    return out
+
+
+def load_report(report_dir: str | Path) -> dict:
+    """report.json of `report_dir`, checked: a report whose records are records and whose instance paths
+    all lie inside the directory."""
+    from .paths import inside
+
+    rdir = Path(report_dir)
+    path = rdir / "report.json"
+    if not path.is_file():
+        raise InvalidArgument(f"no report.json in {str(rdir)!r}; pass the directory given to `certify run --report`")
+    try:
+        path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidArgument(f"{path}: not valid JSON ({type(exc).__name__}); the report is damaged: run "
+                              "`certify run --resume` on the directory to rebuild it from results.jsonl") from None
+    from .report.jsonio import load_report as read_report
+
+    report = read_report(path)  # strict JSON, non-finite numbers restored, certify-report/1 upgraded; else one line
+    if not isinstance(report, dict) or not isinstance(report.get("claims"), list):
+        raise InvalidArgument(f"{path}: not a certify report (no list of claims)")
+    for i, rec in enumerate(report["claims"]):
+        check_record(rec, f"{path}: claims[{i}]")
+        for name in _instance_paths(rec, []):
+            inside(rdir, name, f"{path}: claim {rec['id']!r}: instance file")
+    return report

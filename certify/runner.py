@@ -9,7 +9,6 @@ an interrupted run keeps every finished claim and `--resume` continues it.
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 import os
 import platform
@@ -20,10 +19,12 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from .errors import InvalidArgument
+from .report import jsonio
+from .report.jsonio import SCHEMA
 
-__all__ = ["Task", "run_task", "SerialExecutor", "ProcessExecutor", "ReportWriter", "versions", "SCHEMA"]
+__all__ = ["Task", "run_task", "SerialExecutor", "ProcessExecutor", "ReportWriter", "read_results", "versions",
+           "SCHEMA"]
 
-SCHEMA = "certify-report/1"
 TIMING_FIELDS = ("duration_s", "created_at", "finished_at", "wall_s", "time_split")
 
 
@@ -42,6 +43,7 @@ class Task:
     shard: int = 0        # this task's stream of the claim's search (certify.shards)
     shards: int = 1
     shard_seed: int | None = None  # the stream's seed; None: `seed` itself
+    tighten: bool = False  # also find the smallest safe constants (always with the certify profile)
 
 
 def versions() -> dict:
@@ -59,9 +61,12 @@ def versions() -> dict:
 def _reproduce(task: Task) -> str:
     import shlex
 
+    from .registry import in_catalogue
+
     parts = ["certify", "run"]
-    if task.module.startswith("certify_user_") and task.path:
-        parts += [task.path, "--no-default"]  # a claim in a user's file: load that file
+    if task.path and not in_catalogue(task.module):
+        # a claim in a user's file (loaded by `certify run FILE` or collected from a pytest test file)
+        parts += [task.path, "--no-default"]
     parts += [task.claim_id, "--profile", task.profile, "--seed", str(task.seed)]
     if task.examples is not None:
         parts += ["--budget", str(task.examples)]
@@ -93,7 +98,18 @@ def run_task(task: Task, progress: Callable | None = None):
                        stem_suffix=f"__shard{task.shard}" if task.shards > 1 else "")
     if task.shards > 1:
         rec["shard"] = {"index": task.shard, "of": task.shards, "seed": seed}
+    rec["tighten"] = _tighten(claim, task) if task.shard == 0 else None
     return rec
+
+
+def _tighten(claim, task: Task):
+    """The claim's smallest safe constants (`certify.tighten.tighten_records`), in the claim's own task,
+    when asked for (`--tighten`) or under the certify profile; None otherwise."""
+    if not (task.tighten or task.profile == "certify"):
+        return None
+    from .tighten import tighten_records
+
+    return tighten_records(claim, task.profile, task.seed)
 
 
 def shard_tasks(task: Task, shards: int) -> list[Task]:
@@ -111,7 +127,7 @@ def shard_tasks(task: Task, shards: int) -> list[Task]:
     else:
         examples = task.examples
     return [replace(task, shard=i, shards=shards, shard_seed=s, examples=n)
-            for i, (s, n) in enumerate(zip(shard_seeds(task.seed, shards), split_budget(examples, shards)))]
+            for i, (s, n) in enumerate(zip(shard_seeds(task.seed, shards), split_budget(examples, shards), strict=True))]
 
 
 def merge_shards(records: Iterator[dict], shards: int) -> Iterator[dict]:
@@ -134,7 +150,10 @@ def merge_shards(records: Iterator[dict], shards: int) -> Iterator[dict]:
             yield merged
 
 
-def _worker(task: Task, conn):
+def _worker(task: Task, conn, parent_pid: int):
+    from .procs import die_with_parent
+
+    die_with_parent(parent_pid)
     try:
         def progress(cid, n, worst):
             conn.send(("progress", cid, n, worst))
@@ -176,19 +195,36 @@ class ProcessExecutor:
         methods = multiprocessing.get_all_start_methods()
         self.mp = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
 
-    def run(self, tasks: list[Task], progress: Callable | None = None) -> Iterator[dict]:
+    def run(self, tasks: list[Task], progress: Callable | None = None,
+            on_start: Callable | None = None) -> Iterator[dict]:
+        """Yield each task's record as it finishes. `on_start(task, started)` is told when a task's process
+        starts (monotonic seconds); its timeout counts from then. Closing the generator (or an exception in
+        the caller, e.g. SIGTERM turned into one) kills every running worker."""
+        running: dict = {}
+        try:
+            yield from self._run(list(tasks), running, progress, on_start)
+        finally:
+            for _t, p, _start in running.values():
+                if p.is_alive():
+                    p.kill()
+            for _t, p, _start in running.values():
+                p.join(5)
+
+    def _run(self, pending, running, progress, on_start):
         from multiprocessing.connection import wait
 
-        pending = list(tasks)
-        running: dict = {}
+        from .procs import describe_exit
+
         while pending or running:
             while pending and len(running) < self.jobs:
                 t = pending.pop(0)
                 parent, child = self.mp.Pipe(duplex=False)
-                p = self.mp.Process(target=_worker, args=(t, child), daemon=True)
+                p = self.mp.Process(target=_worker, args=(t, child, os.getpid()), daemon=True)
                 p.start()
                 child.close()
                 running[parent] = (t, p, time.monotonic())
+                if on_start:
+                    on_start(t, running[parent][2])
             ready = wait(list(running), timeout=0.5)
             for conn in ready:
                 t, p, _start = running[conn]
@@ -197,7 +233,7 @@ class ProcessExecutor:
                 except EOFError:
                     p.join(1)
                     del running[conn]
-                    yield _failure_record(t, "error", f"worker process died (exit code {p.exitcode})")
+                    yield _failure_record(t, "error", f"worker process died ({describe_exit(p.exitcode)})")
                     continue
                 if msg[0] == "progress":
                     if progress:
@@ -220,67 +256,94 @@ class ProcessExecutor:
                                           "the claim hangs or its budget is too large for the profile)")
 
 
-class ReportWriter:
-    """Owns a report directory: appends records as they finish, rewrites report.json atomically."""
+def read_results(jsonl: Path) -> tuple[dict[str, dict], bool]:
+    """{id: record} from a results.jsonl (later lines win), and whether a cut-short last line was dropped.
+    Anything that is not a record (random bytes, `[1, 2, 3]`, a record without id/status) is an
+    InvalidArgument naming the file and line."""
+    from .reportdir import check_record
 
-    def __init__(self, report_dir: str | Path, meta: dict, resume: bool = False):
-        self.dir = Path(report_dir)
+    raw = jsonl.read_bytes()
+    lines = raw.split(b"\n")
+    records: dict[str, dict] = {}
+    cut = False
+    for i, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        last = i == len(lines)  # no newline after it: the line an interrupted append leaves
         try:
-            self.dir.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise InvalidArgument(f"--report: cannot create the report directory {str(report_dir)!r} "
-                                  f"({exc.strerror}); pass a writable directory") from None
-        self.discarded = 0
+            rec = jsonio.loads(line.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as exc:
+            if last:
+                cut = True
+                continue
+            raise InvalidArgument(f"{jsonl}:{i}: not a JSON line ({type(exc).__name__}); the file is damaged: "
+                                  "move it aside, or pass --overwrite instead of --resume to start afresh") from None
+        check_record(rec, f"{jsonl}:{i}")
+        records[rec["id"]] = rec
+    return records, cut
+
+
+class ReportWriter:
+    """Owns a report directory: appends records as they finish, rewrites report.json atomically.
+
+    Earlier results are never dropped silently: without `resume` a directory holding results is refused
+    unless `overwrite` (then they are moved aside and `notes` says where, `certify.reportdir`). With `resume`
+    every record is read back strictly: a line that is not a result record is an error naming the file and
+    line, except a last line cut short by an interruption, which is dropped and noted.
+    """
+
+    def __init__(self, report_dir: str | Path, meta: dict, resume: bool = False, overwrite: bool = False):
+        from .reportdir import check_writable, previous_results
+
+        self.dir = Path(report_dir)
+        check_writable(self.dir)
         self.jsonl = self.dir / "results.jsonl"
         self.meta = meta
         self.records: dict[str, dict] = {}
+        self.notes: list[str] = []
         if resume and self.jsonl.exists():
-            for line in self.jsonl.read_text().splitlines():
-                line = line.strip()
-                if not line:
-                    continue
-                try:
-                    rec = json.loads(line)
-                except json.JSONDecodeError:
-                    continue  # a line cut by an interruption
-                if rec.get("profile") == meta.get("profile") and rec.get("seed") == meta.get("seed"):
-                    self.records[rec["id"]] = rec
-                else:
-                    self.discarded += 1
+            self.records, cut = read_results(self.jsonl)
+            if cut:
+                self.notes.append(f"resume: dropped the last line of {self.jsonl} (cut short by an interruption)")
             self._rewrite_jsonl()
-        elif self.jsonl.exists():
-            self.jsonl.unlink()
+        else:
+            moved = previous_results(self.dir, resume, overwrite)
+            if moved:
+                self.notes.append(moved)
 
     def _rewrite_jsonl(self):
         tmp = self.jsonl.with_suffix(".tmp")
         with open(tmp, "w") as fh:
             for rid in sorted(self.records):
-                fh.write(json.dumps(self.records[rid], sort_keys=True) + "\n")
+                fh.write(jsonio.dumps(self.records[rid]) + "\n")
         os.replace(tmp, self.jsonl)
 
     def done_ids(self) -> set[str]:
         return set(self.records)
 
     def add(self, rec: dict) -> None:
+        if jsonio.validate_on_write():
+            jsonio.validate_record(rec)  # before it reaches the disk
         self.records[rec["id"]] = rec
         with open(self.jsonl, "a") as fh:
-            fh.write(json.dumps(rec, sort_keys=True) + "\n")
+            fh.write(jsonio.dumps(rec) + "\n")
             fh.flush()
             os.fsync(fh.fileno())
         self.write()
 
     def report(self) -> dict:
-        from .verdict import cards, papers, summary
+        from .verdict import report_document
 
-        claims = [self.records[k] for k in sorted(self.records)]
-        return {"schema": SCHEMA, **self.meta, "summary": summary(claims), "papers": papers(claims),
-                "cards": cards(claims), "claims": claims}
+        return report_document(self.meta, self.records.values())
 
     def write(self) -> Path:
         path = self.dir / "report.json"
         tmp = path.with_suffix(".tmp")
+        report = self.report()
+        if jsonio.validate_on_write():
+            jsonio.validate_report(report, claims=False)  # each record was validated by add()
         with open(tmp, "w") as fh:
-            json.dump(self.report(), fh, indent=1, sort_keys=True)
+            jsonio.dump(report, fh, indent=1, lead=jsonio.REPORT_LEAD)
             fh.write("\n")
         os.replace(tmp, path)
         return path

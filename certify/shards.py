@@ -78,6 +78,8 @@ def _pool_baselines(records: list[dict]) -> dict:
             o = out[name]
             o["instances"] = int(o.get("instances") or 0) + int(b.get("instances") or 0)
             o["met"] = int(o.get("met") or 0) + int(b.get("met") or 0)
+            o["claim_failed_where_met"] = (int(o.get("claim_failed_where_met") or 0)
+                                           + int(b.get("claim_failed_where_met") or 0))
             o["meets_bound"] = o["instances"] > 0 and o["met"] == o["instances"]
             for k, worse in (("max_ratio", max), ("worst_ratio", max), ("worst_rel_margin", min)):
                 vals = [v for v in (o.get(k), b.get(k)) if isinstance(v, (int, float))]
@@ -106,10 +108,12 @@ def merge_records(records: list[dict]) -> dict:
     out["reason"] = lead.get("reason")
     out["examples"] = sum(int(r.get("examples") or 0) for r in records)
     out["valid_examples"] = sum(int(r.get("valid_examples") or 0) for r in records)
+    out["equality_cases"] = sum(int(r.get("equality_cases") or 0) for r in records)
     out["worst"] = worst
     out["counterexample"] = lead.get("counterexample") if status in ("refuted", "unconfirmed", "error") else None
     out["float_artifacts"] = _pool(records, "float_artifacts")
     out["unstable"] = _pool(records, "unstable")
+    out["equality_cases"] = sum(int(r.get("equality_cases") or 0) for r in records)
     out["baselines"] = _pool_baselines(records)
     out["mutants"] = records[0].get("mutants") or {}
     out["margins"] = [m for r in records for m in (r.get("margins") or [])][:1000]

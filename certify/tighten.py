@@ -9,18 +9,25 @@ from one side only (a larger budget can only move it up), reported beside the pa
 counterexample that rules out the next value on the unsafe side. Steps that end neither `refuted` nor
 `survived` (inconclusive, error) stop the search and are reported as such; the edge is never guessed.
 
-The result is plain data (`TightenResult.as_record()`), stored under the `tighten` field of a claim's record.
+The result is plain data (`TightenResult.as_record()`), stored under the `tighten` field of a claim's record:
+``param, direction, paper_value, smallest_safe`` (or ``largest_safe``), ``safe`` (either), ``ruled_out``,
+``counterexample``, ``steps``, ``stopped``, ``text``.
+
+Claims declare the constants the catalogue asks to tighten (``tighten=dict(param=..., direction=..., lo=...,
+hi=...)`` on `certify.claim`); `tighten` takes the declared direction and limits when the caller gives none, and
+`tighten_for_record(claim, profile, seed)` runs every declared search at the profile's tighten budget
+(``tighten_examples`` examples and ``tighten_seconds`` per step, ``tighten_steps`` bisections).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 from .errors import InvalidArgument
 
-__all__ = ["tighten", "TightenResult"]
+__all__ = ["tighten", "TightenResult", "tighten_for_record", "tighten_records", "declared"]
 
 _DIRECTIONS = ("smallest", "largest")
 
@@ -64,7 +71,8 @@ class TightenResult:
 
     def as_record(self) -> dict:
         return {"claim": self.claim, "param": self.param, "direction": self.direction,
-                "paper_value": self.paper_value, "safe": self.safe, "ruled_out": self.ruled_out,
+                "paper_value": self.paper_value, "safe": self.safe, f"{self.direction}_safe": self.safe,
+                "ruled_out": self.ruled_out,
                 "counterexample": self.counterexample, "steps": self.steps, "stopped": self.stopped,
                 "profile": self.profile, "seed": self.seed, "text": self.text}
 
@@ -93,8 +101,64 @@ def _check_args(claim, name, lo, hi, direction, steps):
     return p0
 
 
+def declared(claim, name: str | None = None) -> dict | None:
+    """The claim's declared tighten spec for `name` (the first one when `name` is None), or None. Only specs at
+    the claim's current params (``params=`` overrides equal to them) fill in `tighten`'s defaults."""
+    for spec in getattr(claim, "tighten", ()) or ():
+        at = spec.get("params") or {}
+        if (name is None or spec["param"] == name) and all(claim.params.get(k) == v for k, v in at.items()):
+            return spec
+    return None
+
+
+def tighten_for_record(claim, profile="certify", seed: int = 0, progress=None) -> dict | None:
+    """Run every tighten search the claim declares, at the profile's tighten budget, for the run's report.
+
+    Returns None when the claim declares none; else the first declared search's `TightenResult.as_record()`
+    (plus ``"at"``: the other params it fixed, ``{}`` for none), with the other declared searches' records under
+    ``"more"`` (a list, empty for one search). Plain data,
+    JSON-safe. A search that raises is reported as ``stopped="undecided"`` with the message in ``text``, never
+    raised. `tighten_records` gives the same results as a flat list (the report's ``tighten`` field)."""
+    from .claim import get_claim
+    from .profiles import get_profile
+
+    if isinstance(claim, str):
+        claim = get_claim(claim)
+    specs = list(getattr(claim, "tighten", ()) or ())
+    if not specs or claim.is_mutant:
+        return None
+    prof = get_profile(profile)
+    step_prof = prof.with_budget(examples=prof.tighten_examples, seconds=prof.tighten_seconds)
+    step_prof = replace(step_prof, name=prof.name, mutant_examples=0)
+    out = []
+    for spec in specs:
+        at = dict(spec.get("params") or {})
+        try:
+            r = tighten(claim.with_params(at) if at else claim, spec["param"], lo=spec["lo"], hi=spec["hi"],
+                        profile=step_prof, seed=seed, direction=spec["direction"],
+                        steps=min(spec["steps"], prof.tighten_steps), max_doublings=6, progress=progress)
+            out.append({**r.as_record(), "at": at})
+        except Exception as exc:  # noqa: BLE001 - a failed tightening never loses the claim's verdict
+            out.append({"claim": claim.id, "param": spec["param"], "direction": spec["direction"],
+                        "paper_value": claim.params.get(spec["param"]), "safe": None,
+                        f"{spec['direction']}_safe": None, "ruled_out": None, "counterexample": None, "steps": [],
+                        "stopped": "undecided", "profile": prof.name, "seed": int(seed),
+                        "text": f"{spec['param']}: tightening failed: {type(exc).__name__}: {exc}"[:300], "at": at})
+    return {**out[0], "more": out[1:]}
+
+
+def tighten_records(claim, profile="certify", seed: int = 0, progress=None) -> list | None:
+    """`tighten_for_record` as the flat list the report's ``tighten`` field holds (one record per declared
+    search), or None when the claim declares none."""
+    r = tighten_for_record(claim, profile, seed, progress)
+    if r is None:
+        return None
+    more = r.pop("more")
+    return [r, *more]
+
+
 def tighten(claim, name: str, *, lo: float | None = None, hi: float | None = None, profile="ci", seed: int = 0,
-            direction: str = "smallest", steps: int = 6, max_doublings: int = 10,
+            direction: str | None = None, steps: int = 6, max_doublings: int = 10,
             progress: Callable[[dict], None] | None = None) -> TightenResult:
     """Find the smallest (or largest) value of the param `name` at which the claim's search finds no violation.
 
@@ -108,7 +172,9 @@ def tighten(claim, name: str, *, lo: float | None = None, hi: float | None = Non
         Limits of the search (default: the start value divided or multiplied by ``2**max_doublings``).
     direction:
         ``"smallest"`` when larger values are safer (a constant in front of a bound, a sample size);
-        ``"largest"`` when smaller ones are (a step size, an admissible error).
+        ``"largest"`` when smaller ones are (a step size, an admissible error). Default: the claim's
+        declared direction for this param (``tighten=`` on the claim), else ``"smallest"``; the declared
+        ``lo``/``hi`` likewise fill in limits not given.
     steps:
         Bisections after the edge is bracketed; the bracket then spans a factor ``2**(1/2**steps)``.
     progress:
@@ -120,6 +186,10 @@ def tighten(claim, name: str, *, lo: float | None = None, hi: float | None = Non
 
     if isinstance(claim, str):
         claim = get_claim(claim)
+    spec = declared(claim, name) or {}
+    direction = direction or spec.get("direction") or "smallest"
+    if lo is None and hi is None:
+        lo, hi = spec.get("lo"), spec.get("hi")
     p0 = _check_args(claim, name, lo, hi, direction, steps)
     prof = get_profile(profile)
     is_int = isinstance(p0, int)

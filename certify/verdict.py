@@ -7,6 +7,9 @@ Contract:
   (`build_record(claim, verdict, ...)`), and `failure_record` for a task that never produced a verdict
   (the worker died, timed out or raised). Both start from `Claim.summary()` and carry the keys the readers
   (CLI, pytest plugin, HTML) use; nothing else assembles a record.
+* `report_document(meta, records)` is the whole report.json document (schema, findings, summary, cards,
+  claims); writers serialise it with `certify.report.jsonio` (strict JSON, non-finite numbers as null plus a
+  note), never with `json` directly.
 * `status_counts` / `summary` count statuses; `papers` and `cards` collect theorem cards for the report.
   Cards are keyed by the claim's MODULE (`cards`): two modules may share an id prefix (the framework module
   `theorems/framework_approximate_newton.py` registers `li2023e.*` ids), and each claim's card is the
@@ -16,13 +19,12 @@ Contract:
 
 from __future__ import annotations
 
-import math
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 __all__ = ["Example", "Verdict", "build_record", "failure_record", "example_record", "status_counts",
-           "summary", "papers", "cards", "clean"]
+           "summary", "papers", "cards", "clean", "tighten_record", "report_document"]
 
 
 @dataclass
@@ -69,17 +71,43 @@ class Verdict:
     error: str | None = None
     duration_s: float = 0.0
     budget: dict = field(default_factory=dict)
+    equality_cases: int = 0      # float64 violations the reference found exactly 0 (certify.confirm)
+    ratio_note: str = ""         # why ratio_extreme is absent or partial (bound side <= 0)
     pool: list = field(default_factory=list, repr=False)  # instances for baselines (not reported)
     search: dict = field(default_factory=dict, repr=False)  # how the search went (benchmarks; not reported)
+    origin: dict = field(default_factory=dict, repr=False)  # claim (with params), seed, profile (certify.check)
 
     @property
     def as_expected(self) -> bool:
         return _as_expected(self.status, self.expected)
 
+    def as_record(self, report_dir: str | Path | None = None, *, claim=None, seed: int | None = None,
+                  profile: str | None = None) -> dict:
+        """This verdict as a report record, built by `build_record` as `certify run` builds it; with
+        `report_dir` its instances are saved under ``report_dir/instances``. The claim, seed and profile
+        default to those `certify.check` ran with."""
+        from .claim import get_claim
+        from .registry import in_catalogue
+
+        claim = claim or self.origin.get("claim") or get_claim(self.claim_id)
+        seed = self.origin.get("seed", 0) if seed is None else seed
+        profile = profile or self.origin.get("profile", "ci")
+        parts = ["certify", "run"]
+        if claim.path and not in_catalogue(claim.module):
+            parts += [claim.path, "--no-default"]
+        parts += [claim.id, "--profile", profile, "--seed", str(seed)]
+        return build_record(claim, self, seed=seed, profile=profile,
+                            report_dir=str(report_dir) if report_dir is not None else None,
+                            reproduce=" ".join(parts), duration_s=self.duration_s)
+
 
 def _as_expected(status: str, expected: str | None) -> bool:
+    # a search that decided nothing (inconclusive) or broke (error) is never what a claim expects, unless it
+    # says so: broken claims must not pass CI
     if status == "error":
         return False
+    if status == "inconclusive" or expected == "inconclusive":
+        return status == expected
     if expected is None:
         return True
     if expected == "holds":
@@ -88,23 +116,26 @@ def _as_expected(status: str, expected: str | None) -> bool:
 
 
 def clean(x):
-    """A JSON-safe float: finite floats as they are, infinities and NaN as strings, non-numbers as None."""
-    if x is None:
+    """A number field of the record: a Python float (±inf and nan kept: the JSON writer encodes them as null
+    plus a note), None for what is not a number. Never a string, so the field has one JSON type."""
+    if x is None or isinstance(x, bool):
         return None
     try:
-        f = float(x)
+        return float(x)
     except (TypeError, ValueError, OverflowError):
         return None
-    return f if math.isfinite(f) else ("-inf" if f == -math.inf else ("inf" if f == math.inf else "nan"))
 
 
 def example_record(ex: Example, stem: Path | None, report_dir: Path | None, extra: dict | None = None) -> dict:
     """The report form of an example; with `stem` and `report_dir` its instance is saved next to the report."""
+    from .outcome import reads
     from .report.instances import describe_instance, save_instance
 
-    rec = {"margin": ex.outcome.get("margin"), "rel_margin": clean(ex.rel), "ratio": ex.outcome.get("ratio"),
-           "lhs": ex.outcome.get("lhs"), "rhs": ex.outcome.get("rhs"), "relation": ex.outcome.get("relation"),
-           "label": ex.outcome.get("label")}
+    out = ex.outcome
+    rec = {"margin": clean(out.get("margin")), "rel_margin": clean(ex.rel), "ratio": clean(out.get("ratio")),
+           "lhs": clean(out.get("lhs")), "rhs": clean(out.get("rhs")), "relation": out.get("relation"),
+           "label": out.get("label"), "trust": out.get("trust"),
+           "reads": reads(out.get("relation"), out.get("margin"))}
     if ex.confirmation is not None:
         rec["confirmation"] = ex.confirmation
     if ex.trial_stats is not None:
@@ -118,10 +149,19 @@ def example_record(ex: Example, stem: Path | None, report_dir: Path | None, extr
     return rec
 
 
+def tighten_record(results) -> list | None:
+    """The record's `tighten` field: a list of `certify.tighten.TightenResult` (or their `as_record()` dicts),
+    one per tightened param; None when tighten did not run (no results)."""
+    if not results:
+        return None
+    return [r.as_record() if hasattr(r, "as_record") else dict(r) for r in results]
+
+
 def build_record(claim, v: Verdict, *, seed: int, profile: str, report_dir: str | None, reproduce: str,
-                 duration_s: float | None, stem_suffix: str = "") -> dict:
+                 duration_s: float | None, stem_suffix: str = "", tighten=None) -> dict:
     """The report record of a finished search; saves the reported instances under `report_dir`/instances.
-    `stem_suffix` keeps the instance files of one claim's shards apart."""
+    `stem_suffix` keeps the instance files of one claim's shards apart; `tighten` is the list of
+    `TightenResult`s of the params tightened for this claim (None: not run)."""
     rdir = Path(report_dir) if report_dir else None
     safe = claim.id.replace("/", "_") + stem_suffix
     inst_dir = rdir / "instances" if rdir else None
@@ -137,8 +177,9 @@ def build_record(claim, v: Verdict, *, seed: int, profile: str, report_dir: str 
         "scaling": v.scaling, "plots": v.plots, "margins": [clean(m) for m in v.margins[:1000]],
         "error": v.error, "seed": seed, "profile": profile, "budget": v.budget,
         "delta": claim.verdict_delta, "duration_s": duration_s,
+        "equality_cases": int(v.equality_cases or 0), "ratio_note": v.ratio_note, "tighten": tighten_record(tighten),
         "reproduce": reproduce,
-        "replay": f"certify replay {report_dir or 'REPORT_DIR'} {claim.id}",
+        "replay": _replay_command(claim, report_dir),
     })
     if v.worst is not None:
         rec["worst"] = example_record(v.worst, inst_dir / f"{safe}__worst" if inst_dir else None, rdir, extra)
@@ -153,10 +194,26 @@ def build_record(claim, v: Verdict, *, seed: int, profile: str, report_dir: str 
                                            rdir, extra)
             ce["first_found"] = example_record(v.counterexample, None, None)
             ce["worst"] = rec["worst"]
+            conf = m.confirmation or {}
+            ce["confirmation"] = conf.get("mode") or ("output-only" if v.status == "unconfirmed" else "reference")
+            ce["marginal"] = bool(conf.get("marginal"))
+            ce["marginal_note"] = str(conf.get("marginal_note") or "")
         rec["counterexample"] = ce
     minimal_conf = ((rec["counterexample"] or {}).get("minimal") or {}).get("confirmation") or {}
     rec["rigorous"] = bool(minimal_conf.get("rigorous")) if v.status == "refuted" else False
     return rec
+
+
+def _replay_command(claim, report_dir) -> str:
+    """`certify replay DIR [FILE] ID`: replay runs claim code only from the catalogue or files named to it."""
+    import shlex
+
+    from .registry import in_catalogue
+
+    parts = ["certify", "replay", str(report_dir or "REPORT_DIR")]
+    if claim.path and not in_catalogue(claim.module):
+        parts.append(claim.path)
+    return " ".join(shlex.quote(p) for p in parts + [claim.id])
 
 
 def failure_record(claim_id: str, *, status: str, reason: str, error: str | None, seed: int, profile: str,
@@ -168,12 +225,28 @@ def failure_record(claim_id: str, *, status: str, reason: str, error: str | None
         rec = get_claim(claim_id).summary()
     except Exception:  # noqa: BLE001 - the claim itself may be what failed to load
         rec = {"id": claim_id}
-    rec.update({"status": status, "as_expected": status != "error", "reason": reason, "error": error, "examples": 0,
-                "valid_examples": 0, "worst": None, "counterexample": None,
+    rec.update({"status": status, "as_expected": _as_expected(status, rec.get("expected")), "reason": reason,
+                "error": error, "examples": 0, "valid_examples": 0, "worst": None, "counterexample": None,
+                "ratio_extreme": None,
                 "float_artifacts": {"count": 0, "examples": []}, "unstable": {"count": 0, "examples": []},
-                "baselines": {}, "mutants": {}, "plots": [], "margins": [], "seed": seed,
-                "profile": profile, "duration_s": None, "reproduce": reproduce})
+                "baselines": {}, "mutants": {}, "refinement": {}, "scaling": None, "plots": [], "margins": [],
+                "seed": seed, "profile": profile, "budget": {}, "duration_s": None, "equality_cases": 0,
+                "tighten": None, "rigorous": False, "reproduce": reproduce})
     return rec
+
+
+def report_document(meta: dict, records) -> dict:
+    """The whole report.json document: schema, the findings (first), `meta` (profile, seed, versions, ...), the
+    summary, theorem cards and the claim records in id order."""
+    from .report.findings import findings
+    from .report.jsonio import SCHEMA
+
+    claims = sorted(records, key=lambda c: c["id"])
+    found = findings(claims)
+    summ = summary(claims)
+    summ["findings"] = len(found)
+    return {"schema": SCHEMA, "findings": found, **meta, "summary": summ, "papers": papers(claims),
+            "cards": cards(claims), "claims": claims}
 
 
 def status_counts(records) -> dict[str, int]:

@@ -1,3 +1,4 @@
+import numpy as np
 from hypothesis import strategies as st
 
 import certify
@@ -96,3 +97,20 @@ def test_floors_below_the_float64_range_still_work():
     m.dps = 700
     # sides of size 1e-38, margins 1e-580 and 1e-684: zero at 341 digits (the float floor 1e-374 underflows)
     assert classify(m.mpf("-8.85e-580"), m.mpf("-3.99e-684"), m.mpf("1.18e-38"), 341) == "equality"
+
+
+def test_a_third_precision_decides_a_margin_exactly_zero_at_dps():
+    # lambda_min of the all-ones 4x4 matrix: 0 at dps 50, -4e-101 at 100, with both sides ~0
+    assert classify(0.0, -4.29e-101, 4.29e-101, 50) == "unstable"
+    assert classify(0.0, -4.29e-101, 4.29e-101, 50, m3=0.0) == "equality"
+    assert classify(0.0, -4.29e-101, 4.29e-101, 50, m3=-3.3e-151) == "equality"
+    # a margin that stays put at 3 dps is not rounding noise
+    assert classify(0.0, -4.29e-101, 4.29e-101, 50, m3=-4.29e-101) == "unstable"
+    assert classify(-0.5, 0.4, 1.0, 50, m3=0.4) == "unstable"
+
+
+def test_the_size_of_the_computation_includes_the_inputs():
+    from certify.confirm import input_magnitude
+
+    assert input_magnitude({"A": np.array([[1.0, -7.5]]), "j": 10**9, "x": 2.0, "k": "gauss"}) == 7.5
+    assert input_magnitude({"A": np.zeros((2, 2))}) == 0.0

@@ -63,8 +63,10 @@ def test_claims_are_items_and_the_false_one_fails(user_tests, tmp_path):
     # the failure shows the verdict, the counterexample (with its instance) and how to reproduce it
     assert "usertest.false_bound: refuted (expected holds)" in out
     assert "counterexample margin" in out and "instance: " in out and '"x"' in out
-    assert "reproduce: certify run usertest.false_bound --profile smoke --seed 0" in out
-    assert f"replay:    certify replay {rdir} usertest.false_bound" in out
+    # the reproduce line loads the test file the claim lives in (else it would say "no claim matches")
+    src = user_tests.path / "test_user_claims.py"
+    assert f"reproduce: certify run {src} --no-default usertest.false_bound --profile smoke --seed 0" in out
+    assert f"replay:    certify replay {rdir} {src} usertest.false_bound" in out
     # terminal summary: counts per status and the report's paths
     assert "refuted: 1, survived: 1  (2 claims)" in out
     assert f"report: {rdir / 'report.json'}" in out
@@ -112,3 +114,95 @@ def test_xdist_workers_send_records_to_one_report(user_tests, tmp_path):
     report = json.loads((rdir / "report.json").read_text())
     assert sorted(c["id"] for c in report["claims"]) == ["usertest.false_bound", "usertest.true_bound"]
     assert "(2 claims)" in r.stdout.str()
+
+
+def test_the_reproduce_line_of_a_test_file_claim_runs_it(user_tests, tmp_path):
+    import shlex
+    import subprocess
+    import sys
+
+    r = user_tests.runpytest_subprocess("--certify", "--certify-no-catalogue", "-p", "no:cacheprovider",
+                                        "test_user_claims.py::certify::usertest.false_bound")
+    line = next(ln for ln in r.stdout.lines if "reproduce: " in ln).split("reproduce: ", 1)[1]
+    argv = shlex.split(line)
+    assert argv[:2] == ["certify", "run"]
+    out = subprocess.run([sys.executable, "-m", "certify", *argv[1:], "--report", str(tmp_path / "rep"),
+                          "--no-html", "--quiet"], capture_output=True, text=True, timeout=300)
+    assert "no claim matches" not in out.stderr, out.stderr
+    assert (tmp_path / "rep" / "report.json").exists(), out.stdout + out.stderr
+    rec = json.loads((tmp_path / "rep" / "report.json").read_text())["claims"]
+    assert [c["id"] for c in rec] == ["usertest.false_bound"] and rec[0]["status"] == "refuted"
+
+
+def test_report_option_pointing_at_a_file_is_a_usage_error(user_tests, tmp_path):
+    f = tmp_path / "not_a_dir"
+    f.write_text("x")
+    r = user_tests.runpytest_subprocess("--certify", "--certify-no-catalogue", "--certify-report", str(f),
+                                        "-p", "no:cacheprovider")
+    assert r.ret == pytest.ExitCode.USAGE_ERROR
+    assert "is a file; pass a directory" in r.stderr.str()
+    assert "INTERNALERROR" not in r.stdout.str() + r.stderr.str()
+
+
+def test_node_ids_select_claims_in_files_and_in_the_catalogue(user_tests):
+    r = user_tests.runpytest_subprocess("--certify", "--co", "-q", "-p", "no:cacheprovider",
+                                        "test_user_claims.py::certify::usertest.true_bound")
+    assert r.ret == 0, r.stdout.str()
+    assert "test_user_claims.py::certify::usertest.true_bound" in r.stdout.str()
+    assert "1 test collected" in r.stdout.str()
+    # (the catalogue is not imported here: pytester restores sys.modules after each test, and numpy cannot be
+    # imported twice in one process)
+    r = user_tests.runpytest_subprocess("--certify", "--co", "-q", "-p", "no:cacheprovider")
+    cid = next(ln for ln in r.stdout.lines if ln.startswith("certify::")).split("::", 1)[1]
+    r = user_tests.runpytest_subprocess("--certify", "--co", "-q", "-p", "no:cacheprovider", f"certify::{cid}")
+    assert r.ret == 0, r.stdout.str() + r.stderr.str()
+    assert f"certify::{cid}" in r.stdout.str() and "1 test collected" in r.stdout.str()
+
+
+def test_keyword_selection_counts_the_catalogue_right(user_tests):
+    r = user_tests.runpytest_subprocess("--certify", "--co", "-q", "-p", "no:cacheprovider", "-k", "true_bound")
+    m = re.search(r"(\d+)/(\d+) tests collected \((\d+) deselected\)", r.stdout.str())
+    assert m, r.stdout.str()[-2000:]
+    selected, total, deselected = map(int, m.groups())
+    assert selected == 1 and total == selected + deselected and total > 3  # the catalogue is counted
+
+
+def test_junit_xml_holds_a_summary_per_claim(user_tests, tmp_path):
+    import xml.etree.ElementTree as ET
+
+    xml = tmp_path / "junit.xml"
+    user_tests.runpytest_subprocess("--certify", "--certify-no-catalogue", f"--junitxml={xml}",
+                                    "-p", "no:cacheprovider")
+    tree = ET.parse(xml)
+    props = {}
+    for case in tree.iter("testcase"):
+        for p in case.iter("property"):
+            props.setdefault(case.get("name"), {})[p.get("name")] = p.get("value")
+    claims = {k: v for k, v in props.items() if "certify_summary" in v}
+    assert len(claims) == 2, props
+    for p in claims.values():
+        assert "certify_record" not in p and len(p["certify_summary"]) < 1000
+    assert any("usertest.false_bound: refuted (expected holds)" in p["certify_summary"] for p in claims.values())
+    assert "float_artifacts" not in xml.read_text()
+
+
+UNDECIDED = textwrap.dedent('''
+    from hypothesis import strategies as st
+    import certify
+
+
+    @certify.claim(id="usertest.never_valid", statement="x <= 1", inputs=dict(x=st.floats(0, 1)),
+                   assume=lambda x: x > 2)
+    def never_valid(ctx, x):
+        return certify.le(x, 1.0)
+''')
+
+
+def test_an_inconclusive_claim_fails_its_item_unless_allowed(pytester):
+    pytester.makepyfile(test_undecided=UNDECIDED)
+    r = pytester.runpytest_subprocess("--certify", "--certify-no-catalogue", "-p", "no:cacheprovider")
+    r.assert_outcomes(failed=1)
+    assert "usertest.never_valid: inconclusive (expected holds)" in r.stdout.str()
+    r = pytester.runpytest_subprocess("--certify", "--certify-no-catalogue", "--certify-allow-inconclusive",
+                                      "-p", "no:cacheprovider")
+    r.assert_outcomes(passed=1)

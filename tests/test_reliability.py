@@ -62,10 +62,39 @@ def test_the_record_builder_serves_both_paths_and_the_summary_counts_them(tmp_pa
     assert readers <= set(ok) and readers <= set(bad)
     assert ok["status"] == "survived" and ok["worst"]["instance"]["npz"].startswith("instances/")
     assert (tmp_path / ok["worst"]["instance"]["npz"]).exists()
-    assert summary([ok, bad]) == {"claims": 2, "by_status": {"survived": 1, "inconclusive": 1}, "unexpected": []}
+    # an inconclusive search is not what a claim expects (issue 10, item 5)
+    assert summary([ok, bad]) == {"claims": 2, "by_status": {"survived": 1, "inconclusive": 1},
+                                  "unexpected": ["demo.false_sum_bound"]}
     w = ReportWriter(tmp_path, {"profile": "smoke", "seed": 0})
     w.add(ok)
     w.add(bad)
     rep = w.report()
     assert rep["summary"]["by_status"] == {"inconclusive": 1, "survived": 1}
     assert rep["cards"][ok["module"]] == known_truth.__doc__.strip()
+
+
+def test_check_finds_a_claim_in_a_file_and_the_verdict_becomes_a_record(tmp_path):
+    import json
+    import textwrap
+
+    from certify.reportdir import check_record
+
+    f = tmp_path / "api_claims.py"
+    f.write_text(textwrap.dedent("""
+        from hypothesis import strategies as st
+        import certify
+
+        @certify.claim(id="apitest.false_bound", statement="x <= 0.5", inputs=dict(x=st.floats(0, 1)))
+        def false_bound(ctx, x):
+            return certify.le(x, 0.5)
+    """))
+    v = certify.check("apitest.false_bound", paths=[str(f)], profile="smoke", seed=3)
+    assert v.status == "refuted"
+    rec = v.as_record(tmp_path / "rep")
+    check_record(rec, "as_record")
+    assert rec["id"] == "apitest.false_bound" and rec["status"] == "refuted" and rec["seed"] == 3
+    assert rec["profile"] == "smoke" and rec["as_expected"] is False
+    assert f"certify run {f} --no-default apitest.false_bound --profile smoke --seed 3" == rec["reproduce"]
+    npz = tmp_path / "rep" / rec["counterexample"]["minimal"]["instance"]["npz"]
+    assert npz.exists()
+    json.dumps(rec)  # plain data

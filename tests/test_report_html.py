@@ -10,6 +10,7 @@ import textwrap
 import pytest
 
 from certify.report import html as H
+from certify.report import jsonio
 
 # A small user module whose report has every kind of plot, baselines and mutants (the demo claims have none).
 RICH_CLAIMS = textwrap.dedent('''
@@ -98,7 +99,7 @@ def shared_report(tmp_path_factory, demo_path):
 def generated(tmp_path_factory, demo_path):
     rdir, proc = shared_report(tmp_path_factory, demo_path)
     assert (rdir / "report.json").exists(), proc.stderr
-    report = json.loads((rdir / "report.json").read_text())
+    report = jsonio.loads((rdir / "report.json").read_text())  # strict: bare NaN/Infinity would raise
     page = (rdir / "report.html").read_text() if (rdir / "report.html").exists() else None
     return rdir, proc, report, page
 
@@ -123,7 +124,7 @@ def test_one_card_and_one_badge_per_claim(generated):
     n = len(report["claims"])
     assert n == 10
     got = cards(page)
-    assert [cid for cid, _ in got] == [H._anchor(c["id"]) for c in report["claims"]]
+    assert [cid for cid, _ in got] == [H.anchor(c["id"]) for c in report["claims"]]
     assert [st for _, st in got] == [c["status"] for c in report["claims"]]
     assert row_badges(page) == [c["status"] for c in report["claims"]]
     # status tiles agree with the report's own summary
@@ -336,3 +337,46 @@ def test_plots_are_robust_to_odd_data():
     svg = P.series_plot({"kind": "scatter", "logy": True, "series": {
         "a": {"x": list(range(1, 12)), "y": [1e-300, 1e-300] + [10.0 ** -k for k in range(3, 12)]}}})
     assert "drawn on the dotted line" in svg
+
+
+def test_findings_come_first_and_link_to_the_cards(generated):
+    _, _, report, page = generated
+    assert list(report)[:2] == ["schema", "findings"]
+    kinds = {(f["kind"], f["claim"]) for f in report["findings"]}
+    refuted = {c["id"] for c in report["claims"] if c["status"] == "refuted"}
+    assert refuted and {cid for k, cid in kinds if k == "refuted"} == refuted
+    from certify.report.findings import findings
+
+    assert report["findings"] == findings(report["claims"])  # generated from the verdicts, nothing else
+    body = page.split("<main>", 1)[1]
+    assert body.index('<section id="findings">') < body.index('<section id="overview">') \
+        < body.index('<section id="claims-summary">')
+    section = body[body.index('<section id="findings">'):body.index('<section id="overview">')]
+    links = re.findall(r'<li class="finding" data-kind="([a-z_]+)"><a class="mono" href="#([^"]+)">', section)
+    assert len(links) == len(report["findings"])
+    card_ids = {cid for cid, _ in cards(page)}
+    assert {a for _, a in links} <= card_ids
+    assert f'Findings <span class="muted small">({len(report["findings"])})' in section
+
+
+def test_findings_tighten_and_marginal_are_rendered_and_escaped():
+    evil = '<script>alert("x")</script>'
+    report = _hostile_report()
+    report["schema"] = "certify-report/2"
+    c = report["claims"][0]
+    c["counterexample"] = {"minimal": c["worst"], "worst": None, "marginal": True, "marginal_note": evil,
+                           "confirmation": "output-only"}
+    c["equality_cases"] = 3
+    c["tighten"] = [{"param": evil, "direction": "smallest", "paper_value": 100.0, "safe": 0.5, "ruled_out": 0.25,
+                     "counterexample": {"margin": -0.1, "lhs": 1.1, "rhs": 1.0}, "stopped": "bracketed",
+                     "steps": [{"value": 100.0, "status": "survived", "worst_margin": float("inf"), "examples": 5},
+                               {"value": 0.25, "status": "refuted", "worst_margin": -0.1, "examples": 2}]}]
+    page = H.render(report, plots=False)  # no "findings" key: derived from the claims
+    assert len(re.findall(r"<script", page, flags=re.I)) == 2 and "<script>alert" not in page
+    section = page[page.index('<section id="findings">'):page.index('<section id="overview">')]
+    for kind in ("refuted", "vacuous", "loose", "tighten", "equality"):
+        assert f'data-kind="{kind}"' in section, kind
+    assert "&lt;script&gt;" in section and 'class="flag-unexpected">marginal<' in section
+    assert "Smallest safe constant" in page and "paper / safe 200×" in page and "2 steps" in page
+    assert "<b>Marginal:</b> &lt;script&gt;" in page and "Output-only confirmation" in page
+    assert "3 instances where the bound is attained exactly" in page

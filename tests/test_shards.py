@@ -47,11 +47,13 @@ def test_ties_go_to_the_lowest_shard_and_order_of_completion_does_not_matter():
 
 def test_pooling_of_artifacts_and_baselines():
     b1 = {"zero": {"instances": 5, "met": 5, "meets_bound": True, "max_ratio": 0.2, "worst_ratio": 0.2,
-                   "worst_rel_margin": 0.8, "error": None}}
+                   "worst_rel_margin": 0.8, "error": None, "claim_failed_where_met": 2}}
     b2 = {"zero": {"instances": 5, "met": 4, "meets_bound": False, "max_ratio": 1.2, "worst_ratio": 1.2,
-                   "worst_rel_margin": -0.2, "error": None}}
-    m = merge_records([rec("survived", 0.5, fa=2, baselines=b1, seed=1),
-                       rec("survived", 0.4, fa=1, baselines=b2, seed=2)])
+                   "worst_rel_margin": -0.2, "error": None, "claim_failed_where_met": 1}}
+    r1, r2 = rec("survived", 0.5, fa=2, baselines=b1, seed=1), rec("survived", 0.4, fa=1, baselines=b2, seed=2)
+    r1["equality_cases"], r2["equality_cases"] = 3, 4
+    m = merge_records([r1, r2])
+    assert m["equality_cases"] == 7 and m["baselines"]["zero"]["claim_failed_where_met"] == 3
     assert m["float_artifacts"]["count"] == 3 and m["float_artifacts"]["examples"] == ["fa1", "fa1", "fa2"]
     z = m["baselines"]["zero"]
     assert (z["instances"], z["met"], z["meets_bound"], z["max_ratio"]) == (10, 9, False, 1.2)

@@ -64,3 +64,54 @@ def test_bad_arguments_are_one_line(kw, match):
     name = kw.pop("name")
     with pytest.raises(certify.InvalidArgument, match=match):
         tighten("tightdemo.max_below_c", name, profile="smoke", **kw)
+
+
+@certify.claim(id="tightdemo.declared", source="derived", statement=r"\max_i x_i \le C", tag="USER",
+               inputs=dict(x=st.lists(st.floats(0, 0.3), min_size=1, max_size=4).map(np.array)),
+               params=dict(C=1.0, eta=0.1), tighten=[dict(param="C", direction="smallest", lo=0.01, hi=10.0)])
+def declared_demo(ctx, x, C, eta):
+    return certify.le(ctx.max(x), C)
+
+
+def test_tighten_for_record_runs_the_declared_search_and_is_plain_data():
+    import json
+
+    from certify.tighten import tighten_for_record
+
+    r = tighten_for_record("tightdemo.declared", "smoke", 0)
+    json.dumps(r, allow_nan=False)
+    assert r["param"] == "C" and r["direction"] == "smallest" and r["paper_value"] == 1.0
+    assert r["smallest_safe"] == r["safe"] and 0.3 <= r["safe"] <= 0.6  # the edge is max x = 0.3
+    assert r["ruled_out"] is not None and r["ruled_out"] < 0.3 and r["steps"] and r["more"] == []
+    assert tighten_for_record("tightdemo.max_below_c", "smoke", 0) is None  # nothing declared
+
+
+def test_tighten_option_is_validated():
+    with pytest.raises(certify.InvalidArgument, match="tighten"):
+        certify.claim(id="tightdemo.bad", source="derived", statement="s", tag="USER", params=dict(C=1.0),
+                      tighten=dict(param="D"))(lambda ctx, C: certify.le(0, C))
+    with pytest.raises(certify.InvalidArgument, match="direction"):
+        certify.claim(id="tightdemo.bad2", source="derived", statement="s", tag="USER", params=dict(C=1.0),
+                      tighten=dict(param="C", direction="up"))(lambda ctx, C: certify.le(0, C))
+
+
+@pytest.mark.parametrize("cid,param", [("gao2023.hessian_pd", "C_w"), ("deng2023s.hessian_pd", "C_w"),
+                                       ("gao2023r.hessian_pd", "c0"), ("li2023e.hessian_pd", "c_f"),
+                                       ("li2023e.hessian_sparsification", "C_nnz"),
+                                       ("deng2023.leverage_sampling_sandwich", "C_ch"),
+                                       ("deng2023.randomized_main", "C_r"), ("deng2023.deterministic_main", "C_r")])
+def test_rows_asking_for_a_smallest_constant_declare_it(cid, param):
+    from certify.claim import discover
+
+    discover()
+    specs = {s["param"]: s for s in certify.get_claim(cid).tighten}
+    assert param in specs and specs[param]["direction"] == "smallest"
+
+
+def test_tighten_records_is_the_flat_list_of_the_report_field():
+    from certify.tighten import tighten_records
+
+    recs = tighten_records("tightdemo.declared", "smoke", 0)
+    assert isinstance(recs, list) and len(recs) == 1 and "more" not in recs[0]
+    assert recs[0]["stopped"] in ("bracketed", "no_safe_value", "no_violation", "undecided")
+    assert tighten_records("tightdemo.max_below_c", "smoke", 0) is None

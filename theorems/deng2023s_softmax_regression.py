@@ -235,6 +235,8 @@ def hessian_pd_sufficient(ctx, prob, slack, Rs, C6, quarter, C_gamma, l):
                 slack=S.slack()),
     params=dict(C_w=100.0, l=1.0, R=2.0, b_bound=1.0),
     expect=None,
+    tighten=[dict(param="C_w", direction="smallest", lo=1e-3, hi=1e4, params=dict(b_bound=bb))
+             for bb in (1.0, 10.0, 100.0)],
     mutants=[certify.scale("C_w", 0.0)],
     notes="b at ||b||_2 = b_bound often; x in the ball of radius R (on the sphere, saturating, at the origin, at the "
           "solution); w_min^2 = (C_w + l / sigma_min^2)(1 + slack). Sweep of the catalogue: --param "

@@ -51,7 +51,9 @@ One per catalogue row:
 * DERIVED (expect holds; 14 rows): softmax_jacobian, softmax_curvature, tensor_trick, kron_blocks,
   kron_quadratic_form, kron_singular_values, loss_matrix_form, grad_x, grad_y, hess_xx, hess_yy, hess_xy,
   flat_direction, regularizer_hessian (the identities of the Setting).
-* RECONSTRUCTED (no expectation): hessian_pd, hessian_lipschitz, greedy_local_convergence (from
+* RECONSTRUCTED (no expectation): hessian_pd, hessian_pd_joint (not a catalogue row: PD of the joint Hessian
+  [[H_xx, H_xy], [H_xy^T, H_yy]] with both regularisers, which the joint Newton steps need), hessian_lipschitz,
+  greedy_local_convergence (from
   M ||(x0, y0) - (x*, y*)|| <= iota l, iota = 0.1: ||x_T - x*|| <= eps and ||y_T - y*|| <= eps after
   T = log(r0/eps) iterations).
 * ABSTRACT (kind=scaling, no expectation): main_convergence (an iterative greedy algorithm trains L to accuracy
@@ -79,7 +81,7 @@ All for cost; the structure of the statements is unchanged.
 * kron_singular_values searches n <= 6, d <= 3 (mpmath SVD of the n^2 x d^2 matrix on confirmation).
 * The Hessian rows (hess_xx, hess_xy, flat_direction, hessian_pd, hessian_lipschitz) use d <= 3 and n <= 8.
 * main_convergence and greedy_local_convergence run the reconstructed greedy alternating algorithm;
-  ``eps`` defaults to 1e-8 (float64 resolves it; the mpmath run is used on confirmation).
+  the mpmath run of the algorithm is used on confirmation (errors below float64 resolution).
 * hessian_pd reads "with reg_y" as the weighted y-regulariser with w_y,min^2 >= C_w + l / sigma_min(A3)^2 (the
   analogue of the x-threshold; the catalogue does not give the y-threshold).
 * hessian_pd has an extra hypothesis not in the catalogue row: kappa(A1) kappa(A2) kappa(A3) <= kappa_max (param,
@@ -88,14 +90,20 @@ All for cost; the structure of the statements is unchanged.
   = inf to drop it.
 * softmax_curvature does not test the chain rule hess g = J hess phi J + Gamma(f, grad phi) by itself; it is
   exercised by hess_xx (B_j against the Hessian in u of the row loss, mpm.diff under mpmath) and by deng2023s.hessian.
-* runtime sweeps n = 64 ... 1024 at d = 4 (the catalogue: n = 32 ... 4096; d = 2 ... 24 via axis='d'); the
-  exponent_bound 2.5 (n) and main_convergence's 0.4 are this module's numeric bounds (the rows give none) so that the
-  mutants can be refuted.
-* greedy_local_convergence: `order`, `hessian` (exact / approx) and `eps` are params (defaults x_first, exact, 1e-8),
-  not searched inputs; run the other values with --param.
-* main_convergence sweeps eps from 1e-1 to 1e-10 (the catalogue: to 1e-12) on one fixed WELL instance (params n, d,
-  instance_seed, realisable); the catalogue's fitted slope of iterations vs log(1/eps) is reported as the raw counts,
-  the fit is log-log with exponent_bound 0.4 (see its notes).
+* runtime times one iteration of the implemented algorithm (wall time, compilation excluded, median of repeats) over
+  n = 128 ... 2048 at d = 2 and d = 2 ... 24 at n = 128 (the catalogue: n = 32 ... 4096, d = 2 ... 24; narrowed in n
+  for cost: several n x n float arrays per iteration at n = 4096, on a shared 2-core machine), with one loss
+  evaluation timed beside it as the baseline. The exponents are judged against the paper's: 2 in n (n^2 d) and
+  2 omega = 6 in d (classical omega = 3), params stated_exponent_n / stated_exponent_d, refuted only above
+  stated + exponent_margin (0.25).
+* main_convergence measures iterations against log(e0/eps) (e0 the start's error; eps down to ~1e-12 as in the
+  catalogue) on one fixed WELL instance (params n, d, instance_seed, realisable) and is judged against the stated
+  exponent 1 of T = C_T log(1/eps) (log-log), refuted only above 1 + exponent_margin; C_T is read off the raw counts.
+* greedy_local_convergence searches `eps` over the catalogue's range [1e-12, 1e-1], both orders (x_first, y_first)
+  and exact and eps0-approximate Hessians H^{1/2}(I+E)H^{1/2} (eps0 and log_base are params). Its premise is
+  enforced: instances are put on the domain (||A_i|| = R), (x*, y*) and the start ball lie in it, and M_paper must
+  be at least the Hessian's Lipschitz quotient observed on the domain (a lower estimate: M is never certified, but
+  an M shown too small is excluded).
 * The tolerances of identity rows are relative to a stated natural scale (e.g. ||f||_inf ||v||_inf for Gamma):
   float64 roundoff of the literal formulas is proportional to that scale, not to the (possibly cancelled) result.
 """
@@ -820,6 +828,7 @@ def _kron_cond(inst):
     expect=None,
     dps=60,
     mutants=[certify.drop_assumption()],
+    tighten=[dict(param="C_w", direction="smallest", lo=1e-3, hi=1e4, params=dict(R=R)) for R in (2.0, 1.0, 4.0)],
     notes="Every instance is rescaled to the domain boundary (r_convention, R, R_b), then (X, Y, B) are multiplied "
           "by `inner` (1 = on the boundary, < 1 = inside the domain; the claim is for all (x, y) in the domain); "
           "the weights are the instance's "
@@ -851,6 +860,48 @@ def hessian_pd(ctx, inst, w_factor, inner, C_w, l, r_convention, R, R_b, objecti
                                    "ylabel": "lambda_min(H_xx + reg)", "logx": True, "logy": True,
                                    "series": "instance"}},
     )
+
+
+@certify.claim(
+    id="gao2023.hessian_pd_joint",
+    source=f"{SRC} (locator unknown; the method takes Newton steps on the joint problem); {CAT} section 4.9, "
+           "rows hessian_pd and hess_xy (17)",
+    statement=r"w_{\min}^2\ge C_w+l/(\sigma_{\min}(A_1)^2\sigma_{\min}(A_2)^2),\ w_{y,\min}^2\ge C_w+l/"
+              r"\sigma_{\min}(A_3)^2\Rightarrow\begin{bmatrix}H_{xx}+\mathsf A^\top W^2\mathsf A&H_{xy}\\H_{yx}&"
+              r"H_{yy}+\nabla^2R_y\end{bmatrix}\succeq lI_{2d^2}",
+    tag="RECONSTRUCTED",
+    inputs=dict(inst=SAT.domain_instances(n=(3, 6), d=(1, 3)),
+                w_factor=st.one_of(st.just(1.0), log_uniform(1e-4, 4.0)),
+                inner=st.tuples(*[st.one_of(st.just(1.0), st.floats(0.0, 1.0))] * 3)),
+    assume=lambda inst, w_factor, kappa_max: w_factor >= 1.0 and _kron_cond(inst) <= kappa_max,
+    params=dict(C_w=100.0, l=1.0, r_convention="each", R=2.0, R_b=1.0, objective="half_squared", kappa_max=1e6),
+    expect=None,
+    dps=60,
+    mutants=[certify.drop_assumption()],
+    tighten=dict(param="C_w", direction="smallest", lo=1e-3, hi=1e4),
+    notes="The joint form of hessian_pd (same instances, domain and thresholds): the full Hessian (17) of L plus "
+          "both regularisers, cross blocks H_xy included, must be >= l I. Not a catalogue row: the paper's method "
+          "takes Newton steps on (x, y) jointly, so block-wise PD (hessian_pd) is not the statement it needs; the "
+          "cross block can make the joint Hessian indefinite even when both diagonal blocks are PD. Margin "
+          "lambda_min(H) - l; the search decides (no expectation).",
+)
+def hessian_pd_joint(ctx, inst, w_factor, inner, C_w, l, r_convention, R, R_b, objective, kappa_max):
+    inst = _rescale_to_boundary(ctx, inst, r_convention, R, R_b)
+    for key, fr in zip(("X", "Y", "B"), inner, strict=True):
+        inst[key] = inst[key] * ctx.num(fr)
+    A1, A2, A3, B, X, Y = _data(inst)
+    s1, s2, s3 = _sigma_min(ctx, A1), _sigma_min(ctx, A2), _sigma_min(ctx, A3)
+    l_ = ctx.num(l)
+    thr_x = ctx.sqrt(ctx.num(C_w) + l_ / (s1 * s1 * s2 * s2))
+    thr_y = ctx.sqrt(ctx.num(C_w) + l_ / (s3 * s3))
+    wx = inst["w_x"] / ctx.min(inst["w_x"]) * (thr_x * w_factor)
+    wy = inst["w_y"] / ctx.min(inst["w_y"]) * (thr_y * w_factor)
+    kw = dict(objective=objective, reg_x="kron_weighted", w_x=wx, reg_y="weighted", w_y=wy)
+    H = ctx.attention.hessian(A1, A2, A3, B, X, Y, **kw)
+    lam = ctx.eigmin(H)
+    return certify.ge(lam, l_, label="joint Hessian + regularisers >= l I", evidence={"lambda_min_joint": {
+        "x": float(s1 * s2), "y": float(lam), "xlabel": "sigma_min(A1) sigma_min(A2)",
+        "ylabel": "lambda_min(H + reg)", "logx": True, "logy": True, "series": "instance"}})
 
 
 @certify.claim(
@@ -902,24 +953,6 @@ def hessian_lipschitz(ctx, inst, dist, dirseed, a_M, b_M, k_M, r_convention, R, 
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def _times_inv_eps_sqrt(fn):
-    """Mutant transform: the iteration count multiplied by (1/eps)^(1/2) (a polynomial, not logarithmic, cost)."""
-
-    def wrapped(**kw):
-        return fn(**kw) * math.sqrt(kw["inv_eps"])
-
-    return wrapped
-
-
-def _extra_power(fn):
-    """Mutant transform: the measured time multiplied by the swept size (one extra power of the size)."""
-
-    def wrapped(**kw):
-        return fn(**kw) * kw["size"]
-
-    return wrapped
-
-
 @certify.claim(
     id="gao2023.main_convergence",
     source=f"{SRC} abstract (arXiv v1; UAI 2025 abstract); {CAT} eq. (31)",
@@ -927,24 +960,23 @@ def _extra_power(fn):
               r"\text{ within }T=C_T\log(1/\varepsilon)\text{ iterations}",
     tag="ABSTRACT",
     kind="scaling",
-    sweep={"inv_eps": [1e1, 1e2, 1e4, 1e6, 1e8, 1e10]},
+    sweep={"log_ratio": [2.0, 4.0, 8.0, 12.0, 16.0, 24.0]},
     fit="loglog",
-    expected_exponent=0.0,
-    exponent_bound=0.4,
     params=dict(n=8, d=2, instance_seed=0, start_radius=0.05, realisable=True, order="x_first", hessian="exact",
-                eps0=0.01, error_metric="param_dist", max_iter=400),
+                eps0=0.01, error_metric="param_dist", max_iter=400, stated_exponent=1.0, exponent_margin=0.25),
     expect=None,
-    mutants=[certify.mutant("iterations_times_sqrt_inv_eps", _times_inv_eps_sqrt)],
+    mutants=[certify.replace(stated_exponent=0.5)],
     notes="Measured: iterations of the greedy alternating algorithm (section 6.2, a RECONSTRUCTED baseline) until "
-          "the error metric is <= eps, against 1/eps. T = C_T log(1/eps) means a log-log exponent tending to 0 "
-          "(over 1/eps in [1e1, 1e10] a pure C_T log(1/eps) law fits about 0.1); exponent_bound = 0.4 refutes a "
-          "polynomial dependence on 1/eps (the mutant multiplies by (1/eps)^(1/2)). C_T is read off the raw "
-          "counts (iterations / ln(1/eps)) in the report. "
-          "error_metric param_dist = max(||x_T - x*||, ||y_T - y*||) with (x*, y*) the reference minimiser; "
-          "loss_gap = L(x_T, y_T) - L(x*, y*). A run that does not reach eps returns max_iter.",
+          "the error metric is <= eps = e0 exp(-log_ratio), e0 the error at the start (eps < 0.1 on the whole "
+          "sweep: e0 ~ start_radius). T = C_T log(1/eps) is exponent 1 of the iterations against log(1/eps) "
+          "(stated_exponent; refuted when the 95% interval lies above 1 + exponent_margin); measured against "
+          "log(e0/eps) so that the constant log(1/e0) does not bend the log-log line. C_T is the raw counts / "
+          "log_ratio in the report. The mutant states exponent 1/2. error_metric param_dist = max(||x_T - x*||, "
+          "||y_T - y*||) with (x*, y*) the reference minimiser; loss_gap = L(x_T, y_T) - L(x*, y*) (e0 the start's "
+          "gap). A run that does not reach eps returns max_iter.",
 )
-def main_convergence(rng, inv_eps, n, d, instance_seed, start_radius, realisable, order, hessian, eps0,
-                     error_metric, max_iter):
+def main_convergence(rng, log_ratio, n, d, instance_seed, start_radius, realisable, order, hessian, eps0,
+                     error_metric, max_iter, stated_exponent, exponent_margin):
     fp = certify.fp
     inst = SAT.make_instance("WELL", n, d, instance_seed, realisable=realisable, start_radius=0.0)
     prob = SA.AttentionProblem(inst, objective="half_squared")
@@ -953,21 +985,39 @@ def main_convergence(rng, inv_eps, n, d, instance_seed, start_radius, realisable
     r0 = np.random.default_rng(instance_seed + 7)
     X0 = Xs + start_radius * r0.normal(size=(d, d)) / d
     Y0 = Ys + start_radius * r0.normal(size=(d, d)) / d
-    eps = 1.0 / inv_eps
+    if error_metric == "param_dist":
+        e0 = max(np.linalg.norm(X0 - Xs), np.linalg.norm(Y0 - Ys))
+    elif error_metric == "loss_gap":
+        Lstar = prob.loss(fp, Xs, Ys)
+        e0 = prob.loss(fp, X0, Y0) - Lstar
+    else:
+        raise certify.InvalidArgument(f"gao2023.main_convergence: bad error_metric={error_metric!r}; "
+                                      "use 'param_dist' or 'loss_gap'")
+    eps = float(e0) * math.exp(-float(log_ratio))
     run = SA.greedy_alternating(fp, prob, X0, Y0, max_iter, order=order, hessian=hessian, eps0=eps0, rng=rng,
                                 star=(Xs, Ys), tol=eps if error_metric == "param_dist" else None)
     if error_metric == "param_dist":
         errs = [max(a, b) for a, b in zip(run.dist_x, run.dist_y, strict=True)]
-    elif error_metric == "loss_gap":
-        Lstar = prob.loss(fp, Xs, Ys)
-        errs = [v - Lstar for v in run.losses]
     else:
-        raise certify.InvalidArgument(f"gao2023.main_convergence: bad error_metric={error_metric!r}; "
-                                      "use 'param_dist' or 'loss_gap'")
+        errs = [v - Lstar for v in run.losses]
     for t, e in enumerate(errs):
         if e <= eps:
             return float(max(t, 1))
     return float(max_iter)
+
+
+def _one_iteration(fp, prob, inst):
+    X, _ok = SA._x_step(fp, prob, inst["X"], inst["Y"], "exact", 0.0, None, "uniform")
+    SA.solve_y(fp, prob, X)
+
+
+def _median_time(fn, repeats):
+    ts = []
+    for _ in range(max(1, int(repeats))):
+        t0 = time.perf_counter()
+        fn()
+        ts.append(time.perf_counter() - t0)
+    return float(np.median(ts))
 
 
 @certify.claim(
@@ -977,64 +1027,70 @@ def main_convergence(rng, inv_eps, n, d, instance_seed, start_radius, realisable
               r"\text{classical: }n^2d+nd^2+d^6",
     tag="ABSTRACT",
     kind="scaling",
-    sweep={"size": [1, 2, 4, 8, 16]},
+    sweep={"n": [128, 256, 512, 1024, 2048], "d": [2, 4, 8, 12, 16, 24]},
     fit="loglog",
-    expected_exponent=2.0,
-    exponent_bound=2.5,
-    params=dict(axis="n", n0=64, d0=4, measure="flops"),
+    repeats=3,
+    params=dict(stated_exponent_n=2.0, stated_exponent_d=6.0, exponent_margin=0.25, inner_repeats=3),
     expect=None,
-    mutants=[certify.mutant("extra_power_of_size", _extra_power)],
-    notes="measure='flops' (default): the operation count of one iteration of the implemented greedy alternating "
-          "algorithm (section 6.3 counts with classical multiplication: S, V, C, G, the structured H_xx with its "
-          "P.Q product, the d^2 x d^2 Cholesky/LU solve, the Y-solve) at the actual shapes -- deterministic, so the "
-          "exponent is exact. measure='time': wall time (min of 3, BLAS pinned to one thread, compilation "
-          "excluded); on the shared 2-core test machine the time exponent in n was ~2.9 with a wide interval "
-          "(cache effects once n x n arrays leave the cache, and load), which is why it is not the default. "
-          "axis='n': "
-          "n = n0 * size at d = d0 (expected exponent 2: the n^2 terms); axis='d': d = size + 1 at n = n0 "
-          "(the implementation's H_xx costs n^2 d^2 + n d^4 and the solve d^6; no bound applies on that axis "
-          "with the default exponent_bound).",
+    mutants=[certify.replace(stated_exponent_n=1.0)],
+    notes="Measured: wall time of one iteration of the implemented greedy alternating algorithm (the structured "
+          "x-Newton step: gradient, H_xx without the n^2 x d^2 matrix, the d^2 x d^2 solve; then the exact Y-solve) "
+          "on a WELL instance, BLAS pinned to one thread, compilation excluded (a warm-up run at the same shapes), "
+          "median of inner_repeats timings (and of the profile's repeats). Two sweeps: n at d = 2, and d at "
+          "n = 128. Stated exponents (classical multiplication, omega = 3): 2 in n (the n^2 d terms), 2 omega = 6 "
+          "in d (the d^{2 omega} term; at n = 128 and d <= 24 the n^2 d and n d^2 terms still weigh, so the "
+          "fitted d-exponent is below 6). Refuted only when an interval lies above stated + exponent_margin. "
+          "Baseline beside it: one loss evaluation (softmax(A1 X A2^T) A3 Y - B, the T_mat(n, n, d) floor of any "
+          "iteration). The mutant states exponent 1 in n.",
 )
-def runtime(rng, size, axis, n0, d0, measure):
-    if axis == "n":
-        n, d = int(n0 * size), int(d0)
-    elif axis == "d":
-        n, d = int(n0), int(size) + 1
-    else:
-        raise certify.InvalidArgument(f"gao2023.runtime: bad axis={axis!r}; use 'n' or 'd'")
-    if measure == "flops":
-        return float(iteration_flops(n, d))
-    if measure != "time":
-        raise certify.InvalidArgument(f"gao2023.runtime: bad measure={measure!r}; use 'flops' or 'time'")
+def runtime(rng, n, d, stated_exponent_n, stated_exponent_d, exponent_margin, inner_repeats):
     from threadpoolctl import threadpool_limits
 
+    n, d = int(n), int(d)
     fp = certify.fp
     inst = SAT.make_instance("WELL", n, d, int(rng.integers(2**31)))
     prob = SA.AttentionProblem(inst, objective="half_squared", reg_x="ridge", reg_y="ridge", lam_x=1.0, lam_y=1.0)
-    small = SAT.make_instance("WELL", 3, 2, 0)
-    SA.greedy_alternating(fp, SA.AttentionProblem(small), small["X"], small["Y"], 1)  # warm-up (compilation)
-    best = math.inf
     with threadpool_limits(limits=1):
-        for _ in range(3):
-            t0 = time.perf_counter()
-            X, _ok = SA._x_step(fp, prob, inst["X"], inst["Y"], "exact", 0.0, None, "uniform")
-            SA.solve_y(fp, prob, X)
-            best = min(best, time.perf_counter() - t0)
-    return best
+        _one_iteration(fp, prob, inst)  # warm-up at these shapes: compilation and first-touch excluded
+        t = _median_time(lambda: _one_iteration(fp, prob, inst), inner_repeats)
+        prob.loss(fp, inst["X"], inst["Y"])
+        t_loss = _median_time(lambda: prob.loss(fp, inst["X"], inst["Y"]), inner_repeats)
+    return {"value": t, "baselines": {"one loss evaluation": t_loss}}
 
 
-def iteration_flops(n, d):
-    """Classical-multiplication FLOPs of one greedy iteration as implemented (section 6.3)."""
-    fwd = 2 * n * d * d + 2 * n * n * d + 4 * n * n * d           # A1 X, (A1 X) A2^T, S V, C V^T
-    grad = 2 * d * n * n + 2 * d * n * d                           # A1^T G A2
-    hxx = 4 * n * n * d * d + 2 * n * d**3 + 2 * (d * (d + 1) // 2) * n * d * d  # two n x n x d^2, U U^T, P.Q
-    solve_x = (2 * (d * d) ** 3) // 3                              # d^2 x d^2 LU
-    ystep = fwd + 2 * n * n * d + 2 * d * n * d + 2 * d * n * d + (2 * d**3) // 3 + 2 * d**3  # S, S A3, K, rhs, solve
-    return fwd + grad + fwd + hxx + solve_x + ystep
+def _onto_domain(ctx, inst, R):
+    """The instance with ||A_i|| = R (the domain boundary, r_convention 'each'); X*, Y* are compensated
+    (A1 X A2^T and A3 Y unchanged), so the data B and the minimiser's logits are the same."""
+    out = dict(inst)
+    a = {k: ctx.num(R) / ctx.svdvals(inst[k])[0] for k in ("A1", "A2", "A3")}
+    for k in ("A1", "A2", "A3"):
+        out[k] = inst[k] * a[k]
+    if "Xstar" in inst:
+        out["Xstar"] = inst["Xstar"] / (a["A1"] * a["A2"])
+    if "Ystar" in inst:
+        out["Ystar"] = inst["Ystar"] / a["A3"]
+    return out
 
 
-def _local_setup(ctx, inst, good_scope, reg):
-    """Problem, reference minimiser (in the context's precision) and l = lambda_min of the scoped Hessian."""
+_SETUP_CACHE: dict = {}
+
+
+def _local_setup(ctx, inst, good_scope, reg, R):
+    """Problem on the domain, reference minimiser (in the context's precision) and l = lambda_min of the scoped
+    Hessian there. The float64 setup is cached: the assume and the claim body share it."""
+    if not ctx.is_exact:
+        key = (tuple(sorted((k, np.asarray(v, dtype=float).tobytes()) for k, v in inst.items())), good_scope,
+               tuple(sorted(reg.items())), float(R))
+        if key not in _SETUP_CACHE:
+            if len(_SETUP_CACHE) > 256:
+                _SETUP_CACHE.clear()
+            _SETUP_CACHE[key] = _local_setup_uncached(ctx, inst, good_scope, reg, R)
+        return _SETUP_CACHE[key]
+    return _local_setup_uncached(ctx, inst, good_scope, reg, R)
+
+
+def _local_setup_uncached(ctx, inst, good_scope, reg, R):
+    inst = _onto_domain(ctx, inst, R)
     prob = SA.AttentionProblem(inst, objective="half_squared", **reg)
     start = (inst.get("Xstar", inst["X"]), inst.get("Ystar", inst["Y"]))
     if ctx.is_exact:
@@ -1045,15 +1101,68 @@ def _local_setup(ctx, inst, good_scope, reg):
     return prob, Xs, Ys, info, info[key]
 
 
-def _local_assume(inst, good_scope, reg_x, reg_y, lam_x, lam_y):
+def _lipschitz_lower(prob, Xs, Ys, radius, R, seed=0, directions=3):
+    """A lower estimate of the Lipschitz constant of the joint Hessian on the domain (||X||_F, ||Y||_F <= R):
+    ||H(z) - H(z')|| / ||z - z'|| over pairs from (X*, Y*) at distances radius * 2^-k, and over random pairs
+    in the domain. The rate's premise needs M at least this (M below it is not a Lipschitz constant there)."""
+    from certify.context import fp
+
+    d = prob.d
+    rng = np.random.default_rng(seed)
+    H0 = prob.hessian(fp, Xs, Ys)
+    best = 0.0
+
+    def inside(X, Y):
+        return np.linalg.norm(X) <= R and np.linalg.norm(Y) <= R
+
+    for _ in range(directions):
+        v = rng.normal(size=2 * d * d)
+        v /= np.linalg.norm(v)
+        for k in range(4):
+            t = radius * 2.0**-k
+            X = Xs + t * v[: d * d].reshape(d, d)
+            Y = Ys + t * v[d * d:].reshape(d, d)
+            if inside(X, Y):
+                best = max(best, np.linalg.norm(prob.hessian(fp, X, Y) - H0, 2) / t)
+    for _ in range(directions):
+        z = [rng.normal(size=(d, d)) for _ in range(4)]
+        z = [m / np.linalg.norm(m) * R * rng.random() for m in z]
+        dz = np.sqrt(np.linalg.norm(z[0] - z[2]) ** 2 + np.linalg.norm(z[1] - z[3]) ** 2)
+        if dz > 0:
+            best = max(best, np.linalg.norm(prob.hessian(fp, z[0], z[1]) - prob.hessian(fp, z[2], z[3]), 2) / dz)
+    return float(best)
+
+
+_LOCAL_CACHE: dict = {}
+
+
+def _local_assume(inst, good_scope, reg_x, reg_y, lam_x, lam_y, iota, a_M, b_M, k_M, R, **_):
+    """The rate's hypotheses: a strict minimiser (l > 0, stationary) inside the domain with the whole start ball
+    (||X*||_F + r0 <= R, same for Y*), and M = M_paper at least the Lipschitz constant of the Hessian observed
+    on the domain."""
     from certify.context import fp
 
     reg = dict(reg_x=reg_x, reg_y=reg_y, lam_x=lam_x, lam_y=lam_y)
+    inst = {k: np.asarray(v) for k, v in inst.items()}
+    key = (tuple(sorted((k, v.tobytes()) for k, v in inst.items())), good_scope, tuple(sorted(reg.items())), iota,
+           a_M, b_M, k_M, R)
+    if key in _LOCAL_CACHE:
+        return _LOCAL_CACHE[key]
     try:
-        _, _, _, info, l_ = _local_setup(fp, {k: np.asarray(v) for k, v in inst.items()}, good_scope, reg)
+        prob, Xs, Ys, info, l_ = _local_setup(fp, inst, good_scope, reg, R)
     except (np.linalg.LinAlgError, ValueError):
         return False
-    return bool(l_ > 1e-8) and info["grad_norm"] < 1e-10
+    ok = bool(l_ > 1e-8) and info["grad_norm"] < 1e-10
+    if ok:
+        n = np.shape(inst["A1"])[0]
+        M = float(_m_paper(fp, n, R, a_M, b_M, k_M))
+        r0 = iota * l_ / M
+        ok = np.linalg.norm(Xs) + r0 <= R and np.linalg.norm(Ys) + r0 <= R
+        ok = ok and M >= _lipschitz_lower(prob, Xs, Ys, max(r0, 1e-3 * R), R)
+    if len(_LOCAL_CACHE) > 256:
+        _LOCAL_CACHE.clear()
+    _LOCAL_CACHE[key] = bool(ok)
+    return bool(ok)
 
 
 @certify.claim(
@@ -1064,16 +1173,21 @@ def _local_assume(inst, good_scope, reg_x, reg_y, lam_x, lam_y):
     tag="RECONSTRUCTED",
     inputs=dict(inst=SAT.instances(n=(4, 8), d=(1, 2), families=("WELL", "SELF", "COND"), realisable=True,
                                    with_xstar=True),
-                dirseed=st.integers(0, 2**31 - 1), start=st.one_of(st.just(1.0), st.floats(0.01, 1.0))),
-    assume=lambda inst, good_scope, reg_x, reg_y, lam_x, lam_y: _local_assume(inst, good_scope, reg_x, reg_y,
-                                                                               lam_x, lam_y),
-    params=dict(iota=0.1, eps=1e-8, log_base=math.e, a_M=1.0, b_M=1.0, k_M=2.0, R=2.0, order="x_first",
-                hessian="exact", eps0=0.01, reg_x="none", reg_y="none", lam_x=0.0, lam_y=0.0, good_scope="joint"),
+                dirseed=st.integers(0, 2**31 - 1), start=st.one_of(st.just(1.0), st.floats(0.01, 1.0)),
+                eps=st.one_of(st.sampled_from([1e-1, 1e-4, 1e-8, 1e-12]), log_uniform(1e-12, 1e-1)),
+                order=st.sampled_from(["x_first", "y_first"]), hessian=st.sampled_from(["exact", "approx"])),
+    assume=lambda **kw: _local_assume(**kw),
+    params=dict(iota=0.1, log_base=math.e, a_M=1.0, b_M=1.0, k_M=2.0, R=2.0, eps0=0.01, reg_x="none", reg_y="none",
+                lam_x=0.0, lam_y=0.0, good_scope="joint"),
     expect=None,
     mutants=[certify.replace(log_base=1e6)],
-    notes="l = lambda_min of the joint Hessian (good_scope) at the reference minimiser (x*, y*) (float64 damped "
-          "Newton; mpmath polishing on confirmation); M = M_paper = n^{a_M} exp(b_M R^{k_M}) (the catalogue's "
-          "parametrised constant, not a certified Lipschitz constant); the start is at distance r0 = start iota l / M "
+    notes="The instance is put on the domain (||A_i|| = R, X*, Y* compensated so B and the optimum's logits are "
+          "unchanged). l = lambda_min of the joint Hessian (good_scope) at the reference minimiser (x*, y*) (float64 "
+          "damped Newton; mpmath polishing on confirmation); M = M_paper = n^{a_M} exp(b_M R^{k_M}) (the "
+          "catalogue's parametrised constant). Premise (assume): (x*, y*) and the whole start ball inside the domain "
+          "(||X*||_F + r0 <= R, same for Y*), and M at least the Lipschitz quotient of the joint Hessian observed "
+          "on the domain (pairs from (x*, y*) and random pairs in the ball); instances where M is not a Lipschitz "
+          "constant there are discarded. The start is at distance r0 = start iota l / M "
           "from (x*, y*) in a random joint direction (start = 1: the edge M r0 = iota l of the hypothesis; < 1: "
           "inside); T = ceil(log(r0/eps) / log(log_base)). Margin eps - "
           "max(||x_T - x*||, ||y_T - y*||). Evidence: the largest per-step ratio r_{t+1}/r_t, compared with "
@@ -1082,7 +1196,7 @@ def _local_assume(inst, good_scope, reg_x, reg_y, lam_x, lam_y):
 def greedy_local_convergence(ctx, inst, dirseed, start, iota, eps, log_base, a_M, b_M, k_M, R, order, hessian, eps0,
                              reg_x, reg_y, lam_x, lam_y, good_scope):
     reg = dict(reg_x=reg_x, reg_y=reg_y, lam_x=lam_x, lam_y=lam_y)
-    prob, Xs, Ys, info, l_ = _local_setup(ctx, inst, good_scope, reg)
+    prob, Xs, Ys, info, l_ = _local_setup(ctx, inst, good_scope, reg, R)
     n, d = np.shape(inst["A1"])
     M = _m_paper(ctx, n, R, a_M, b_M, k_M)
     r0 = ctx.num(start) * ctx.num(iota) * l_ / M

@@ -23,6 +23,8 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from .findings import KINDS, LOOSE_FACTOR, anchor, findings
+
 __all__ = ["render", "render_dir", "statement_html", "latex_to_mathml", "EMBED_LIMIT", "EMBED_TOTAL_LIMIT"]
 
 HERE = Path(__file__).parent
@@ -37,6 +39,16 @@ STATUS_HELP = {
     "error": "the claim code raised",
 }
 RELATION = {"le": "≤", "ge": "≥", "close": "≈", "margin": "margin"}
+FINDING_KINDS = KINDS
+FINDING_HELP = {
+    "refuted": "a confirmed counterexample (marginal: within float64 rounding of the instance; check the encoding)",
+    "vacuous": "a trivial or exact baseline meets the bound on every instance the claim was evaluated on",
+    "loose": f"the paper's constant is at least {LOOSE_FACTOR:g}× the one the instances need",
+    "tighten": "the smallest (largest) safe value of a constant found by certify tighten at this budget",
+    "mutant_survived": "a deliberately wrong variant the search did not refute: it cannot tell the claim from it",
+    "equality": "the bound is attained exactly on some instances (confirmed in high precision)",
+    "fragile": "many float64 violations that high precision does not confirm",
+}
 
 
 # ----------------------------------------------------------------------------- numbers
@@ -90,21 +102,30 @@ def _num(x) -> float | None:
     return f if math.isfinite(f) else None
 
 
+def _real(x) -> float | None:
+    """x as a float, infinities included (NaN and non-numbers: None)."""
+    if x is None or isinstance(x, bool) or _undefined(x):
+        return None
+    try:
+        f = float(x)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return None if f != f else f
+
+
 def _sortkey(x) -> str:
-    """A number for client-side sorting (empty when missing; 'nan' / 'inf' strings mapped)."""
-    f = _num(x)
-    if f is not None:
-        return repr(f)
-    if isinstance(x, str) and x in ("inf", "-inf"):
-        return "1e309" if x == "inf" else "-1e309"
-    return ""
+    """A number for client-side sorting (empty when missing or NaN; ±inf sort past every finite number)."""
+    f = _real(x)
+    if f is None:
+        return ""
+    if math.isinf(f):
+        return "1e309" if f > 0 else "-1e309"
+    return repr(f)
 
 
 def _sign_class(x) -> str:
-    f = _num(x)
+    f = _real(x)
     if f is None:
-        if isinstance(x, str) and x.startswith("-"):
-            return "neg"
         return ""
     return "neg" if f < 0 else ("zero" if f == 0 else "pos")
 
@@ -293,7 +314,7 @@ def _example(ex: dict | None, emb: _Embedder, title: str) -> dict | None:
     trials = ex.get("trials")
     view = {
         "title": title, "margin": ex.get("margin"), "rel_margin": ex.get("rel_margin"), "ratio": ex.get("ratio"),
-        "lhs": ex.get("lhs"), "rhs": ex.get("rhs"), "relation": RELATION.get(ex.get("relation"), ex.get("relation")),
+        "lhs": ex.get("lhs"), "rhs": ex.get("rhs"), "relation": ex.get("reads") or RELATION.get(ex.get("relation"), ex.get("relation")),
         "label": ex.get("label"), "confirmation": conf if isinstance(conf, dict) else None,
         "trials": trials if isinstance(trials, dict) else None,
         "rows": _summary_rows(inst.get("summary") or {}),
@@ -306,31 +327,36 @@ def _example(ex: dict | None, emb: _Embedder, title: str) -> dict | None:
 
 
 # ----------------------------------------------------------------------------- claims
-def _anchor(cid: str) -> str:
-    return "claim-" + re.sub(r"[^A-Za-z0-9_.-]", "_", cid)
-
-
-_CONST_NAME = re.compile(r"^(C|c|K|L|alpha|beta|gamma|kappa|lam|lambda|mu)(_\w+)?'?$")
-
-
 def _empirical_constant(c: dict) -> dict | None:
-    """The empirical constant beside the paper's: ratio_extreme, and C·ratio when one constant scales the bound."""
-    ratio = _num(c.get("ratio_extreme"))
-    if ratio is None:
-        return None
-    worst = c.get("worst") or {}
-    rel = worst.get("relation")
-    params = c.get("params") or {}
-    consts = {k: v for k, v in params.items() if _CONST_NAME.match(str(k)) and _num(v) is not None
-              and not isinstance(v, bool) and _num(v) > 0}
-    out = {"ratio": ratio, "relation": rel,
-           "meaning": ("min of lhs/rhs over the search (≥ 1 means the bound held)" if rel == "ge" else
-                       "|a − b| / tolerance at its largest (≤ 1 means within tolerance)" if rel == "close" else
-                       "max of lhs/rhs over the search (≤ 1 means the bound held)"),
-           "const": None}
-    if len(consts) == 1 and rel in ("le", "ge"):
-        (k, v), = consts.items()
-        out["const"] = {"name": k, "paper": _num(v), "empirical": _num(v) * ratio}
+    """The empirical constant beside the paper's (certify.report.findings.empirical_constant), flagged loose
+    when the paper's constant is at least LOOSE_FACTOR times the observed one."""
+    from .findings import LOOSE_FACTOR, empirical_constant
+
+    out = empirical_constant(c)
+    if out is not None:
+        out["loose"] = bool(out["const"] and out["factor"] is not None and out["factor"] >= LOOSE_FACTOR
+                            and c.get("status") == "survived" and (c.get("kind") or "bound") == "bound")
+    return out
+
+
+def _tighten_views(c: dict) -> list[dict]:
+    from .findings import LOOSE_FACTOR
+
+    out = []
+    for t in c.get("tighten") if isinstance(c.get("tighten"), list) else []:
+        if not isinstance(t, dict):
+            continue
+        paper, safe = _num(t.get("paper_value")), _num(t.get("safe"))
+        direction = t.get("direction") or "smallest"
+        factor = None
+        if paper and safe and paper > 0 and safe > 0:
+            factor = paper / safe if direction == "smallest" else safe / paper
+        steps = [s for s in t.get("steps") or [] if isinstance(s, dict)]
+        out.append({"param": t.get("param"), "direction": direction, "paper": t.get("paper_value"),
+                    "safe": t.get("safe"), "ruled_out": t.get("ruled_out"), "stopped": t.get("stopped"),
+                    "factor": factor, "loose": factor is not None and factor >= LOOSE_FACTOR,
+                    "counterexample": t.get("counterexample") if isinstance(t.get("counterexample"), dict) else None,
+                    "steps": steps, "text": t.get("text") or "", "profile": t.get("profile"), "seed": t.get("seed")})
     return out
 
 
@@ -398,7 +424,7 @@ def _claim_view(c: dict, papers: dict, emb: _Embedder, with_plots: bool) -> dict
     ref = c.get("refinement") if isinstance(c.get("refinement"), dict) else {}
     n_killed = sum(1 for m in muts.values() if isinstance(m, dict) and m.get("killed"))
     return {
-        "id": cid, "anchor": _anchor(cid), "paper": prefix, "title": c.get("title") or "",
+        "id": cid, "anchor": anchor(cid), "paper": prefix, "title": c.get("title") or "",
         "tag": c.get("tag") or "", "kind": c.get("kind") or "bound", "status": status,
         "status_help": STATUS_HELP.get(status, ""), "expected": c.get("expected"),
         "as_expected": c.get("as_expected", True), "reason": c.get("reason") or "",
@@ -418,6 +444,10 @@ def _claim_view(c: dict, papers: dict, emb: _Embedder, with_plots: bool) -> dict
         "first_found": _example(ce.get("first_found"), emb, "first violation found (before shrinking)"),
         "ce_worst": None if same_worst else _example(ce_worst, emb, "worst violation"),
         "ce_same_worst": same_worst,
+        "marginal": bool(ce.get("marginal")), "marginal_note": _text(ce.get("marginal_note")),
+        "confirmation_kind": ce.get("confirmation") if isinstance(ce.get("confirmation"), str) else None,
+        "equality_cases": c.get("equality_cases") if isinstance(c.get("equality_cases"), int) else 0,
+        "tighten": _tighten_views(c), "findings": [],
         "float_artifacts": {"count": fa.get("count") or 0, "examples": fa.get("examples") or []},
         "unstable": {"count": un.get("count") or 0, "examples": un.get("examples") or []},
         "mutants": [dict(name=k, **(v if isinstance(v, dict) else {})) for k, v in sorted(muts.items())],
@@ -471,6 +501,16 @@ def render(report: dict, base_dir: str | Path | None = None, *, embed_limit: int
     papers = report.get("papers") if isinstance(report.get("papers"), dict) else {}
     claims = [c for c in (report.get("claims") or []) if isinstance(c, dict)]
     views = [_claim_view(c, papers, emb, plots) for c in claims]
+    found = report.get("findings")
+    if not isinstance(found, list):  # a report dict built by hand, or an old one: derive them
+        found = findings(claims)
+    found = [f for f in found if isinstance(f, dict)]
+    by_id = {v["id"]: v for v in views}
+    for f in found:
+        if f.get("claim") in by_id:
+            by_id[f["claim"]]["findings"].append(f)
+    finding_kinds = [k for k in FINDING_KINDS if any(f.get("kind") == k for f in found)]
+    finding_kinds += sorted({str(f.get("kind")) for f in found} - set(finding_kinds))
     counts: dict[str, int] = {}
     for v in views:
         counts[v["status"]] = counts.get(v["status"], 0) + 1
@@ -492,6 +532,7 @@ def render(report: dict, base_dir: str | Path | None = None, *, embed_limit: int
     tpl = env.get_template("report.html.j2")
     return tpl.render(
         report=report, claims=views, statuses=statuses, counts=counts, papers=paper_views,
+        findings=found, finding_kinds=finding_kinds, finding_help=FINDING_HELP,
         unexpected=unexpected, status_help=STATUS_HELP, css=Markup(_asset("report.css")),
         js=Markup(_asset("report.js")), guard_js=Markup(_asset("guard.js")),
         versions=report.get("versions") or {}, n_embedded=sum(1 for x in emb.cache.values() if x["embedded"]),
@@ -516,8 +557,9 @@ def render_dir(report_dir: str | Path) -> Path:
 
         raise InvalidArgument(f"certify html: no report.json in {str(rdir)!r}; pass the directory given to "
                               "`certify run --report`")
-    with open(src, encoding="utf-8") as fh:
-        report = json.load(fh)
+    from .jsonio import load_report
+
+    report = load_report(src)
     import warnings
 
     import numpy as np

@@ -6,8 +6,6 @@ Nested keys are flattened with '/' in the npz; the JSON `layout` says how to reb
 
 from __future__ import annotations
 
-import json
-import math
 from pathlib import Path
 
 import numpy as np
@@ -65,8 +63,10 @@ def save_instance(instance: dict, path_stem: Path, extra: dict | None = None) ->
     desc = {"npz": path_stem.name + ".npz", "layout": layout, "summary": describe_instance(instance)}
     if extra:
         desc.update(extra)
+    from . import jsonio
+
     with open(str(path_stem) + ".json", "w") as fh:
-        json.dump(desc, fh, indent=1, sort_keys=True, default=_default)
+        jsonio.dump(desc, fh, indent=1, default=_default)
     return desc
 
 
@@ -82,8 +82,10 @@ def _default(o):
 
 def load_instance(path_stem: Path) -> tuple[dict, dict]:
     path_stem = Path(str(path_stem).removesuffix(".npz").removesuffix(".json"))
+    from . import jsonio
+
     with open(str(path_stem) + ".json") as fh:
-        desc = json.load(fh)
+        desc = jsonio.load(fh)
     with np.load(str(path_stem) + ".npz", allow_pickle=False) as z:
         arrays = {k: z[k] for k in z.files}
     layout = desc["layout"]
@@ -122,8 +124,7 @@ def describe_instance(instance: dict, inline_max: int = 36) -> dict:
 
 
 def _fl(x):
-    x = float(x)
-    return x if math.isfinite(x) else repr(x)
+    return float(x)  # non-finite values stay floats: the JSON writer notes them (never strings)
 
 
 def _describe(v, inline_max):

@@ -101,10 +101,14 @@ class Search:
             _violation()
         c = self._confirm(instance, stats)
         ex.confirmation = c.as_dict()
+        rel_fp = ex.rel
+        self.col.resolve(ex, ex.confirmation)   # ranked (worst, ratio) only with the reference's values
+        if c.status == "equality":
+            self.col.equality += 1
         if c.confirmed:
             self.found, self.found_at, self.last_violation = ex, time.perf_counter(), ex
             _violation()
-        record = {"margin_fp": outcome.as_float()["margin"], "rel_margin_fp": ex.rel, **c.as_dict()}
+        record = {"margin_fp": outcome.as_float()["margin"], "rel_margin_fp": rel_fp, **c.as_dict()}
         if c.status == "unstable":
             self.col.unstable.append(record)
         elif c.status == "unavailable" and self.claim.takes_ctx:
@@ -198,8 +202,27 @@ class Search:
                 pass
             except Exception as exc:  # noqa: BLE001
                 self.error = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__, limit=12))
+        if self.error is None and self.found is None and self.claim.takes_ctx:
+            self._check_near_violations()
         self._report_progress(force=True)
         return self._verdict()
+
+    def _check_near_violations(self):
+        """The worst instances whose float64 margin holds without room are checked in high precision before
+        they are reported as the worst case: the reference may say they are violated (a counterexample the
+        float64 search could not see), equality cases, or hold with other values (reported instead)."""
+        if self.claim.kind == "probability":
+            return   # the ranked value is a trial statistic, not a rounding-sensitive number
+        for ex in self.col.near_violations():
+            c = self._confirm(ex.instance, ex.trial_stats)
+            ex.confirmation = c.as_dict()
+            if c.confirmed:
+                self.found, self.found_at, self.last_violation = ex, time.perf_counter(), ex
+                self.col.resolve(ex, ex.confirmation)
+                return
+            if c.status == "equality":
+                self.col.equality += 1
+            self.col.resolve(ex, ex.confirmation)   # equality / holds: the reference's values
 
     # -- refinement --------------------------------------------------------------------
     def _refine(self):
@@ -285,6 +308,13 @@ class Search:
                             # where the search's time went (timing fields: not part of reproducibility)
                             "time_split": {k: round(v, 4) for k, v in self.times.items()}})
         v.worst = col.worst[0] if col.worst else None
+        v.equality_cases = col.equality
+        if col.ratio_skipped and col.ratio_extreme is None:
+            v.ratio_note = (f"no empirical constant: the bound side was <= 0 on {col.ratio_skipped} instance(s), "
+                            "where lhs / rhs is not a constant")
+        elif col.ratio_skipped:
+            v.ratio_note = (f"ratio over the instances with a positive bound side; {col.ratio_skipped} instance(s) "
+                            "with a bound side <= 0 have no empirical constant")
         v.search = {"t0": self.t0, "found_at": None, "refine_ran": False, **self.facts}
         pool, seen = [], set()
         for e in col.worst + col.firsts:
@@ -316,9 +346,18 @@ class Search:
             if c.takes_ctx:
                 v.status = "refuted"
                 conf = minimal.confirmation or {}
-                v.reason = (f"counterexample confirmed at dps {conf.get('dps')} and {2 * (conf.get('dps') or 0)}: "
-                            f"margin {conf.get('margin_2dps')}"
-                            + ("; proven in ball arithmetic" if conf.get("rigorous") else ""))
+                if c.kind == "probability":
+                    v.reason = f"failure rate above delta with confidence: {conf.get('reason', '')}"
+                else:
+                    v.reason = (f"counterexample confirmed at dps {conf.get('dps')} and "
+                                f"{2 * (conf.get('dps') or 0)}: margin {conf.get('margin_2dps')}"
+                                + ("; proven in ball arithmetic" if conf.get("rigorous") else ""))
+                if conf.get("mode") == "output-only":
+                    v.reason += ("; OUTPUT-ONLY confirmation: the algorithm runs in float64 by design, only its "
+                                 "output was checked in high precision, and the failure survives rounding-level "
+                                 "perturbations of the float64 path")
+                if conf.get("marginal"):
+                    v.reason += "; MARGINAL: " + conf.get("marginal_note", "")
             else:
                 v.status = "unconfirmed"
                 v.reason = "float64 violation; the claim has no ctx, so no reference can confirm it"
@@ -340,4 +379,8 @@ class Search:
         else:
             v.reason = (f"no confirmed counterexample in {col.valid} valid instances; "
                         f"{len(col.artifacts)} float artifact(s)")
+        if col.equality and v.status == "survived":
+            v.reason += (f"; {col.equality} equality case(s): instances where float64 saw a violation or a "
+                         "near-violation and high precision finds the margin zero to working precision (the claim "
+                         "holds with equality there)")
         return v

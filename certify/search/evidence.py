@@ -5,6 +5,15 @@ the collector keeps the `keep` worst examples (lowest relative margin first; see
 `keep` examples, a sample of up to 2000 margins, the extreme ratio, the float artifacts and unstable
 confirmations appended by the driver, and the evidence series. `plots(worst)` builds the report's plot
 series: scatter plots over all examples, curves from the worst instance.
+
+Only TRUSTED values reach `worst`, `ratio_extreme` and the margin sample (the tightness boxes): a float64
+outcome that holds with room (relative margin >= `ROOM`) is trusted as it is (``outcome["trust"] ==
+"float64"``); a float64 violation is ranked only once the driver has checked it in high precision
+(`resolve`), and then with the REFERENCE values (``trust == "reference"``), so a float artifact such as a
+margin of -2.7e11 that the reference says holds never shows as the worst case (it stays in the artifacts
+section). Near-violations (0 <= relative margin < `ROOM`) are ranked with their float64 values and flagged;
+`near_violations()` lists them for the driver to check before the verdict. Outcomes whose bound side is
+<= 0 have no empirical constant (lhs / rhs is not a constant there): they are counted in `ratio_skipped`.
 """
 
 from __future__ import annotations
@@ -17,7 +26,11 @@ from ..outcome import Outcome
 from ..verdict import Example
 from .common import num, rel_key
 
-__all__ = ["Collector", "worst_key"]
+__all__ = ["Collector", "worst_key", "ROOM"]
+
+# a float64 relative margin at least this large is trusted without a reference check (rounding in a
+# well-scaled float64 computation is ~1e-16 relative; 1e-9 leaves a millionfold room for conditioning)
+ROOM = 1e-9
 
 
 class Collector:
@@ -34,37 +47,94 @@ class Collector:
         self.ratio_extreme: float | None = None
         self.artifacts: list[dict] = []
         self.unstable: list[dict] = []
+        self.equality = 0          # float64 violations the reference found to be equality cases
+        self.ratio_skipped = 0     # trusted outcomes whose bound side is <= 0 (no empirical constant)
         self.scatter: dict[str, dict] = {}
         self.curves: dict[str, dict] = {}
 
     def add(self, instance, outcome: Outcome, trial_stats=None) -> Example:
         rel = rel_key(outcome.rel_margin)
-        ex = Example(instance=instance, outcome=outcome.as_float(), rel=rel, evidence=outcome.evidence,
+        summary = outcome.as_float()
+        ex = Example(instance=instance, outcome=summary, rel=rel, evidence=outcome.evidence,
                      trial_stats=trial_stats)
-        if len(self.margins) < 2000:
-            self.margins.append(rel if rel != -math.inf else None)
-        self._ratio(outcome)
         self._evidence(outcome.evidence)
         if len(self.firsts) < self.keep:
             self.firsts.append(ex)
+        if outcome.violated:
+            summary["trust"] = None   # ranked only once checked in high precision (`resolve`)
+            return ex
+        summary["trust"] = "float64"
+        self._rank(ex)
+        return ex
+
+    def resolve(self, ex: Example, confirmation: dict) -> None:
+        """Rank a float64 violation with the reference's values once it has been checked: a confirmed
+        violation, an equality case (margin 0) or a claim that holds there. Unstable, unavailable and fragile
+        checks give no trusted value: the example stays out of `worst` and `ratio_extreme`."""
+        status = confirmation.get("status")
+        if status not in ("confirmed", "equality", "holds"):
+            return
+        o = dict(ex.outcome)
+        if status == "equality":
+            margin, rel = 0.0, 0.0
+        else:
+            margin = confirmation.get("margin_2dps")
+            rel = confirmation.get("rel_margin")
+        ratio = confirmation.get("ratio")
+        rhs = confirmation.get("rhs")
+        if ratio is not None and not (isinstance(rhs, (int, float)) and rhs > 0 and math.isfinite(ratio)):
+            ratio = None
+        o.update(margin=margin, rel_margin=rel, lhs=confirmation.get("lhs"), rhs=rhs, ratio=ratio,
+                 trust="reference", float64_margin=ex.outcome.get("margin"))
+        ex.outcome = o
+        ex.rel = rel_key(rel)
+        if any(e is ex for e in self.worst):
+            self.worst.sort(key=worst_key)
+        else:
+            self._rank(ex)
+
+    def reference_checked(self, ex: Example, outcome: Outcome) -> None:
+        """Replace a near-violation's float64 values by the reference's (which holds there)."""
+        ref = outcome.as_float()
+        ref.update(trust="reference", float64_margin=ex.outcome.get("margin"))
+        ex.outcome = ref
+        ex.rel = rel_key(outcome.rel_margin)
+        self.worst.sort(key=worst_key)
+        self._ratio_value(ref.get("ratio"), ref.get("relation"), ref.get("rhs"))
+
+    def near_violations(self, k: int = 3) -> list[Example]:
+        """The worst ranked examples whose float64 margin holds without room: to check in high precision."""
+        return [e for e in self.worst if e.outcome.get("trust") == "float64" and e.rel < ROOM][:k]
+
+    def _rank(self, ex: Example) -> None:
+        rel = ex.rel
+        if len(self.margins) < 2000:
+            self.margins.append(rel if math.isfinite(rel) else None)
+        o = ex.outcome
+        self._ratio_value(o.get("ratio"), o.get("relation"), o.get("rhs"))
         if len(self.worst) < self.keep or worst_key(ex) < worst_key(self.worst[-1]):
             self.worst.append(ex)
             self.worst.sort(key=worst_key)
             del self.worst[self.keep:]
-        return ex
 
-    def _ratio(self, outcome: Outcome):
-        if outcome.ratio is None or outcome.relation not in ("le", "ge", "close"):
+    def _ratio_value(self, ratio, relation, rhs):
+        if relation not in ("le", "ge", "close"):
+            return
+        if relation != "close" and not (isinstance(rhs, (int, float)) and rhs > 0):
+            # lhs / rhs with a bound side <= 0 is not a constant (its sign and size mean nothing)
+            self.ratio_skipped += 1
+            return
+        if ratio is None:
             return
         try:
-            r = float(outcome.ratio)
+            r = float(ratio)
         except (TypeError, ValueError, OverflowError):
             return
         if r != r:
             return
         if self.ratio_extreme is None:
             self.ratio_extreme = r
-        elif outcome.relation == "ge":
+        elif relation == "ge":
             self.ratio_extreme = min(self.ratio_extreme, r)
         else:
             self.ratio_extreme = max(self.ratio_extreme, r)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..confirm import Confirmation, confirm
+from ..confirm import MARGINAL_NOTE, MARGINAL_ROUNDOFFS, Confirmation, confirm
 from ..context import fp
 from ..outcome import Outcome
 from .common import copy_instance, digest, rel_key
@@ -74,33 +74,50 @@ def run_trials(claim, instance, seed: int, n: int) -> tuple[Outcome, dict]:
 
 
 def confirm_trials(claim, instance, seed: int, failed: list[int], n: int) -> Confirmation:
-    """Confirm the failed trials one by one. An unavailable reference is returned as is; otherwise the result
-    is confirmed iff the CP lower bound of the confirmed rate exceeds delta. `detail["confirmed"]` is the
-    number of confirmed failures."""
+    """Confirm the failed trials one by one, each re-run whole in the reference context with its own draws
+    (mode "reference-replay"; "output-only" when the trial's algorithm runs in float64, and then a trial counts
+    only if its failure is robust, see `certify.confirm.robust`). An unavailable reference is returned as is;
+    otherwise the result is confirmed iff the CP lower bound of the confirmed rate exceeds delta, and marginal
+    when it does so only thanks to marginal trials. `detail["confirmed"]` is the number of confirmed failures."""
     delta = claim.verdict_delta
-    confirmed, checked, details = 0, 0, []
+    confirmed, solid, checked, details = 0, 0, 0, []
+    mode = "reference-replay"
     last = None
     for t in failed:
-        c = confirm(claim, instance, rng_factory=trial_rng(seed, instance, t))
+        c = confirm(claim, instance, rng_factory=trial_rng(seed, instance, t), mode="reference-replay")
         last = c
         checked += 1
+        if c.mode == "output-only":
+            mode = "output-only"
         details.append({"trial": t, **c.as_dict()})
         if c.status == "unavailable":
             c.detail = {**c.detail, "confirmed": confirmed}
             return c
         if c.confirmed:
             confirmed += 1
-            if clopper_pearson(confirmed, n)[0] > delta:
+            solid += 0 if c.marginal else 1
+            if clopper_pearson(solid, n)[0] > delta:
                 break
     lo, hi = clopper_pearson(confirmed, n)
     status = "confirmed" if lo > delta else ("unstable" if any(d["status"] == "unstable" for d in details)
                                              else "holds")
+    fragile = sum(d["status"] == "fragile" for d in details)
+    equal = sum(d["status"] == "equality" for d in details)
+    marginal = status == "confirmed" and clopper_pearson(solid, n)[0] <= delta
     stop = " (stopped once the lower bound exceeded delta)" if checked < len(failed) else ""
+    how = ("re-run whole in high precision with the same draws" if mode == "reference-replay" else
+           "checked in high precision on the output of the float64 algorithm (output-only) and robust to "
+           "rounding-level perturbations")
+    extra = "".join([f"; {fragile} fragile (rounding of the float64 path)" if fragile else "",
+                     f"; {equal} equality case(s)" if equal else ""])
     out = Confirmation(status, claim.dps, margin_dps=delta - lo, margin_2dps=delta - lo,
                        rel_margin=(delta - lo) / delta, lhs=confirmed / n, rhs=delta,
-                       ratio=(confirmed / n) / delta,
-                       reason=f"{confirmed} of the {checked} float64 failures checked are confirmed in high "
-                              f"precision{stop}; {len(failed)} of {n} trials fail in float64; Clopper-Pearson "
+                       ratio=(confirmed / n) / delta, mode=mode, marginal=marginal,
+                       marginal_note=(f"only {solid} of the {confirmed} confirmed failures are not marginal; "
+                                      + MARGINAL_NOTE.format(k=MARGINAL_ROUNDOFFS)) if marginal else "",
+                       reason=f"{confirmed} of the {checked} float64 failures checked are confirmed ({how}){stop}"
+                              f"{extra}; {len(failed)} of {n} trials fail in float64; Clopper-Pearson "
                               f"95% interval of the confirmed rate [{lo:.4g}, {hi:.4g}] vs delta={delta:g}")
-    out.detail = {"trials": details[:20], "last": last.as_dict() if last else None, "confirmed": confirmed}
+    out.detail = {"trials": details[:20], "last": last.as_dict() if last else None, "confirmed": confirmed,
+                  "checked": checked, "fragile": fragile, "equality": equal}
     return out
