@@ -83,7 +83,6 @@ def test_heading_parser_reads_rest_headings():
     assert headings_in_order(doc) == ["Setting", "Claims"]
 
 
-@pytest.mark.xfail(strict=False, reason="cards converted on branch thm_a/thm_b")
 @pytest.mark.parametrize("module", MODULES)
 def test_card_has_the_six_headings_in_order(module):
     doc = sys.modules[module].__doc__ or ""

@@ -7,8 +7,11 @@ import numpy as np
 
 
 def unit_roundoff(ctx):
-    """float64's 2^-52, or 10^-dps in an mpmath context."""
-    return 2.0**-52 if not ctx.is_exact else ctx.mpm.mpf(10) ** (-ctx.dps)
+    """The rounding floor the older theorem modules scale their tolerances by: `ctx.eps` (2^-52 in float64,
+    10^-dps in mpmath, 2^-prec in ball), bit for bit what this helper computed before contexts offered it.
+    Not `ctx.unit_roundoff`: that is eps/2 in float64 and would halve those tolerances. New code writes
+    `ctx.eps` (or `ctx.unit_roundoff`, for a true round-to-nearest bound) directly."""
+    return ctx.eps
 
 
 def max_abs(M):

@@ -1,42 +1,76 @@
 """Randomized and deterministic attention sparsification (Deng, Mahadevan, Song), arXiv 2304.04397 v1.
 
-Setting (claims/sparsification.md sections 2-4). X in R^{n x d}, d >> n (param ``d_over_n``, default 4: the
-hypothesis d >= d_over_n * n), with ||X X^T||_inf < r, r in (0, 0.1). For Z in R^{n x k}:
-D(Z) = diag(exp(Z Z^T) 1_n), P(Z) = D(Z)^{-1} exp(Z Z^T) = softmax_row(Z Z^T) (logit scale param ``logit_scale``,
-default 1; D is RECONSTRUCTED, the abstract does not define it). Wanted: Y in R^{n x m}, m << d, with
-||P(Y) - P(X)||_inf <= O(r). Both readings of the matrix infinity norm are offered everywhere: ``'max'``
-(entrywise) and ``'row'`` (max row sum, l_inf -> l_inf); ``norm_hyp`` reads the hypothesis, ``norm_err`` the
-error (``'both'`` = the two error norms at once, the default).
+Setting
+-------
+X in R^{n x d}, d >> n (param ``d_over_n``, default 4: the hypothesis d >= d_over_n * n), with ||X X^T||_inf < r,
+r in (0, 0.1). For Z in R^{n x k}: D(Z) = diag(exp(Z Z^T) 1_n), P(Z) = D(Z)^{-1} exp(Z Z^T) = softmax_row(Z Z^T),
+P(Z)_ik = exp(<z_i, z_k>) / sum_l exp(<z_i, z_l>) (exp entrywise; logit scale param ``logit_scale``, default 1; D is
+RECONSTRUCTED, the abstract does not define it). Wanted: Y in R^{n x m}, m << d, with ||P(Y) - P(X)||_inf <= O(r).
+Both readings of the matrix infinity norm are offered everywhere: ``'max'`` (entrywise, ||M||_max = max |M_ik|) and
+``'row'`` (max row sum, l_inf -> l_inf, ||M||_{inf->inf} = max_i sum_k |M_ik|), with ||M||_max <= ||M||_{inf->inf}
+<= n ||M||_max; ``norm_hyp`` reads the hypothesis, ``norm_err`` the error (``'both'`` = the two error norms at
+once, the default). Facts used (DERIVED):
+* Identities: P(Z) > 0, P(Z) 1_n = 1_n; P(Z O) = P(Z) for orthogonal O; P([Z, 0]) = P(Z); Y Y^T = X X^T implies
+  P(Y) = P(X); P(0) = 1_n 1_n^T / n.
+* Entrywise transfer: with E = Y Y^T - X X^T, eta_i = max_k |E_ik|, eta = max_i eta_i:
+  e^{-2 eta_i} <= P(Y)_ik / P(X)_ik <= e^{2 eta_i}; sum_k |P(Y)_ik - P(X)_ik| <= e^{2 eta_i} - 1;
+  ||P(Y) - P(X)||_{inf->inf} <= e^{2 eta} - 1; ||P(Y) - P(X)||_max <= (e^{2 eta} - 1) ||P(X)||_max.
+* Spectral to entrywise: with G = X X^T, (1 - eps) G <= Y Y^T <= (1 + eps) G implies |E_ik| <= eps sqrt(G_ii G_kk);
+  eps_meas = max |lambda - 1| over the eigenvalues of G^{+1/2} Y Y^T G^{+1/2} on range(G).
+* Column leverage scores: tau_i = X_i^T (X X^T)^+ X_i, 0 <= tau_i <= 1, sum_i tau_i = rank X.
+* Sampling estimator: p_i > 0 on the non-zero columns, i_1..i_m i.i.d., Y = [X_{i_s} / sqrt(m p_{i_s})]_s,
+  E[Y Y^T] = X X^T.
+Claims as encoded (ABSTRACT): randomized: m <= C_m n ln(n/delta) and ||P(Y) - P(X)||_{norm_err} <= C_r r with
+probability >= 1 - delta, time O~(nnz(X) + n^omega); deterministic: m <= C_m' n and the same error always, time
+O~(min{sum_i nnz(X_i)^2, d n^{omega-1}} + n^{omega+1}).
 
-Procedures (RECONSTRUCTED reference procedures, not the paper's algorithm boxes; `certify.solvers.sparsifiers`):
-* randomized (9): CountSketch (s = ceil(C_s n ln(n/delta)) buckets) + Gaussian Pi (k = ceil(C_k ln(d/delta)))
-  estimate of the column leverage scores, p_i proportional to them (theta mixing), m = floor(C_m n ln(n/delta))
-  i.i.d. column draws, Y = [X_i / sqrt(m p_i)];
-* deterministic (10): BSS barrier sparsification with parameter c (<= ceil(c n') columns, n' = rank X);
-* baselines (11) TRIVIAL Y = 0_{n x 1} (P(Y) = 1 1^T / n) and (12) EXACT Y = a square root of X X^T.
+Procedure
+---------
+RECONSTRUCTED reference procedures, not the paper's algorithm boxes (`certify.solvers.sparsifiers`):
+* randomized: CountSketch Omega (s = ceil(C_s n ln(n/delta)) buckets), T = X Omega, whitening of T T^T, Gaussian Pi
+  (k = ceil(C_k ln(d/delta)) rows, entries N(0, 1/k)): approximate scores tau~_i = ||Pi (T T^T)^{-1/2} X_i||^2,
+  p_i = (1 - theta) tau~_i / sum_l tau~_l + theta / d (theta mixing), m = floor(C_m n ln(n/delta)) i.i.d. column draws,
+  Y = [X_i / sqrt(m p_i)];
+* deterministic: BSS barrier sparsification with parameter c of v_i = G^{+1/2} X_i (<= ceil(c n') columns,
+  n' = rank X), weights s_i, Y = [sqrt(s_i / kappa_s) X_i]_{s_i > 0} with kappa_s = (l_Q + u_Q) / 2,
+  l_Q = n' (c - sqrt c), u_Q = n' sqrt c (sqrt c + 1)^2 / (sqrt c - 1); guarantee
+  (1 - eps_c) X X^T <= Y Y^T <= (1 + eps_c) X X^T with eps_c = 2 sqrt c / (c + 1);
+* baselines TRIVIAL Y = 0_{n x 1} (P(Y) = 1 1^T / n) and EXACT Y = a square root of X X^T (m = rank X <= n).
 
-Claims (ids exactly as in the catalogue): attention_identities, entrywise_transfer, spectral_to_entrywise,
-column_leverage, sampling_unbiased (DERIVED, expect holds); approx_leverage_scores, leverage_sampling_sandwich,
-bss_sandwich (RECONSTRUCTED, no expectation); randomized_main, randomized_runtime, deterministic_main,
-deterministic_runtime (ABSTRACT, no expectation); baseline_trivial, baseline_exact (DERIVED, expect holds).
-Every sparsifier row reports the trivial and exact baselines against the same bound (``baselines=``, the
-claim re-evaluated with ``method='trivial'`` / ``method='exact'``) and attaches the error against r of the
-sparsifier and of both baselines in both norms as scatter evidence (float64 evaluations only).
+Claims
+------
+Ids exactly as in the catalogue:
+* DERIVED (expect holds): attention_identities, entrywise_transfer, spectral_to_entrywise, column_leverage,
+  sampling_unbiased (identities and transfer inequalities of the Setting); baseline_trivial, baseline_exact.
+* RECONSTRUCTED (no expectation): approx_leverage_scores, leverage_sampling_sandwich (matrix Chernoff: scores
+  beta_tau-approximate, m >= C_ch eps^-2 n ln(n/delta) / beta_tau give (1 - eps) X X^T <= Y Y^T <= (1 + eps) X X^T
+  w.p. >= 1 - delta), bss_sandwich (the BSS guarantee) -- the leverage-score and BSS guarantees.
+* ABSTRACT (no expectation): randomized_main, randomized_runtime, deterministic_main, deterministic_runtime (the
+  two main results and their running times).
+Every sparsifier row reports the trivial and exact baselines against the same bound (``baselines=``, the claim
+re-evaluated with ``method='trivial'`` / ``method='exact'``) and attaches the error against r of the sparsifier and
+of both baselines in both norms as scatter evidence (float64 evaluations only).
 
-Hypotheses as encoded: the strategies draw X from the families dense / sparse / aligned (rows +-v plus noise) /
-dup / rankdef / coherent / heavy-tailed / dominant column / tiny (n in {1, 2}) and rescale it so that
-||X X^T||_max = u r; the claim body rescales once more to ||X X^T||_{norm_hyp} = u r (a no-op for 'max').
+Hypotheses
+----------
+The strategies draw X from the families dense / sparse / aligned (rows +-v plus noise) / dup / rankdef / coherent /
+heavy-tailed / dominant column / tiny (n in {1, 2}) and rescale it so that ||X X^T||_max = u r; the claim body
+rescales once more to ||X X^T||_{norm_hyp} = u r (a no-op for 'max').
 
-Source: arXiv 2304.04397 v1 (10 Apr 2023), abstract; the reference procedures and DERIVED facts are from the
-catalogue (sparsification.md eqs. (2)-(16)).
+Source
+------
+arXiv 2304.04397 v1 (10 Apr 2023), abstract; the reference procedures and DERIVED facts are derived for the
+catalogue (the formulas above).
 
-Deviations from the paper / catalogue:
+Deviations
+----------
 * The hypothesis is taken closed, ||X X^T|| <= r (u = 1 allowed): every quantity is continuous in X, and it lets
   the search sit exactly on the boundary.
-* Step 1 of (9) whitens with the symmetric root (T T^T)^{+1/2} instead of a Cholesky factor L^{-1}: they differ by
-  an orthogonal factor that the Gaussian Pi absorbs, so the estimator has the same distribution.
-* m = floor(C_m n ln(n/delta)) (the catalogue's (9) writes a ceiling): the m-bound of (13) then holds by
-  construction instead of failing by a fraction of a column on every instance.
+* Step 1 of the randomized procedure whitens with the symmetric root (T T^T)^{+1/2} instead of a Cholesky factor
+  L^{-1}: they differ by an orthogonal factor that the Gaussian Pi absorbs, so the estimator has the same
+  distribution.
+* m = floor(C_m n ln(n/delta)) (the catalogue's procedure writes a ceiling): the m-bound m <= C_m n ln(n/delta) of
+  the randomized claim then holds by construction instead of failing by a fraction of a column on every instance.
 * spectral_to_entrywise uses eps_meas with singular directions below 1e-10 sigma_max truncated; its strategy
   therefore makes rank deficiency exact (copied / scaled / zero rows) and keeps kappa(B) <= 1e8, since a float
   product A C is singular only up to rounding and sits on the truncation threshold.
@@ -45,11 +79,11 @@ Deviations from the paper / catalogue:
 * Sizes are kept small for the ci budget: n <= 12, d <= 300 (the catalogue allows n <= 64, d <= 100 n; the
   runtime rows sweep d up to 32000).
 * Runtime rows are measured on this machine (classical BLAS, omega_eff = 3) against the exponent the abstract
-  states for the swept size (DESIGN.md section 2): 1 in nnz(X) (randomized, (14)) and 1 in d (deterministic, the
-  d n^{omega-1} term of (16)), params stated_exponent (the paper's value) and exponent_margin (0.25); refuted only
-  when the fitted interval lies above stated + margin (Õ(.) hides polylog factors, which the margin absorbs).
-  With axis='n' pass the paper's exponent in n (omega = 3, resp. omega + 1 = 4). The TRIVIAL and EXACT
-  baselines' times are measured beside them on the same X.
+  states for the swept size: 1 in nnz(X) (randomized, time O~(nnz(X) + n^omega)) and 1 in d (deterministic, the
+  d n^{omega-1} term of O~(min{sum_i nnz(X_i)^2, d n^{omega-1}} + n^{omega+1})), params stated_exponent (the
+  paper's value) and exponent_margin (0.25); refuted only when the fitted interval lies above stated + margin
+  (O~(.) hides polylog factors, which the margin absorbs). With axis='n' pass the paper's exponent in n
+  (omega = 3, resp. omega + 1 = 4). The TRIVIAL and EXACT baselines' times are measured beside them on the same X.
 * Probability rows carry delta twice: the claim's `delta` (the target of the failure-rate verdict, 0.1) and the
   param `delta` (the procedure's sizes and the m-bound). Overriding the param alone (the catalogue's
   delta = 0.01 runs) leaves the verdict compared with 0.1.
@@ -59,9 +93,6 @@ Deviations from the paper / catalogue:
 * leverage_sampling_sandwich summarises its m i.i.d. draws by multinomial counts (the same Y Y^T in O(n d)
   memory; m = O(1/beta_tau) reaches 1e18 when the approximate scores are poor) and caps m at 2^62.
 * The 'tiny' family draws n in {1, 2} (the catalogue's TINY is n = 2; n = 1 makes P = [1] and every error 0).
-
-Tags: DERIVED (identities and transfer inequalities), RECONSTRUCTED (leverage-score and BSS guarantees), ABSTRACT
-(the two main results and their running times).
 """
 
 from __future__ import annotations

@@ -1,28 +1,56 @@
-"""deng2023s -- Deng, Li, Song, "Attention Scheme Inspired Softmax Regression" (arXiv 2304.10411).
+"""Softmax regression (Deng, Li, Song), "Attention Scheme Inspired Softmax Regression", arXiv 2304.10411
+(prefix ``deng2023s``).
 
-Setting (claims/attention_regression.md section 7.2). A in R^{n x d}, b in R^n, W = diag(w); (38)
-f(x) = softmax(Ax), c(x) = f(x) - b, L = 1/2 ||c||^2 + 1/2 ||W A x||^2 (the abstract writes the squared loss
-without 1/2: objective ``squared`` is 2L; derivative identities here use the half-squared form). Gradient (39)
-A^T J(f) c + A^T W^2 A x; Hessian (40) A^T (B(x) + W^2) A with B = J(f)^2 + Gamma(f, c) = the expanded form;
-B 1_n = 0 and the flat direction (41); norm bounds and a sufficient PD condition (42); the Hessian-Lipschitz
-bound 22 R^3 (43). RECONSTRUCTED: the PD lemma with C_w, the Lipschitz lemma M = n^{a_M} exp(b_M R^{k_M}), the
-main theorem = (30) with sparsified Hessians.
+Setting
+-------
+A in R^{n x d}, b in R^n, W = diag(w), w in R^n. alpha(x) = <exp(Ax), 1_n>, f(x) = alpha(x)^{-1} exp(Ax) =
+softmax(Ax), c(x) = f(x) - b, L(x) = 1/2 ||c(x)||^2 + 1/2 ||W A x||^2 (the abstract writes the squared loss
+without 1/2: objective ``squared`` is 2L; the derivative identities here use the half-squared form).
+J(f) = diag(f) - f f^T; Gamma(f, v) = diag(f o v) - (f o v) f^T - f (f o v)^T + 2 <f, v> f f^T - <f, v> diag(f).
+* Gradient: grad L = A^T J(f) c + A^T W^2 A x = A^T (f o c - <f, c> f) + A^T W^2 A x.
+* Hessian: hess L = A^T (B(x) + W^2) A with B = J(f)^2 + Gamma(f, c) = the expanded form
+  <3f - 2b, f> f f^T - (f o (2f - b)) f^T - f (f o (2f - b))^T + diag(f o (2f - b)) - <f - b, f> diag(f).
+* Null vector and flat direction: B(x) 1_n = 0 for every x; if 1_n = A z and W = 0, then L(x + t z) = L(x) for
+  all t and hess L(x) z = 0.
+* Norm bounds: ||J(f)^2|| <= 1/4, ||Gamma(f, c)|| <= 6 ||c||_inf, so ||B|| <= 1/4 + 6 ||c||_inf with
+  ||c||_inf <= 1 + ||b||_inf; sufficient PD condition: rank A = d and w_min^2 >= 6 (1 + ||b||_inf) + l / sigma_min(A)^2
+  imply hess L(x) >= l I_d for all x.
+* Hessian-Lipschitz bound: ||A|| <= R and ||b||_2 <= 1 imply ||hess L(x) - hess L(y)|| <= 22 R^3 ||x - y|| for all x, y.
+RECONSTRUCTED: the PD lemma w_min^2 >= C_w + l / sigma_min(A)^2 => hess L >= l I_d; the Lipschitz lemma with
+M = n^{a_M} exp(b_M R^{k_M}); the main theorem: approximate Newton x_{t+1} = x_t - H~_t^{-1} grad L(x_t) with
+(1 - eps0) H <= H~ <= (1 + eps0) H (sparsified Hessians) reaches ||x_T - x*|| <= eps after
+T = log(||x0 - x*|| / eps) iterations with probability >= 1 - delta.
 
-Procedure. Kernels `certify.kernels.regression.softmax_*` (stable softmax, centred J(f) c and Gamma from
+Procedure
+---------
+Kernels `certify.kernels.regression.softmax_*` (stable softmax, centred J(f) c and Gamma from
 `certify.kernels.softmax`), mpmath twins in `certify.reference.regression` (mpm.diff of the loss; both forms of B
-evaluated literally). Instances: `certify.strategies.regression.softmax_problems` (WELL / COND / NEARSING / ONES /
-DUP / ... designs, b at its norm bound, probability vectors, vertices, realisable b = softmax(A x*) and the
-solution itself, points on the sphere, at the origin, saturating the softmax), scaled by drawn radii.
+evaluated literally).
 
-Claims: deng2023s.grad, hessian, hessian_null, hessian_pd_sufficient, hessian_lipschitz_bound (DERIVED);
-deng2023s.hessian_pd, hessian_lipschitz, main_convergence (RECONSTRUCTED; main_convergence kind=probability with
-convergence curves attached).
+Claims
+------
+* DERIVED: deng2023s.grad, deng2023s.hessian, deng2023s.hessian_null, deng2023s.hessian_pd_sufficient,
+  deng2023s.hessian_lipschitz_bound (the formulas of the Setting).
+* RECONSTRUCTED: deng2023s.hessian_pd, deng2023s.hessian_lipschitz, deng2023s.main_convergence (kind=probability,
+  with convergence curves attached).
 
-Source: arXiv 2304.10411 v1 abstract (the problem); later version (ICLR 2025 DeLTa workshop: AttReg / RAttReg)
-for derivatives, convergence and the sparsified Newton method; lemma locators unknown.
-Deviations: main_convergence is encoded as the probability claim of (30) (the scaling measurement of the row is
-the same as li2023e.main_convergence with family=softmax: `certify run li2023e.main_convergence --param
-li2023e.main_convergence:family=softmax`).
+Hypotheses
+----------
+Instances from `certify.strategies.regression.softmax_problems`: WELL / COND / NEARSING / ONES / DUP / ... designs,
+b at its norm bound, probability vectors, vertices, realisable b = softmax(A x*) and the solution itself, points on
+the sphere, at the origin, saturating the softmax; scaled by drawn radii.
+
+Source
+------
+arXiv 2304.10411 v1 abstract (the problem); later version (ICLR 2025 DeLTa workshop: AttReg / RAttReg) for
+derivatives, convergence and the sparsified Newton method; lemma locators unknown.
+
+Deviations
+----------
+* main_convergence is encoded as the probability claim of the main theorem (T = log(||x0 - x*|| / eps) iterations,
+  ||x_T - x*|| <= eps w.p. >= 1 - delta); the scaling measurement of the row is the same as
+  li2023e.main_convergence with family=softmax: `certify run li2023e.main_convergence --param
+  li2023e.main_convergence:family=softmax`.
 """
 
 from __future__ import annotations

@@ -3,15 +3,15 @@
 Setting
 -------
 A first-order method updates x_{t+1} = x_t - eta g_t (x, g in R^d). The abstract reads every direction as
-(21)  g_t = grad f_t(x_t) + (2 |<v_t, grad f_t(x_t)>| / ||v_t||^2) v_t
-for some v_t, and analyses convergence through <v_t, grad f_t(x_t)>. For L-smooth f the descent lemma (24) is
+      g_t = grad f_t(x_t) + (2 |<v_t, grad f_t(x_t)>| / ||v_t||^2) v_t      (the decomposition)
+for some v_t, and analyses convergence through <v_t, grad f_t(x_t)>. For L-smooth f the descent lemma is
 f(x - eta g) <= f(x) - eta <grad f(x), g> + (L eta^2 / 2) ||g||^2.
 
 Procedure
 ---------
 `certify.solvers.sgd`: SGD, SGD with heavy-ball momentum 0.9 and Adam, batched over S = 30 seeds with a shared
-noise stream (paired comparison). Reject Accelerating (22): v_t = d_t - g_t (the method's own deviation from the
-stochastic gradient g_t); if <v_t, g_t> < 0 the step uses g_t, otherwise (21). Random Vector Accelerating (23):
+noise stream (paired comparison). Reject Accelerating: v_t = d_t - g_t (the method's own deviation from the
+stochastic gradient g_t); if <v_t, g_t> < 0 the step uses g_t, otherwise the decomposition's g_t. Random Vector Accelerating:
 v_t ~ N(0, sigma_v^2 I) fresh each step; if <v_t, g_t> >= 0 the step adds (2 <v_t, g_t>/||v_t||^2) v_t to the base
 direction d_t. Test problems (`certify.strategies.sampled_regression.make_sgd_problem`): noisy quadratics
 (f* = 0, kappa in {1, 10, 1e3}), Rosenbrock (f* = 0), logistic regression with the non-convex regulariser
@@ -20,31 +20,31 @@ lam sum x^2/(1+x^2) (f* by L-BFGS, lowered to the best value any run reached). S
 
 Claims
 ------
-* deng2024a.direction_decomposition (ABSTRACT): for a method's own (g_t, grad f_t(x_t)) there is v_t with (21).
+* deng2024a.direction_decomposition (ABSTRACT): for a method's own (g_t, grad f_t(x_t)) there is v_t with the decomposition.
   The set {(2|<v, a>|/||v||^2) v} is the sphere of centre a and radius ||a|| (Thales), so the minimum over v of
   ||g - a - (2|<v,a>|/||v||^2) v|| is | ||g - 2a|| - ||a|| | (a = grad f_t); measured relative to ||g||.
-* deng2024a.reject_accelerating (ABSTRACT): rule (22) improves on the base method: the ratios (accelerated / base)
+* deng2024a.reject_accelerating (ABSTRACT): Reject Accelerating improves on the base method: the ratios (accelerated / base)
   of min_t E||grad f(x_t)||^2 and of E f(x_T) - f* are <= ratio_bound = 1; refuted when the lower end of the
   95 % paired-bootstrap interval (over S >= 30 seeds) exceeds it.
-* deng2024a.random_vector_accelerating (ABSTRACT): the same for rule (23), sigma_v in {0.1, 1, 10}, also on Adam.
-* deng2024a.descent_lemma (DERIVED): (24) for quadratics (L = lambda_max(H)) and the logistic problem
+* deng2024a.random_vector_accelerating (ABSTRACT): the same for Random Vector Accelerating, sigma_v in {0.1, 1, 10}, also on Adam.
+* deng2024a.descent_lemma (DERIVED): the descent lemma for quadratics (L = lambda_max(H)) and the logistic problem
   (L = ||A||^2/(4n) + 2 lam, |r''| <= 2 for r(x) = x^2/(1+x^2)).
 
 Hypotheses
 ----------
 d in [2, 16], T = 100 steps, gradient noise sigma in {0.01, 0.1, 1} (Gaussian; logistic: minibatches of 16),
 eta_factor in {0.1, 0.5, 1}; for the descent lemma eta up to 10/L and g random, along grad f or along the top
-eigenvector (the equality case of (24) for quadratics).
+eigenvector (the equality case of the descent lemma for quadratics).
 
 Source
 ------
 arXiv 2402.01515 (v1, Feb 2024), abstract: the direction decomposition, Reject Accelerating and Random Vector
 Accelerating "directly lead to an improvement in convergence rate"; appendices on both rules and on Adam with
-Random Vector Accelerating. The rules and assumptions are RECONSTRUCTED in claims/related.md section 7.
+Random Vector Accelerating. The rules and assumptions are RECONSTRUCTED (the forms written under Setting and Procedure).
 
 Deviations
 ----------
-* In (22) v_t is taken as the method's deviation d_t - g_t (the abstract does not say which v_t); plain SGD then
+* In Reject Accelerating v_t is taken as the method's deviation d_t - g_t (the abstract does not say which v_t); plain SGD then
   has v_t = 0 and the rule leaves it unchanged (ratio exactly 1).
 * The acceleration claims run the float64 optimisers in every context; only the final statistics are
   re-evaluated at high precision (a refutation is the optimiser's output, labelled as such by its evidence).
@@ -66,7 +66,6 @@ import certify
 from certify.solvers import sgd as SGD
 from certify.strategies import sampled_regression as srs
 from certify.strategies import seeds
-from theorems._common import unit_roundoff
 
 SRC = "arXiv:2402.01515"
 CAT = "claims/related.md section 7"
@@ -177,7 +176,7 @@ def _pairs(draw):
 )
 def direction_decomposition(ctx, inst, tol):
     g, a = inst["g"], inst["a"]
-    u = unit_roundoff(ctx)
+    u = ctx.eps
     resid = abs(ctx.norm(g - 2 * a, 2) - ctx.norm(a, 2))       # distance to the Thales sphere
     rel = resid / ctx.norm(g, 2)
     return certify.le(rel, tol + 1e3 * u, label=f"min_v residual / ||g|| ({inst['source']})")
@@ -272,7 +271,7 @@ def descent_lemma(ctx, inst, L_factor, C_tol):
     P = _problem(inst["kind"], inst["d"], inst["seed"], inst["cond"], 0.0)
     x, g, eta = inst["x"], inst["g"], inst["eta"]
     L = L_factor * P["L"]
-    u = unit_roundoff(ctx)
+    u = ctx.eps
     f0, g0 = _f_grad(ctx, P, x)
     f1, _ = _f_grad(ctx, P, x - eta * g)
     rhs = f0 - eta * (g0 @ g) + L * eta * eta / 2 * (g @ g)

@@ -1,40 +1,69 @@
-"""The shared approximate-Newton framework (rows under the prefix ``li2023e``).
+"""The shared approximate-Newton framework of arXiv 2303.15725, 2304.10411 and 2305.00660 (rows under the prefix
+``li2023e``).
 
-Setting (claims/attention_regression.md section 5). L: R^p -> R twice differentiable on a ball D.
-(l, M)-good (23): a minimiser x* with hess L(x*) >= l I, hess L M-Lipschitz on D, and an initial point with
-M ||x0 - x*|| <= iota l. An eps0-approximate Hessian (24) is any H~ with (1 - eps0) H <= H~ <= (1 + eps0) H;
-by (25) these are exactly H^{1/2} (I + E) H^{1/2} with E symmetric, ||E|| <= eps0. The update (27) is
-x_{t+1} = x_t - H~_t^{-1} grad L(x_t).
+Setting
+-------
+L: R^p -> R twice differentiable on a ball D.
+* (l, M)-good: a minimiser x* in D with grad L(x*) = 0 and hess L(x*) >= l I_p (l > 0); hess L M-Lipschitz on D,
+  ||hess L(y) - hess L(x)|| <= M ||y - x||; an initial point with M ||x0 - x*|| <= iota l (iota = 0.1).
+* eps0-approximate Hessian: any H~ with (1 - eps0) H <= H~ <= (1 + eps0) H; for H > 0 these are exactly
+  H~ = H^{1/2} (I + E) H^{1/2} with E symmetric, ||E|| <= eps0.
+* Update: x_{t+1} = x_t - H~_t^{-1} grad L(x_t), fresh randomness each step.
+* Hessian sparsification: for A in R^{n x p}, diagonal D >= 0, leverage-score row sampling of F = D^{1/2} A
+  (tau_i = F_i (F^T F)^+ F_i^T, m i.i.d. draws with pi_i = tau_i / sum_k tau_k, D~_ii = (count_i / (m pi_i)) D_ii) with
+  m = ceil(C_nnz p ln(n/delta)) rows gives (1 - eps0) A^T D A <= A^T D~ A <= (1 + eps0) A^T D A w.p. >= 1 - delta.
+* One step: with r_t = ||x_t - x*||, rbar_t = M r_t < l, eps0 in (0, 0.1):
+  r_{t+1} <= 2 (eps0 + rbar_t / (l - rbar_t)) r_t.
+* Induction (eps0 = 0.01, rho = 0.4, iota = 0.1): if r_i <= rho r_{i-1} and M r_i <= iota l for all i <= t, then
+  r_{t+1} <= rho r_t and M r_{t+1} <= iota l.
+* Iterations: after T = ceil(log(r0 / eps)) updates (base log_base), ||x_T - x*|| <= eps w.p. >= 1 - delta,
+  eps, delta in (0, 0.1).
 
-Procedure. `certify.solvers.newton`: eps0-approximate Hessians are drawn over the WHOLE sandwich set (random
-spectra in [-eps0, eps0], the extremes E = +-eps0 I, sign patterns at +-eps0, eigenbases random, the identity, or
-aligned with the current error x_t - x* -- the adversarial choice), or by leverage-score sparsification (26)
-(m = ceil(C_nnz p ln(n/delta)) rows of a factor F with F^T F = H). Instances of (l, M)-good losses
-(`certify.strategies.regression.framework_specs`): quadratics 1/2 (x - x*)^T H (x - x*) (M = 0, condition
-number up to 1e8), and the regularised exp/cosh/sinh regression (32) and softmax regression (38) with w at or
-above the PD threshold (so l > 0), with l = lambda_min(hess L(x*)) (the largest valid l) and M the certified
-constants of (37) (exp family, on a ball containing x*, x_t and the segment between them) and 22 R^3 of (43)
-(softmax). x* is computed by damped Newton in float64 and polished in mpmath on confirmation.
+Procedure
+---------
+`certify.solvers.newton`: eps0-approximate Hessians are drawn over the WHOLE sandwich set (random spectra of E in
+[-eps0, eps0], the extremes E = +-eps0 I, sign patterns at +-eps0, eigenbases random, the identity, or aligned with
+the current error x_t - x* -- the adversarial choice), or by the leverage-score sparsification above. x* is computed
+by damped Newton in float64 and polished in mpmath on confirmation.
 
-Claims (one per catalogue row): li2023e.sandwich_parametrization (DERIVED), li2023e.hessian_sparsification
-(RECONSTRUCTED, probability), li2023e.newton_one_step, li2023e.newton_induction (RECONSTRUCTED),
-li2023e.newton_iterations (RECONSTRUCTED, probability). Hypotheses as in (23)-(30); eps0, rho, iota, C_nnz,
-delta, log_base are params with the catalogue's defaults.
+Claims
+------
+One per catalogue row:
+* li2023e.sandwich_parametrization (DERIVED): the sandwich set equals {H^{1/2} (I + E) H^{1/2}: E = E^T, ||E|| <= eps0}.
+* li2023e.hessian_sparsification (RECONSTRUCTED, kind=probability): the sparsification guarantee.
+* li2023e.newton_one_step (RECONSTRUCTED): the one-step bound.
+* li2023e.newton_induction (RECONSTRUCTED): the induction lemma.
+* li2023e.newton_iterations (RECONSTRUCTED, kind=probability): the iteration count.
 
-Source: arXiv 2303.15725 (v1), with 2304.10411 and 2305.00660 (framework sections; theorem locators unknown);
-the reconstructed statements are the usual ones of this family, not confirmed against the paper bodies.
+Hypotheses
+----------
+Instances of (l, M)-good losses (`certify.strategies.regression.framework_specs`): quadratics
+1/2 (x - x*)^T H (x - x*) (M = 0, condition number up to 1e8), the regularised exp/cosh/sinh regression
+L = 0.5 ||f(Ax) - b||^2 + 0.5 ||diag(w) A x||^2 and the softmax regression L = 1/2 ||softmax(Ax) - b||^2 +
+1/2 ||diag(w) A x||^2, with w at or above the PD threshold (so l > 0), l = lambda_min(hess L(x*)) (the largest
+valid l) and M the certified constants: for exp/cosh/sinh M_f = R^3 (4 e^{2R^2} + ||b||_inf e^{R^2}) (exp),
+R^3 (2 sinh(2R^2) + ||b||_inf sinh(R^2)) (cosh), R^3 (2 sinh(2R^2) + ||b||_inf cosh(R^2)) (sinh), on a ball of radius R
+containing x*, x_t and the segment between them; 22 R^3 for softmax. Hypotheses as in the Setting; eps0, rho,
+iota, C_nnz, delta, log_base are params with the catalogue's defaults.
 
-Deviations. The rescaled loss (gao2023r) is not among the framework instances: no certified Hessian-Lipschitz
-constant is known for it (its M is a RECONSTRUCTED parameter), so (l, M)-goodness cannot be certified.
-The one-step and induction claims measure distances in the Euclidean norm, as the catalogue states them.
-hessian_sparsification searches n <= 200, p <= 6 (the catalogue: n up to 1e5, p <= 50), for cost (larger n is
-reachable through the param row_tiles: k stacked copies of A with D / k, the same A^T D A at k n rows); m is
-ceil(C_nnz p ln(n/delta)) (a row count is an integer). It adds a hypothesis not in (26):
-sigma_min(D^{1/2} A) > 1e-6 sigma_max (A^T D A numerically positive definite; (26) allows any D >= 0), because the
-realised eps0 is measured through a Cholesky factor of A^T D A. The failure rate is compared with the claim-level
-delta = 0.1; overriding the param delta changes m, not the delta of the verdict.
+Source
+------
+arXiv 2303.15725 (v1), with arXiv 2304.10411 and 2305.00660 (framework sections; theorem locators unknown); the
+reconstructed statements are the usual ones of this family, not confirmed against the paper bodies.
 
-Tags: DERIVED (sandwich_parametrization), RECONSTRUCTED (the other four).
+Deviations
+----------
+* The rescaled loss (gao2023r) is not among the framework instances: no certified Hessian-Lipschitz constant is
+  known for it (its M is a RECONSTRUCTED parameter), so (l, M)-goodness cannot be certified.
+* The one-step and induction claims measure distances in the Euclidean norm, as the catalogue states them.
+* hessian_sparsification searches n <= 200, p <= 6 (the catalogue: n up to 1e5, p <= 50), for cost (larger n is
+  reachable through the param row_tiles: k stacked copies of A with D / k, the same A^T D A at k n rows); m is
+  ceil(C_nnz p ln(n/delta)) (a row count is an integer).
+* hessian_sparsification adds a hypothesis not in the sparsification lemma: sigma_min(D^{1/2} A) > 1e-6 sigma_max
+  (A^T D A numerically positive definite; the lemma allows any D >= 0), because the realised eps0 is measured
+  through a Cholesky factor of A^T D A.
+* The failure rate is compared with the claim-level delta = 0.1; overriding the param delta changes m, not the
+  delta of the verdict.
 """
 
 from __future__ import annotations

@@ -1,45 +1,86 @@
-"""Single-layer attention regression in (X, Y) -- arXiv 2309.07418 (prefix ``gao2023``).
+"""Single-layer attention regression in (X, Y) (Gao, Song, Wang, Yin), arXiv 2309.07418 (prefix ``gao2023``).
 
-Theorem card
-------------
-Source. Yeqi Gao, Zhao Song, Weixin Wang, Junze Yin, *A Fast Optimization View: Reformulating Single Layer
-Attention in LLM Based on Tensor and SVM Trick, and Solving It in Matrix Multiplication Time*, arXiv:2309.07418
-v1 (14 Sep 2023; UAI 2025, PMLR 286). Only the abstract is used; every formula below is from
-claims/attention_regression.md (sections 3, 4, 6; equation numbers (1)-(31) refer to that file).
+Setting
+-------
+A1, A2, A3, B in R^{n x d}; variables X, Y in R^{d x d}; x = vec(X), y = vec(Y) row-major
+(vec(X)_{(i-1)d+j} = X_ij); the Kronecker matrix 𝖠 = A1 (x) A2 (n^2 x d^2) with blocks 𝖠_{j0} (rows (j0-1)n+1..j0 n).
+Loss: L(X, Y) = sum_{j0, i0} (<softmax(𝖠_{j0} x), A3 Y_{*,i0}> - b_{j0 i0})^2 = ||softmax_row(A1 X A2^T) A3 Y - B||_F^2.
+Parameters: ``objective`` in {squared (the abstract's form, default), half_squared}, ``logit_scale`` s (logits
+s A1 X A2^T, default 1 as in the paper). Derivative formulas are for L_1/2 and scale by 2 for the squared form, by
+s (gradient, cross term) and s^2 (H_xx) for the logit scale.
+Notation: softmax(u) = exp(u) / <exp(u), 1_n>; J(f) = diag(f) - f f^T (the Jacobian of softmax);
+Gamma(f, v) = diag(f o v) - (f o v) f^T - f (f o v)^T + 2 <f, v> f f^T - <f, v> diag(f) (the Hessian in u of
+<softmax(u), v>); chain rule: for g(u) = phi(softmax(u)), hess g = J hess phi J + Gamma(f, grad phi).
+S = softmax_row(A1 X A2^T), V = A3 Y, C = S V - B; f_{j0} = row j0 of S, h_{i0} = column i0 of V,
+c_{j0 i0} = C_{j0 i0}, q_{j0} = V C_{j0,*}^T; a_{j0} = row j0 of A1.
+* Tensor trick: (A1 (x) A2) vec(X) = vec(A1 X A2^T) (row-major; column-major: vec_col(A2 X A1^T)).
+* Blocks: 𝖠_{j0} = a_{j0}^T (x) A2 and 𝖠_{j0} x = A2 X^T a_{j0} = (row j0 of A1 X A2^T)^T.
+* Quadratic forms: 𝖠_{j0}^T M 𝖠_{j0} = (a_{j0} a_{j0}^T) (x) (A2^T M A2); sum_j0 𝖠_{j0}^T M_{j0} 𝖠_{j0} =
+  𝖠^T blkdiag(M_1..M_n) 𝖠; 𝖠^T vec(G) = vec(A1^T G A2).
+* Singular values of A1 (x) A2: the products sigma_i(A1) sigma_k(A2); ||𝖠|| = ||A1|| ||A2||;
+  sigma_min(𝖠) = sigma_min(A1) sigma_min(A2) (n >= d); logits |(A1 X A2^T)_jk| <= ||A1|| ||X|| ||A2||.
+* grad_x L_1/2 = sum_j0 𝖠_{j0}^T J(f_{j0}) q_{j0} = vec(A1^T G A2), G = S o (C V^T) - diag((S o (C V^T)) 1_n) S.
+* grad_Y L_1/2 = A3^T S^T C.
+* H_xx = sum_j0 (a_{j0} a_{j0}^T) (x) (A2^T B_{j0} A2), B_{j0} = J(f_{j0}) V V^T J(f_{j0}) + Gamma(f_{j0}, q_{j0}),
+  B_{j0} 1_n = 0.
+* H_yy = (A3^T S^T S A3) (x) I_d (row-major); lambda_min(H_yy) = sigma_min(S A3)^2.
+* H_xy: column (k-1)d + i0 is column k of K_{i0} = sum_j0 𝖠_{j0}^T J(f_{j0}) (h_{i0} f_{j0}^T + c_{j0 i0} I_n) A3;
+  joint Hessian [[H_xx, H_xy], [H_xy^T, H_yy]].
+* Flat directions: if 1_n = A2 z, then L(X + t u z^T, Y) = L(X, Y) for all t, H_xx vec(u z^T) = 0 and
+  H_xy^T vec(u z^T) = 0; if A3 z = 0, then L(X, Y + z u^T) = L(X, Y).
+* x-regulariser 1/2 ||W 𝖠 x||^2: Hessian 𝖠^T W^2 𝖠 >= w_min^2 sigma_min(A1)^2 sigma_min(A2)^2 I_{d^2} (n >= d);
+  product weights give (A1^T W1^2 A1) (x) (A2^T W2^2 A2); gradient vec(A1^T (Omega o (A1 X A2^T)) A2),
+  Omega_jk = w_{(j,k)}^2.
+* Approximate Hessians: (1 - eps0) H <= H~ <= (1 + eps0) H, exactly H~ = H^{1/2} (I + E) H^{1/2}, E = E^T, ||E|| <= eps0.
 
-Setting. A1, A2, A3, B in R^{n x d}; variables X, Y in R^{d x d}; x = vec(X), y = vec(Y) row-major
-(vec(X)_{(i-1)d+j} = X_ij); the Kronecker matrix A = A1 (x) A2 (n^2 x d^2) with blocks A_{j0} (rows (j0-1)n+1..j0 n).
-Loss (5): L(X, Y) = sum_{j0, i0} (<softmax(A_{j0} x), A3 Y_{*,i0}> - b_{j0 i0})^2 = ||softmax_row(A1 X A2^T) A3 Y - B||_F^2
-(11). Parameters: ``objective`` in {squared (the abstract's form, default), half_squared}, ``logit_scale`` s
-(logits s A1 X A2^T, default 1 as in the paper). Derivative formulas are for L_1/2 and scale by 2 for the squared
-form, by s (gradient, cross term) and s^2 (H_xx) for the logit scale.
-
-Procedure. Domain quantities come from ``ctx.attention`` (float64: the structured numba/BLAS kernels of
+Procedure
+---------
+Domain quantities come from ``ctx.attention`` (float64: the structured numba/BLAS kernels of
 `certify.kernels.attention`, never forming the n^2 x d^2 matrix; mpmath: `certify.reference.attention`, the literal
-sum form of (5) with every derivative obtained by ``mpm.diff`` of the loss) and from the softmax primitives
-(J(f) = diag(f) - f f^T, Gamma(f, v) of (3); under mpmath also by ``mpm.diff``). Each DERIVED identity is encoded
-literally with generic context operations (kron, matmul, ...) and compared with the kernel (float64) or with the
-high-precision derivative (mpmath). Algorithms (`certify.solvers.attention`): Newton in x with exact or
-eps0-approximate Hessians H^{1/2}(I+E)H^{1/2} (25), the exact regularised Y-solve, the greedy alternating algorithm
-of section 6.2 (a RECONSTRUCTED baseline, not the paper's algorithm box) and a reference minimiser (damped joint
-Newton, polished in mpmath on confirmation).
+sum form of the loss with every derivative obtained by ``mpm.diff`` of the loss) and from the softmax primitives
+(J(f) and Gamma(f, v); under mpmath also by ``mpm.diff``). Each DERIVED identity is encoded literally with generic
+context operations (kron, matmul, ...) and compared with the kernel (float64) or with the high-precision
+derivative (mpmath). Algorithms (`certify.solvers.attention`): Newton in x with exact or eps0-approximate Hessians
+H^{1/2}(I+E)H^{1/2}, the exact regularised Y-solve Y = (A3^T S^T S A3 + lambda_y I_d)^{-1} A3^T S^T B, the greedy
+alternating algorithm (x-step x_{t+1} = x_t - H_x^{-1} g_x, then the exact Y-solve; a RECONSTRUCTED baseline, not
+the paper's algorithm box) and a reference minimiser (damped joint Newton, polished in mpmath on confirmation).
 
-Claims (one per catalogue row): softmax_jacobian, softmax_curvature, tensor_trick, kron_blocks,
-kron_quadratic_form, kron_singular_values, loss_matrix_form, grad_x, grad_y, hess_xx, hess_yy, hess_xy,
-flat_direction, regularizer_hessian (DERIVED, expect holds); hessian_pd, hessian_pd_joint (not a catalogue row:
-PD of the joint Hessian (17) with both regularisers, which the joint Newton steps need), hessian_lipschitz,
-greedy_local_convergence (RECONSTRUCTED, no expectation); main_convergence, runtime (ABSTRACT, kind=scaling,
-no expectation).
+Claims
+------
+One per catalogue row:
+* DERIVED (expect holds; 14 rows): softmax_jacobian, softmax_curvature, tensor_trick, kron_blocks,
+  kron_quadratic_form, kron_singular_values, loss_matrix_form, grad_x, grad_y, hess_xx, hess_yy, hess_xy,
+  flat_direction, regularizer_hessian (the identities of the Setting).
+* RECONSTRUCTED (no expectation): hessian_pd, hessian_pd_joint (not a catalogue row: PD of the joint Hessian
+  [[H_xx, H_xy], [H_xy^T, H_yy]] with both regularisers, which the joint Newton steps need), hessian_lipschitz,
+  greedy_local_convergence (from
+  M ||(x0, y0) - (x*, y*)|| <= iota l, iota = 0.1: ||x_T - x*|| <= eps and ||y_T - y*|| <= eps after
+  T = log(r0/eps) iterations).
+* ABSTRACT (kind=scaling, no expectation): main_convergence (an iterative greedy algorithm trains L to accuracy
+  eps in (0, 0.1) within T = C_T log(1/eps) iterations), runtime (O~((T_mat(n,n,d) + T_mat(n,d,d) + d^{2 omega})
+  log(1/eps)) time).
 
-Hypotheses. As in the catalogue rows: instance families WELL, SELF (A1 = A2 = A3), SAT (row gaps up to 700, exact
-ties), BIGNORM (max |logit| up to 700), ONES (1_n in range(A2), constant column or dense), DUP, COND/NEARSING,
-TINY, realisable B = S(X*) A3 Y*; domain boundary per ``r_convention`` (each / kron) at the bound R.
+Hypotheses
+----------
+As in the catalogue rows: instance families WELL, SELF (A1 = A2 = A3), SAT (row gaps up to 700, exact ties),
+BIGNORM (max |logit| up to 700), ONES (1_n in range(A2), constant column or dense), DUP, COND/NEARSING, TINY,
+realisable B = S(X*) A3 Y*; domain boundary per ``r_convention`` at the bound R (each: ||A_i|| <= R, ||X||_F <= R,
+||Y||_F <= R, logits bounded by R^3; kron: ||𝖠|| <= R, ||x|| <= R, ||A3|| <= R, ||Y||_F <= R, logits bounded by R^2).
 
-Deviations from the catalogue (all for cost; the structure of the statements is unchanged).
+Source
+------
+Yeqi Gao, Zhao Song, Weixin Wang, Junze Yin, *A Fast Optimization View: Reformulating Single Layer Attention in LLM
+Based on Tensor and SVM Trick, and Solving It in Matrix Multiplication Time*, arXiv:2309.07418 v1 (14 Sep 2023;
+UAI 2025, PMLR 286). Only the abstract is used; every other formula above is derived or reconstructed for the
+catalogue.
+
+Deviations
+----------
+All for cost; the structure of the statements is unchanged.
 * softmax_curvature searches n in [1, 12] (the mpmath Gamma is a Hessian by mpm.diff, O(n^4) exponentials).
 * kron_singular_values searches n <= 6, d <= 3 (mpmath SVD of the n^2 x d^2 matrix on confirmation).
 * The Hessian rows (hess_xx, hess_xy, flat_direction, hessian_pd, hessian_lipschitz) use d <= 3 and n <= 8.
-* main_convergence and greedy_local_convergence run the reconstructed greedy alternating algorithm (section 6.2);
+* main_convergence and greedy_local_convergence run the reconstructed greedy alternating algorithm;
   the mpmath run of the algorithm is used on confirmation (errors below float64 resolution).
 * hessian_pd reads "with reg_y" as the weighted y-regulariser with w_y,min^2 >= C_w + l / sigma_min(A3)^2 (the
   analogue of the x-threshold; the catalogue does not give the y-threshold).
@@ -47,26 +88,24 @@ Deviations from the catalogue (all for cost; the structure of the statements is 
   default 1e6), for numerical resolution only (the x-Hessian is A^T (blkdiag(B_j) + W^2) A, so the statement does not
   depend on kappa mathematically; near-singular A_i make lambda_min unresolvable at fixed precision). Set kappa_max
   = inf to drop it.
-* softmax_curvature does not test the chain rule (4) by itself; (4) is exercised by hess_xx (B_j against the Hessian
-  in u of the row loss, mpm.diff under mpmath) and by deng2023s.hessian.
+* softmax_curvature does not test the chain rule hess g = J hess phi J + Gamma(f, grad phi) by itself; it is
+  exercised by hess_xx (B_j against the Hessian in u of the row loss, mpm.diff under mpmath) and by deng2023s.hessian.
 * runtime times one iteration of the implemented algorithm (wall time, compilation excluded, median of repeats) over
   n = 128 ... 2048 at d = 2 and d = 2 ... 24 at n = 128 (the catalogue: n = 32 ... 4096, d = 2 ... 24; narrowed in n
-  for cost: several n x n float arrays per iteration at n = 4096, on a shared 2-core machine), with one loss evaluation timed beside it as the baseline. The
-  exponents are judged against the paper's (DESIGN.md section 2): 2 in n (n^2 d) and 2 omega = 6 in d (classical
-  omega = 3), params stated_exponent_n / stated_exponent_d, refuted only above stated + exponent_margin (0.25).
+  for cost: several n x n float arrays per iteration at n = 4096, on a shared 2-core machine), with one loss
+  evaluation timed beside it as the baseline. The exponents are judged against the paper's: 2 in n (n^2 d) and
+  2 omega = 6 in d (classical omega = 3), params stated_exponent_n / stated_exponent_d, refuted only above
+  stated + exponent_margin (0.25).
 * main_convergence measures iterations against log(e0/eps) (e0 the start's error; eps down to ~1e-12 as in the
   catalogue) on one fixed WELL instance (params n, d, instance_seed, realisable) and is judged against the stated
   exponent 1 of T = C_T log(1/eps) (log-log), refuted only above 1 + exponent_margin; C_T is read off the raw counts.
 * greedy_local_convergence searches `eps` over the catalogue's range [1e-12, 1e-1], both orders (x_first, y_first)
-  and exact and eps0-approximate Hessians (25) (eps0 and log_base are params). Its premise is enforced: instances
-  are put on the domain (||A_i|| = R), (x*, y*) and the start ball lie in it, and M_paper must be at least the Hessian's Lipschitz quotient
-  observed on the domain (a lower estimate: M is never certified, but an M shown too small is excluded).
+  and exact and eps0-approximate Hessians H^{1/2}(I+E)H^{1/2} (eps0 and log_base are params). Its premise is
+  enforced: instances are put on the domain (||A_i|| = R), (x*, y*) and the start ball lie in it, and M_paper must
+  be at least the Hessian's Lipschitz quotient observed on the domain (a lower estimate: M is never certified, but
+  an M shown too small is excluded).
 * The tolerances of identity rows are relative to a stated natural scale (e.g. ||f||_inf ||v||_inf for Gamma):
   float64 roundoff of the literal formulas is proportional to that scale, not to the (possibly cancelled) result.
-
-Tags: DERIVED (14 rows), RECONSTRUCTED (hessian_pd, hessian_pd_joint, hessian_lipschitz, greedy_local_convergence),
-ABSTRACT
-(main_convergence, runtime).
 """
 
 from __future__ import annotations

@@ -1,34 +1,59 @@
-"""gao2023r -- Gao, Song, Yin, "An Iterative Algorithm for Rescaled Hyperbolic Functions Regression"
-(arXiv 2305.00660; AISTATS 2025).
+"""Rescaled hyperbolic regression (Gao, Song, Yin), "An Iterative Algorithm for Rescaled Hyperbolic Functions
+Regression", arXiv 2305.00660 (AISTATS 2025; prefix ``gao2023r``).
 
-Setting (claims/attention_regression.md section 7.3). Minimise ||u(x) - <u(x), 1_n> b||_2 over x in R^d with
-u(x) = g(Ax), g in {exp, cosh, sinh} (objective ``norm``, the abstract's plain norm; derivative identities use the
-half-squared form (44) L = 1/2 ||P u||^2, P = I - b 1^T, c = P u). Gradient (45) A^T[u' o (c - <b, c> 1_n)];
-Hessian (46) A^T B A, B = diag(u') P^T P diag(u') + diag(u'' o (c - <b, c> 1_n)) (exp: an expanded form);
-regularised variant (47)-(48) adds 1/2 ||W A x||^2. RECONSTRUCTED: a PD threshold w_min^2 >= C_w(n, R, b) +
-l / sigma_min(A)^2 with C_w = c0 n^a exp(c1 R^2); the main theorem = (30); the v2 perturbation corollary (49).
+Setting
+-------
+Minimise ||u(x) - <u(x), 1_n> b||_2 over x in R^d with u(x) = g(Ax), g in {exp, cosh, sinh} entrywise (objective
+``norm``, the abstract's plain norm). The derivative identities use the half-squared form
+L(x) = 1/2 ||P u||^2, P = I_n - b 1_n^T, c = P u; u' = g'(Ax), u'' = g''(Ax) entrywise.
+* Gradient: grad L = A^T [u' o (c - <b, c> 1_n)] (P^T c = c - <b, c> 1_n).
+* Hessian: hess L = A^T B A, B = diag(u') P^T P diag(u') + diag(u'' o (c - <b, c> 1_n)) (the first term is PSD);
+  exp (u' = u'' = u), expanded form:
+  B = diag(u o u) - (u o b) u^T - u (u o b)^T + ||b||^2 u u^T + diag(u o c) - <b, c> diag(u).
+* Regularised variant: L + 1/2 ||W A x||^2 (W = diag(w)); the Hessian gains A^T W^2 A, middle matrix B + W^2.
+RECONSTRUCTED: the PD threshold w_min^2 >= C_w(n, R, b) + l / sigma_min(A)^2 => hess L >= l I_d on ||x|| <= R, with
+C_w = c0 n^a exp(c1 R^2); the main theorem: approximate Newton x_{t+1} = x_t - H~_t^{-1} grad L(x_t) reaches
+||x_T - x*|| <= eps after T = log(||x0 - x*|| / eps) iterations of O~(nnz(A) + d^omega) each; the v2 perturbation
+corollary ||x'* - x*|| <= C_p (||A' - A|| + ||b' - b||_2) for perturbations below a radius rho_p.
 
-Procedure. Kernels `certify.kernels.regression.rescaled_*` and their mpmath twins (mpm.diff of the loss; B
-literally with the explicit matrix P). Instances `certify.strategies.regression.rescaled_problems`: designs of
-every family, b with <b, 1_n> in {1, 0, other}, points on the sphere / inside / at the origin, scaled for BIGNORM.
-Minimisers: damped Newton in float64 (`certify.solvers.newton.minimiser`), polished by Newton in mpmath on
-confirmation.
+Procedure
+---------
+Kernels `certify.kernels.regression.rescaled_*` and their mpmath twins (mpm.diff of the loss; B literally with the
+explicit matrix P). Minimisers: damped Newton in float64 (`certify.solvers.newton.minimiser`), polished by Newton
+in mpmath on confirmation.
 
-Claims: gao2023r.grad_hess (DERIVED), gao2023r.hessian_pd (RECONSTRUCTED), gao2023r.main_convergence (ABSTRACT,
-kind=scaling), gao2023r.solution_perturbation (ABSTRACT, v2).
+Claims
+------
+* gao2023r.grad_hess (DERIVED): the gradient and Hessian of the Setting (and the expanded exp form).
+* gao2023r.hessian_pd (RECONSTRUCTED): the PD threshold with C_w = c0 n^a exp(c1 R^2).
+* gao2023r.main_convergence (ABSTRACT, kind=scaling).
+* gao2023r.solution_perturbation (ABSTRACT, v2): ||x'* - x*|| <= C_p (||A' - A|| + ||b' - b||_2).
 
-Source: arXiv 2305.00660 v1 abstract (problem, input-sparsity time), v2 abstract (perturbation corollary);
-lemma locators unknown. Deviations: C_w defaults (c0, a, c1) = (1, 1, 2) and R = 1 are this module's choice (the
-row gives no defaults and asks for a grid over (c0, a, c1); override with --param); hessian_pd adds two hypotheses the
-row leaves implicit in C_w(n, R, b): ||A|| <= 1 (the designs have spectral norm 1 and are not rescaled with R; this
-is ||A|| <= R at the default R = 1) and ||b||_2 <= b_bound (default 1; larger b are rescaled onto the bound), the
-assumptions of this family (sections 7.1, 7.2); it searches n <= 12 (the row: n from 2 to 1e3), for cost;
-solution_perturbation's C_p = 10, rho_p = 1e-2 are this module's defaults, and `regularised` is a param (default
-True; run regularised=False for the unregularised case) rather than a searched input; main_convergence starts at r0 = r0_rel (1 + ||x*||) because no
-certified Hessian-Lipschitz constant exists for this loss (so M r0 = iota l cannot be certified); the
-perturbation claim finds x* by multi-start damped Newton (n_starts points over the domain ||x|| <= R, plus 0:
-from 0 alone Newton never moves for cosh/sinh), follows the perturbed minimiser by Newton from x* (the nearby
-local minimiser), and discards instances where hess L is not positive definite at either (its hypotheses).
+Hypotheses
+----------
+Instances from `certify.strategies.regression.rescaled_problems`: designs of every family, b with <b, 1_n> in
+{1, 0, other}, points on the sphere / inside / at the origin, scaled for BIGNORM.
+
+Source
+------
+arXiv 2305.00660 v1 abstract (problem, input-sparsity time), v2 abstract (perturbation corollary); lemma locators
+unknown.
+
+Deviations
+----------
+* C_w defaults (c0, a, c1) = (1, 1, 2) and R = 1 are this module's choice (the row gives no defaults and asks for a
+  grid over (c0, a, c1); override with --param).
+* hessian_pd adds two hypotheses the row leaves implicit in C_w(n, R, b): ||A|| <= 1 (the designs have spectral
+  norm 1 and are not rescaled with R; this is ||A|| <= R at the default R = 1) and ||b||_2 <= b_bound (default 1;
+  larger b are rescaled onto the bound), the assumptions of this family (exp/cosh/sinh and softmax regression).
+* hessian_pd searches n <= 12 (the row: n from 2 to 1e3), for cost.
+* solution_perturbation's C_p = 10, rho_p = 1e-2 are this module's defaults, and `regularised` is a param (default
+  True; run regularised=False for the unregularised case) rather than a searched input.
+* main_convergence starts at r0 = r0_rel (1 + ||x*||) because no certified Hessian-Lipschitz constant exists for
+  this loss (so M r0 = iota l cannot be certified).
+* The perturbation claim finds x* by multi-start damped Newton (n_starts points over the domain ||x|| <= R, plus 0:
+  from 0 alone Newton never moves for cosh/sinh), follows the perturbed minimiser by Newton from x* (the nearby
+  local minimiser), and discards instances where hess L is not positive definite at either (its hypotheses).
 """
 
 from __future__ import annotations

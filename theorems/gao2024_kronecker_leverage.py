@@ -32,13 +32,14 @@ Factors from the families WELL, COND (kappa up to 1e5 per factor in the DERIVED 
 RANKDEF, COHERENT (a few rows of leverage ~ 1), collinear columns, heavy-tailed t_2 entries, SPARSE with empty
 rows; n_k in [2, 40], d_k in [1, 3] (D <= 9); eps in {0.25, 0.5} (collinear columns are left out of the
 sandwich row: kappa ~ 1e8 there makes every float64 evaluation a float artifact). Tolerances of the identity rows are
-C_tol * u * (size) * ||A1||^2 ||A2||^2 (u the unit roundoff of the context).
+C_tol * u * (size) * ||A1||^2 ||A2||^2 (u = ctx.eps, the context's machine epsilon:
+2^-52 in float64, 10^-dps in mpmath).
 
 Source
 ------
 arXiv 2402.07027 (v1, Feb 2024), abstract: classical spectral approximation of A1 ⊗ A2 in time linear in n, quantum
 O_{d,eps}(sqrt n) (not encoded). The sandwich is the RECONSTRUCTED Theorem 1.1 form of the catalogue
-(claims/related.md section 4, eqs. (11)-(13)); paper form ||D||_0 = O(eps^-2 d^2 log d).
+(the Claims row above, with the product sampling of Procedure); paper form ||D||_0 = O(eps^-2 d^2 log d).
 
 Deviations
 ----------
@@ -68,15 +69,11 @@ from hypothesis import strategies as st
 
 import certify
 from certify.strategies import sampled_regression as srs
-from theorems._common import max_abs, unit_roundoff
+from theorems._common import max_abs
 
 SRC = "arXiv:2402.07027"
 CAT = "claims/related.md section 4"
 DELTA = 0.1
-
-
-def _fl(ctx, a):
-    return np.asarray(ctx.to_float(a), dtype=float) if ctx.is_exact else np.asarray(a, dtype=float)
 
 
 def _rank(ctx, A, rtol):
@@ -108,7 +105,7 @@ def _pair_with_samples(draw, cond=(1.0, 1e5)):
 )
 def kron_gram(ctx, inst, order, C_tol):
     A1, A2 = inst["A1"], inst["A2"]
-    u = unit_roundoff(ctx)
+    u = ctx.eps
     K = ctx.kron(A1, A2)                                    # formed, only to check the identity
     G = ctx.sampled_regression.kron_gram(A1, A2) if order == "A1,A2" else ctx.sampled_regression.kron_gram(A2, A1)
     scale = max_abs(A1.T @ A1) * max_abs(A2.T @ A2) + ctx.num(1e-300)
@@ -136,7 +133,7 @@ def kron_gram(ctx, inst, order, C_tol):
 )
 def kron_leverage_product(ctx, inst, rank_offset, C_tol, rank_rtol):
     A1, A2 = inst["A1"], inst["A2"]
-    u = unit_roundoff(ctx)
+    u = ctx.eps
     t1 = ctx.sketch.leverage_scores(A1, rtol=rank_rtol)
     t2 = ctx.sketch.leverage_scores(A2, rtol=rank_rtol)
     prod = np.outer(t1, t2).reshape(-1)

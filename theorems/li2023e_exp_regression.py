@@ -1,34 +1,62 @@
-"""li2023e -- Li, Song, Zhou, "Solving Regularized Exp, Cosh and Sinh Regression Problems" (arXiv 2303.15725).
+"""Regularised exp, cosh and sinh regression (Li, Song, Zhou), "Solving Regularized Exp, Cosh and Sinh Regression
+Problems", arXiv 2303.15725 (prefix ``li2023e``).
 
-Setting (claims/attention_regression.md section 7.1). A in R^{n x d}, b, w in R^n, f in {exp, cosh, sinh}
-entrywise; minimise (32) L(x) = 0.5 ||f(Ax) - b||^2 + 0.5 ||diag(w) A x||^2 (objective ``half_squared``, the
-abstract's 0.5). With u = Ax: gradient (33) A^T[(f(u) - b) o f'(u)] + A^T W^2 A x, Hessian (34)
-A^T diag(phi(u; b) + w o w) A with phi = f'^2 + (f - b) f''; exact infima of phi over t (35); the curvature bound
-(36); the Hessian-Lipschitz constants (37). Method: the approximate Newton framework (section 5; its rows are in
-theorems/framework_approximate_newton.py), log(||x0 - x*|| / eps) iterations of O~(nnz(A) + d^omega) each.
+Setting
+-------
+A in R^{n x d}, b, w in R^n, f in {exp, cosh, sinh} entrywise; minimise
+L(x) = 0.5 ||f(Ax) - b||^2 + 0.5 ||diag(w) A x||^2 (objective ``half_squared``, the abstract's 0.5). With u = Ax,
+W = diag(w), f', f'' entrywise derivatives (exp -> exp, exp; cosh -> sinh, cosh; sinh -> cosh, sinh):
+* Gradient: grad L = A^T [(f(u) - b) o f'(u)] + A^T W^2 A x.
+* Hessian: hess L = A^T diag(phi(u; b) + w o w) A, phi_i = f'(u_i)^2 + (f(u_i) - b_i) f''(u_i), i.e.
+  phi(t; b) = 2 e^{2t} - b e^t (exp), cosh(2t) - b cosh(t) (cosh), cosh(2t) - b sinh(t) (sinh).
+* Exact infima over t in R: exp: -b^2/8 if b > 0 (at e^t = b/4), 0 if b <= 0 (not attained); cosh: 1 - b if
+  b <= 4 (at t = 0), -1 - b^2/8 if b > 4 (at cosh t = b/4); sinh: 1 - b^2/8 (at sinh t = b/4).
+* Curvature bound: where min_i (phi_i + w_i^2) >= 0, lambda_min(hess L(x)) >= sigma_min(A)^2 min_i (phi_i + w_i^2);
+  hence rank A = d and min_i (inf_t phi(t; b_i) + w_i^2) >= l / sigma_min(A)^2 give hess L(x) >= l I_d for all x.
+* Hessian-Lipschitz bound: ||A|| <= R, ||x||, ||y|| <= R (so |u_i| <= R^2) give
+  ||hess L(x) - hess L(y)|| <= M_f ||x - y|| with M_f = R^3 (4 e^{2R^2} + ||b||_inf e^{R^2}) (exp),
+  R^3 (2 sinh(2R^2) + ||b||_inf sinh(R^2)) (cosh), R^3 (2 sinh(2R^2) + ||b||_inf cosh(R^2)) (sinh).
+RECONSTRUCTED: the PD lemma w_i^2 >= c_f b_i^2 + c0_f + l / sigma_min(A)^2 for all i => hess L >= l I_d on the domain;
+the Lipschitz lemma with M = n^{a_M} exp(b_M R^{k_M}).
 
-Procedure. Kernels `certify.kernels.regression` (numba) and their independent mpmath twins
-`certify.reference.regression` (mpm.diff of the loss, 1-D numerical minimisation for the infima). Instances:
-`certify.strategies.regression.exp_problems` (COND / NEARSING / ONES / RANKDEF / DUP / COHERENT / SPARSE designs,
-b spanning signs and magnitudes including 0, +-tiny and the cosh breakpoint 4, points on the sphere, at the
-origin, BIGNORM |u| up to 300, u placed at the minimiser of phi).
+Procedure
+---------
+Method: the approximate Newton framework x_{t+1} = x_t - H~_t^{-1} grad L(x_t) with
+(1 - eps0) H <= H~ <= (1 + eps0) H (its rows are in theorems/framework_approximate_newton.py),
+log(||x0 - x*|| / eps) iterations of O~(nnz(A) + d^omega) each. Kernels `certify.kernels.regression` (numba) and
+their independent mpmath twins `certify.reference.regression` (mpm.diff of the loss, 1-D numerical minimisation for
+the infima).
 
-Claims: li2023e.grad_hess, li2023e.hessian_diag_infimum, li2023e.hessian_lipschitz_bound (DERIVED);
-li2023e.hessian_pd, li2023e.hessian_lipschitz (RECONSTRUCTED); li2023e.regularized_convex,
-li2023e.main_convergence (ABSTRACT; the latter kind=scaling).
+Claims
+------
+* DERIVED: li2023e.grad_hess (gradient and Hessian), li2023e.hessian_diag_infimum (the infima and the curvature
+  bound), li2023e.hessian_lipschitz_bound (M_f).
+* RECONSTRUCTED: li2023e.hessian_pd, li2023e.hessian_lipschitz.
+* ABSTRACT: li2023e.regularized_convex (lambda_min(hess L(x)) >= 0 for w in the admissible set),
+  li2023e.main_convergence (kind=scaling).
 
-Source: arXiv 2303.15725 v1 (abstract for the problem, convexity and the iteration count; lemma locators
-unknown). Deviations: the PD lemma and the Lipschitz lemma are the usual statements of this family with named
-constants (c_f, c0_f; a_M, b_M, k_M); ``regularized_convex`` reads the abstract literally (w_domain
-``any_positive``; ``pd_condition`` is offered as a param); ``main_convergence`` measures iterations against
-log(r0/eps) (the per-iteration cost O~(nnz(A) + d^omega) is not timed here) on one random instance family
-(n = 40, d = 4 by default; the row's n up to 1e5, d <= 64, SPARSE A are reachable through the params) and is tested
-against the stated exponent 1 of T = log(r0/eps) (iterations vs log(r0/eps), log-log; refuted only above 1 +
-exponent_margin, DESIGN.md section 2); c0_f of the PD lemma is split into the
-params c0_exp (f = exp) and c0_hyp (cosh, sinh); hessian_pd and regularized_convex draw x in R^d (the ball, and
-BIGNORM points with |u| up to 30 outside it), a superset of the domain D.
+Hypotheses
+----------
+Instances from `certify.strategies.regression.exp_problems`: COND / NEARSING / ONES / RANKDEF / DUP / COHERENT /
+SPARSE designs, b spanning signs and magnitudes including 0, +-tiny and the cosh breakpoint 4, points on the
+sphere, at the origin, BIGNORM |u| up to 300, u placed at the minimiser of phi.
 
-Tags: DERIVED, RECONSTRUCTED, ABSTRACT as per row.
+Source
+------
+arXiv 2303.15725 v1 (abstract for the problem, convexity and the iteration count; lemma locators unknown).
+
+Deviations
+----------
+* The PD lemma and the Lipschitz lemma are the usual statements of this family with named constants (c_f, c0_f;
+  a_M, b_M, k_M); c0_f of the PD lemma is split into the params c0_exp (f = exp) and c0_hyp (cosh, sinh).
+* ``regularized_convex`` reads the abstract literally (w_domain ``any_positive``; ``pd_condition`` is offered as a
+  param).
+* ``main_convergence`` measures iterations against log(r0/eps) (the per-iteration cost O~(nnz(A) + d^omega) is not
+  timed here) on one random instance family (n = 40, d = 4 by default; the row's n up to 1e5, d <= 64, SPARSE A are
+  reachable through the params) and is tested against the stated exponent 1 of T = log(r0/eps) (iterations vs
+  log(r0/eps), log-log; refuted only when the 95 % interval lies above 1 + exponent_margin).
+* hessian_pd and regularized_convex draw x in R^d (the ball, and BIGNORM points with |u| up to 30 outside it), a
+  superset of the domain D.
 """
 
 from __future__ import annotations

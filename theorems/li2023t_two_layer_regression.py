@@ -2,7 +2,7 @@
 
 Setting
 -------
-Template loss (RECONSTRUCTED placeholder, claims/related.md eq. (25)): C in R^{n x d}, f(x) = softmax(C x),
+Template loss (RECONSTRUCTED placeholder): C in R^{n x d}, f(x) = softmax(C x),
 M in R^{n2 x n}, b in R^{n2}, W = diag(w):  L(x) = 1/2 ||sigma2(M f(x)) - b||^2 + 1/2 ||W C x||^2, sigma2 = identity.
 With r = M f - b:  grad L = C^T J(f) M^T r + C^T W^2 C x,
 hess L = C^T (J M^T M J + Gamma(f, M^T r) + W^2) C, J(f) = diag(f) - f f^T,
@@ -39,8 +39,8 @@ Source
 ------
 arXiv 2311.15390 (v1 Nov 2023), abstract: softmax first layer, approximate Newton on the regularised loss; Hessian
 PD and Lipschitz under certain assumptions; O(log(1/eps)) iterations to an eps-approximate minimiser w.h.p.;
-O~(nnz(C) + d^omega) per iteration. The loss (25) and all constants are the catalogue's (claims/related.md
-section 8); the paper's exact loss is not in the abstract (implement against the loss callback to substitute it).
+O~(nnz(C) + d^omega) per iteration. The template loss L above and all constants are the catalogue's (RECONSTRUCTED);
+the paper's exact loss is not in the abstract (implement against the loss callback to substitute it).
 
 Deviations
 ----------
@@ -70,7 +70,7 @@ import certify
 from certify.kernels import two_layer as TLK
 from certify.solvers import newton as NW
 from certify.strategies import sampled_regression as srs
-from theorems._common import central_gradient, central_jacobian, max_abs, unit_roundoff
+from theorems._common import central_gradient, central_jacobian, max_abs
 
 SRC = "arXiv:2311.15390"
 CAT = "claims/related.md section 8"
@@ -78,7 +78,7 @@ DELTA = 0.1
 
 
 def _fl(ctx, a):
-    return np.asarray(ctx.to_float(a), dtype=float) if ctx.is_exact else np.asarray(a, dtype=float)
+    return np.asarray(ctx.to_float(a), dtype=float)
 
 
 def _weights(ctx, inst, C_w, l):
@@ -116,7 +116,7 @@ def template_derivatives(ctx, inst, gamma_coef, C_tol):
         f = TL.first_layer(C, x)
         H = H + (gamma_coef - 1.0) * (C.T @ ctx.softmax.curvature(f, M.T @ (M @ f - b)) @ C)
     h1, h2 = (ctx.num(10) ** -20, ctx.num(10) ** -15) if ctx.is_exact else (1e-6, 1e-4)
-    u = unit_roundoff(ctx)
+    u = ctx.eps
     gf = central_gradient(ctx, lambda z: TL.loss(C, M, b, w, z), x, h1)
     Hf = central_jacobian(ctx, lambda z: TL.grad(C, M, b, w, z), x, h2)
     s1 = 1 + max_abs(g) + abs(TL.loss(C, M, b, w, x))
@@ -142,7 +142,7 @@ def hessian_pd(ctx, inst, C_w, l, R):
     w = _weights(ctx, inst, C_w, l)
     H = ctx.two_layer.hessian(C, M, b, w, x)
     lam = ctx.eigmin(H)
-    u = unit_roundoff(ctx)
+    u = ctx.eps
     return certify.ge(lam * (1 + 1e3 * u * H.shape[0]) + 1e3 * u * max_abs(H), l, label="lambda_min(hess L)")
 
 
@@ -166,7 +166,7 @@ def hessian_lipschitz(ctx, inst, a_M, b_M, R):
     lhs = ctx.norm(Hx - Hy, 2)
     dist = ctx.norm(x - y, 2)
     bound = ctx.num(n) ** a_M * ctx.exp(ctx.num(b_M) * R * R) * dist
-    u = unit_roundoff(ctx)
+    u = ctx.eps
     return certify.le(lhs, bound + 1e3 * u * (max_abs(Hx) + 1), label="||H(x) - H(y)||",
                       evidence={"lipschitz_ratio": {"x": float(dist), "y": float(lhs / dist), "xlabel": "||x-y||",
                                                     "ylabel": "||H(x)-H(y)|| / ||x-y||", "logx": True}})
@@ -187,7 +187,7 @@ def _precision_ok(inst, C_w, l, guard):
     if not s[-1] > 0:
         return False
     w2max = inst["w_factor"] * (C_w + l / s[-1] ** 2) * float(np.max(inst["w_shape"])) ** 2
-    return 2.0**-53 * w2max * s[0] ** 2 / l <= guard * inst["eps"]
+    return certify.fp.unit_roundoff * w2max * s[0] ** 2 / l <= guard * inst["eps"]
 
 
 def _m_paper(n, R, a_M, b_M):

@@ -1,34 +1,72 @@
 """Solving the attention kernel regression problem via a pre-conditioner (Song, Yin, Zhang), arXiv 2308.14304.
 
-Setting (claims/kernel_regression.md sections 2-3). A in R^{n x d}, n >> d, rows a_i; an integer j >= 1.
+Setting
+-------
+A in R^{n x d}, n >> d, rows a_i; an integer j >= 1.
 P1: min_x ||(A^T A)^j x - b||_2 (b in R^d); P2: min_x ||A (A^T A)^j x - b||_2 (b in R^n);
 P3 (attention kernel regression): min_x ||exp(A A^T) x - b||_2, exp ENTRYWISE (b in R^n). Logit scale 1.
+Facts used (DERIVED):
+* Reference solutions: P1 x* = ((A^T A)^j)^+ b (= (A^T A)^{-j} b, optimum 0, when rank A = d); P2 (rank A = d)
+  OPT2 = ||(I - A A^+) b||, x* = (A^T A)^{-j} A^+ b; P3 with K = exp(A A^T): x* = K^{-1} b if K > 0, else K^+ b.
+* Conditioning of powers: kappa((A^T A)^j) = kappa(A)^{2j}, kappa(A (A^T A)^j) = kappa(A)^{2j+1}.
+* Matrix exponential: for PSD M, ||exp(M) - sum_{k<=q} M^k/k!|| = e^{||M||} - sum_{k<=q} ||M||^k/k!
+  <= ||M||^{q+1} e^{||M||} / (q+1)!.
+* Subspace embedding: (1 - eps0) ||Ax||^2 <= ||SAx||^2 <= (1 + eps0) ||Ax||^2 for all x, i.e.
+  ||U^T S^T S U - I_d|| <= eps0 for an orthonormal basis U of col(A).
+* Preconditioner: SA = QR; then the singular values of A R^{-1} lie in [1/sqrt(1+eps0), 1/sqrt(1-eps0)].
+* Richardson for least squares: z_{t+1} = z_t - R^{-T} A^T (A R^{-1} z_t - b), x_t = R^{-1} z_t, with
+  ||R(x_{t+1} - x*)|| <= rho ||R(x_t - x*)||, rho = eps0 / (1 - eps0).
+* Gram solve (A^T A) y = c: U = (A R^{-1})^T (A R^{-1}), w_{t+1} = w_t - (U w_t - R^{-T} c), y_t = R^{-1} w_t; from
+  w0 = 0, ||(A^T A) y_t - c|| / ||c|| <= kappa(A) ((1+eps0)/(1-eps0))^{3/2} rho^t.
+* Nested solves: y0 = b, (A^T A) y_k ~ y_{k-1} for k = 1..j, x = y_j (P2: y* ~ A^+ b first, then P1 with y*);
+  if every stage has ||(A^T A) y_k - y_{k-1}|| <= eps_s ||y_{k-1}||, then
+  ||(A^T A)^j y_j - b|| <= eps_s ||b|| sum_{k<j} ((1 + eps_s) kappa(A)^2)^k.
+* Kernel: K_ik = exp(<a_i, a_k>) = D_A G D_A with D_A = diag(exp(||a_i||^2/2)), G_ik = exp(-||a_i - a_k||^2/2);
+  K = Phi Phi^T with Phi = [A^(0), A^(1)/sqrt(1!), A^(2)/sqrt(2!), ...] (A^(l) the row-wise l-fold Kronecker power),
+  so K >= 0, and K > 0 iff the rows are pairwise distinct; kappa(K) <= kappa(G) exp(max_i ||a_i||^2 - min_i ||a_i||^2).
+* Taylor truncation: T_q = sum_{l<=q} (A A^T)^{o l} / l!, beta = max_i ||a_i||^2: entrywise
+  |(K - T_q)_ik| <= beta^{q+1} e^beta / (q+1)!; spectral 0 <= K - T_q <= rho_q I with
+  rho_q = ||A A^T|| (e^beta - sum_{l<=q} beta^l / l!) / beta.
+* Spectral preconditioning: (1 - eps0) K <= K~ <= (1 + eps0) K gives eig(K~^{-1} K) in [1/(1+eps0), 1/(1-eps0)].
+Solver statements (RECONSTRUCTED): P1 ||(A^T A)^j x' - b|| <= eps ||b||; P2 ||A (A^T A)^j x' - b|| <= (1 + eps) OPT2;
+P3 ||K x' - b|| <= eps ||b|| (or ||x' - x*||_K <= eps ||x*||_K), each w.p. >= 1 - delta; kernel sketch:
+K~ = Z Z^T + lam I with (1 - eps0)(K + lam I) <= K~ <= (1 + eps0)(K + lam I) w.p. >= 1 - delta.
 
-Procedure (sections 4-7, `certify.solvers.sketch_precondition`): draw a sketch S (gaussian, srht, countsketch,
-osnap, leverage; `certify.kernels.sketch`), R from the QR of S A (eq. (9)); least squares by preconditioned
-Richardson / LSQR / CG on A R^{-1} (eq. (10)); Gram solves (A^T A) y = c by eq. (11); P1 by nested Gram solves and
-P2 by one least-squares solve then P1 (eqs. (13)-(14)); P3 by PCG with the preconditioner Z Z^T + lam I built
-from sketched truncated Taylor features of exp(A A^T) (eqs. (16), (19), (20), (24)). The EXACT BASELINE of
-section 8 is `exact_reference` (float64) / `exact_reference_mp` (mpmath).
+Procedure
+---------
+`certify.solvers.sketch_precondition`: draw a sketch S (gaussian, srht, countsketch, osnap, leverage;
+`certify.kernels.sketch`), R from the QR of S A; least squares by preconditioned Richardson / LSQR / CG on A R^{-1};
+Gram solves (A^T A) y = c by the Richardson iteration on U; P1 by nested Gram solves and P2 by one least-squares
+solve then P1; P3 by PCG with the preconditioner Z Z^T + lam I built from sketched truncated Taylor features of
+exp(A A^T) (Z = Phi_q S^T, degree q the smallest with rho_q <= eps0 lambda_min(K + lam I)/2,
+m = ceil(C_Z C(d+q, q) ln(n/delta) / eps0^2)). The EXACT BASELINE is `exact_reference` (float64) /
+`exact_reference_mp` (mpmath).
 
-Claims (ids exactly as in the catalogue, section 9):
-DERIVED (expect holds): p1_reference, p2_reduction, cond_powers, matrix_exp_truncation, precond_spectrum,
-ls_richardson, gram_richardson, nested_error, kernel_factorisation, kernel_definiteness, kernel_cond_bound,
-kernel_feature_map, kernel_taylor_entrywise, kernel_taylor_spectral, spectral_preconditioner, exact_reference.
-RECONSTRUCTED (no expectation): sketch_embedding, p1_solver, p2_solver, p3_solver, p3_kernel_sketch.
-ABSTRACT (no expectation): fast_algorithms, p3_input_sparsity (kind=scaling; reported, not refuted).
+Claims
+------
+Ids exactly as in the catalogue:
+* DERIVED (expect holds): p1_reference, p2_reduction, cond_powers, matrix_exp_truncation, precond_spectrum,
+  ls_richardson, gram_richardson, nested_error, kernel_factorisation, kernel_definiteness, kernel_cond_bound,
+  kernel_feature_map, kernel_taylor_entrywise, kernel_taylor_spectral, spectral_preconditioner, exact_reference.
+* RECONSTRUCTED (no expectation): sketch_embedding, p1_solver, p2_solver, p3_solver, p3_kernel_sketch.
+* ABSTRACT (no expectation): fast_algorithms, p3_input_sparsity (kind=scaling; reported, not refuted).
 
-Hypotheses as encoded: A = U diag(sigma) V^T with prescribed kappa (log-spaced, two-cluster, outlier, equal
-spectra), coherent (spiky rows of leverage ~ 1), sparse with empty rows; b random, in col(A), orthogonal to
-col(A), along the smallest singular direction; kernel rows: Gaussian, exact and near duplicates (10^-1..10^-10),
-BIGNORM (||a_i||^2 up to 300), tiny rows, d = 1, rows on a sphere, mixed norms.
+Hypotheses
+----------
+A = U diag(sigma) V^T with prescribed kappa (log-spaced, two-cluster, outlier, equal spectra), coherent (spiky rows
+of leverage ~ 1), sparse with empty rows; b random, in col(A), orthogonal to col(A), along the smallest singular
+direction; kernel rows: Gaussian, exact and near duplicates (10^-1..10^-10), BIGNORM (||a_i||^2 up to 300), tiny
+rows, d = 1, rows on a sphere, mixed norms.
 
-Source: arXiv 2308.14304 (v1 28 Aug 2023, v2 1 Apr 2024; AISTATS 2024). The v2 abstract states P1, P2, P3 and
+Source
+------
+arXiv 2308.14304 (v1 28 Aug 2023, v2 1 Apr 2024; AISTATS 2024). The v2 abstract states P1, P2, P3 and
 "fast algorithms based on sketching and preconditioning"; the v1 abstract states input-sparsity time for P3.
 No theorem of the body is quoted: DERIVED rows are facts derived for the catalogue, RECONSTRUCTED rows are the
 usual statements of sketch-and-precondition solvers with their constants as params.
 
-Deviations from the catalogue:
+Deviations
+----------
 * Rounding floors. Identity rows are checked as |lhs - rhs| <= C_tol * u * (condition factor) * scale with u the
   unit roundoff of the context (2^-53 in float64, 10^-dps in mpmath): the float64 violations that this does not
   absorb are confirmed (or dismissed) at dps and 2 dps as usual. Inequality rows add the same floor to the bound.
@@ -58,15 +96,13 @@ Deviations from the catalogue:
 * Instance grids narrower than the catalogue's: sketch_embedding draws eps0 in {0.25, 0.5} and delta = 0.1 only
   (catalogue: eps0 in {0.1, 0.25, 0.5}, delta in {0.01, 0.1}); ls_richardson / gram_richardson check t <= iters
   (6 / 8; catalogue t in [1, 60]); kernel rows use ||a_i||^2 <= 300 (catalogue: up to 700 and beyond with the
-  scaled form (15)); COND/NEARSING instances stop at kappa(A) <= 1e3 for p1_reference / p2_reduction.
+  scaled form K = D_A G D_A); COND/NEARSING instances stop at kappa(A) <= 1e3 for p1_reference / p2_reduction.
 * Extra numerical hypotheses (restrictions of the instance set, not of the statements): spectral_preconditioner
   assumes lambda_min(K) > 1e-10 n in float64 (the row's hypothesis K > 0, with a margin so that K~ = K^{1/2}(I+E)
   K^{1/2} can be formed); p3_kernel_sketch assumes K + lam I > 0 (no exact duplicate rows when lam = 0), which
   the catalogue's default degree q (rho_q <= eps0 lambda_min(K + lam I)/2) needs to be finite.
-* kernel_definiteness does not re-check the reference solution (5); exact_reference checks it for K > 0 only (its
-  instances have no exact duplicate rows), so the K^+ branch of (5) is not exercised.
-
-Tags: DERIVED, RECONSTRUCTED, ABSTRACT as in the catalogue.
+* kernel_definiteness does not re-check the reference solution x* = K^{-1} b / K^+ b; exact_reference checks it for
+  K > 0 only (its instances have no exact duplicate rows), so the K^+ branch is not exercised.
 """
 
 from __future__ import annotations

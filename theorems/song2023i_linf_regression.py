@@ -37,8 +37,8 @@ Source
 ------
 arXiv 2302.00248 (ICML 2023, PMLR 202:32463-32482), abstract: m = eps^-2 d log^3(n/delta) rows of a dense sketch
 suffice for the l_inf guarantee, SA in O(nd log n) time; dense sketches are necessary; improves
-Price-Song-Woodruff (comparison, not encoded); extends to tensor products. The OCE inequality (34) is the
-RECONSTRUCTED property of claims/related.md section 12.
+Price-Song-Woodruff (comparison, not encoded); extends to tensor products. The OCE inequality (see Claims) is
+the usual RECONSTRUCTED property of these sketches.
 
 Deviations
 ----------
@@ -64,7 +64,6 @@ from hypothesis import strategies as st
 import certify
 from certify.strategies import sampled_regression as srs
 from certify.strategies import seeds
-from theorems._common import unit_roundoff
 
 SRC = "arXiv:2302.00248"
 CAT = "claims/related.md section 12"
@@ -86,7 +85,7 @@ def _linf_inst(draw, kinds=("gaussian", "srht")):
 
 
 def _linf_margin(ctx, A, b, x, eps, C_tol, label, bound_factor=1.0):
-    u = unit_roundoff(ctx)
+    u = ctx.eps
     xs = ctx.lstsq(A, b)
     r = ctx.norm(A @ xs - b, 2)
     s = ctx.svdvals(A)
@@ -186,7 +185,7 @@ def _oce_inst(draw):
 def oce_property(ctx, inst, rng, beta_o, C_tol):
     g, h, m, kind = inst["g"], inst["h"], int(inst["m"]), inst["sketch"]
     n = len(g)
-    u = unit_roundoff(ctx)
+    u = ctx.eps
     sk = ctx.sketch.draw_sketch(kind, m, n, rng, s=min(m, 4) if kind == "osnap" else None)
     err = ctx.sampled_regression.oce_error(sk, g, h)
     gh = ctx.norm(g, 2) * ctx.norm(h, 2)

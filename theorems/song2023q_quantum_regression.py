@@ -11,7 +11,7 @@ Procedure
 `certify.kernels.sampled_regression`: scores (exact, or beta-approximate: every score multiplied by a factor in
 [beta, 1], the largest by beta exactly), m i.i.d. rows with p_i = tau~_i / sum tau~, weights 1/sqrt(m p_i), then
 sketch-and-solve x' = argmin ||W (A x - b)_rows||^2 (+ lam ||x||^2) by least squares; the same rows for every
-column of B. m = ceil(C1 d ln(d/delta)/beta + C2 d/(beta eps delta)) (eq. (27)), with d -> sd_lam for ridge.
+column of B. m = ceil(C1 d ln(d/delta)/beta + C2 d/(beta eps delta)), with d -> sd_lam for ridge.
 
 Claims
 ------
@@ -35,21 +35,20 @@ Source
 ------
 arXiv 2311.14823 abstract: (1 + eps)-approximate linear regression, classical O(nd) + poly(d/eps) (Clarkson-Woodruff,
 Nelson-Nguyen); the quantum algorithm generalises to multiple and ridge regression (quantum running time: not
-encoded). The sampling statement (27) is the usual leverage-score sketch-and-solve theorem (RECONSTRUCTED,
-claims/related.md section 9).
+encoded). The sampling statement (m above) is the usual leverage-score sketch-and-solve theorem (RECONSTRUCTED).
 
 Deviations
 ----------
 * eps is fixed at 0.5 (param) to keep m <= ~1300 rows at d = 6; the fitted eps(m) ~ C d/m and m against kappa are
   evidence only (the scatter of the realised ratio against m), not separate measurements.
-* The ABSTRACT rows (ridge, multiple) use the same m formula (27) as the RECONSTRUCTED row (the abstract has none).
+* The ABSTRACT rows (ridge, multiple) use the same m formula as the RECONSTRUCTED row (the abstract has none).
 * Baselines: uniform sampling at the same m (``sampling='uniform'``); the exact solve meets every bound trivially
   and is the reference OPT itself, so it is not listed.
 * leverage_regression's mutants: C1 = C2 = 0.01 (too few rows) and eps_bound_factor = 1e-3 (the bound tightened to
   1 + eps/1000 at the same m). Dropping beta from m (param beta_in_m=False) was tried as a mutant and survived
   the ci search (the C2 d/(eps delta) term alone already over-samples at these sizes), so it is a param only.
 * A trial whose OPT is 0 (b in col(A)) checks ||A x' - b||^2 <= (1 + eps) * 0 up to a rounding floor
-  C_tol u ||b||^2 kappa (u the unit roundoff of the context).
+  C_tol u ||b||^2 kappa (u = ctx.eps, the context's machine epsilon: 2^-52 in float64, 10^-dps in mpmath).
 """
 
 from __future__ import annotations
@@ -61,7 +60,6 @@ from hypothesis import strategies as st
 
 import certify
 from certify.strategies import sampled_regression as srs
-from theorems._common import unit_roundoff
 
 SRC = "arXiv:2311.14823"
 CAT = "claims/related.md section 9"
@@ -95,7 +93,7 @@ def _trial(ctx, A, b, rng, m, beta, sampling, lam=0.0):
 
 
 def _check(ctx, A, b, x, eps, C_tol, lam=0.0, label="cost"):
-    u = unit_roundoff(ctx)
+    u = ctx.eps
     xs = ctx.sampled_regression.sampled_solve(A, b, np.arange(A.shape[0]), np.ones(A.shape[0]), lam)
     opt = ctx.sampled_regression.regression_cost(A, b, xs, lam)
     cost = ctx.sampled_regression.regression_cost(A, b, x, lam)
@@ -139,7 +137,7 @@ def leverage_regression(ctx, inst, rng, eps, C1, C2, beta_in_m, sampling, C_tol,
     mutants=[certify.replace(lam_factor=2.0)],
 )
 def ridge_leverage_sum(ctx, A, lam, lam_factor, C_tol):
-    u = unit_roundoff(ctx)
+    u = ctx.eps
     d = A.shape[1]
     tau = ctx.sampled_regression.ridge_leverage_scores(A, lam)
     G = A.T @ A
