@@ -22,7 +22,7 @@ import numpy as np
 
 from certify.errors import invalid
 
-__all__ = ["train", "cache_dir", "points"]
+__all__ = ["train", "cache_dir", "points", "maximize_psi"]
 
 _HERE = "solvers.modular_training"
 VERSION = 1  # bump when the training procedure changes (invalidates the cache)
@@ -130,3 +130,58 @@ def train(p: int, k: int, m: int, seed: int, lam: float = 1e-4, steps: int = 200
     U, W, loss = _train_cached(int(p), int(k), int(m), int(seed), float(lam), int(steps), float(lr),
                                float(init_scale))
     return U.copy(), W.copy(), loss
+
+
+def _psi_and_grad(u, w, A, y, k):
+    p = w.shape[0]
+    S = np.zeros(A.shape[0])
+    for j in range(k):
+        S += u[j, A[:, j]]
+    v = (p * w - w.sum()) / (p - 1)
+    N = A.shape[0]
+    val = float(np.dot(S**k, v[y]) / N)
+    Sk = S**k
+    dw = (p * np.bincount(y, weights=Sk, minlength=p) - Sk.sum()) / ((p - 1) * N)
+    r = k * S ** (k - 1) * v[y] / N
+    du = np.stack([np.bincount(A[:, j], weights=r, minlength=p) for j in range(k)])
+    return val, du, dw
+
+
+def maximize_psi(p: int, k: int, seed: int, iters: int = 400, step: float = 0.1):
+    """A local maximiser (u (k, p), w (p,)) of the single-neuron class-weighted margin psi on the unit sphere
+    ||(u, w)||_2 = 1, by projected gradient ascent with step halving from a seeded Gaussian start (float64)."""
+    if not (isinstance(p, (int, np.integer)) and p >= 3 and isinstance(k, (int, np.integer)) and k >= 1):
+        raise invalid(_HERE + ".maximize_psi", "p/k", (p, k), "pass an odd modulus p >= 3 and k >= 1")
+    if p**k > 40000:
+        raise invalid(_HERE + ".maximize_psi", "p^k", p**k, "keep p^k <= 40000")
+    rng = np.random.default_rng(seed)
+    A = points(p, k)
+    y = A.sum(axis=1) % p
+    x = rng.standard_normal((k + 1) * p)
+    x /= np.linalg.norm(x)
+
+    def split(z):
+        return z[: k * p].reshape(k, p), z[k * p:]
+
+    val, du, dw = _psi_and_grad(*split(x), A, y, k)
+    eta = step
+    for _ in range(iters):
+        g = np.concatenate([du.reshape(-1), dw])
+        g -= np.dot(g, x) * x                                   # tangent to the sphere
+        gn = np.linalg.norm(g)
+        if gn < 1e-14:
+            break
+        g /= gn
+        eta = min(2 * eta, 1.0)                                 # grow after a success, halve on failure
+        while eta > 1e-12:
+            cand = x + eta * g
+            cand /= np.linalg.norm(cand)
+            cval, cdu, cdw = _psi_and_grad(*split(cand), A, y, k)
+            if cval > val:
+                x, val, du, dw = cand, cval, cdu, cdw
+                break
+            eta /= 2
+        else:
+            break
+    u, w = split(x)
+    return u.copy(), w.copy()
