@@ -392,7 +392,7 @@ def empirical_fourier(ctx, inst, power_min, rel_norm_min, frac_min, n_seeds):
     if not ctx.is_exact:
         ev["one_sparse_fraction"] = {"x": float(p), "y": one_sparse / total, "series": f"k = {k}", "xlabel": "p",
                                      "ylabel": "fraction of one-sparse neurons"}
-        ev["one_sparse_ci_low"] = {"x": float(p), "y": lo, "series": f"k = {k}", "plot": "one_sparse_interval",
+        ev["one_sparse_ci_low"] = {"x": float(p), "y": lo, "series": f"k = {k} (lower)", "plot": "one_sparse_interval",
                                    "xlabel": "p", "ylabel": "Clopper-Pearson 95% ends"}
         ev["one_sparse_ci_high"] = {"x": float(p), "y": hi, "series": f"k = {k} (upper)",
                                     "plot": "one_sparse_interval", "xlabel": "p", "ylabel": "Clopper-Pearson 95% ends"}
