@@ -52,6 +52,10 @@ Deviations
   p_f. When the row is refuted at its defaults its mutants are refuted with it and say nothing about search power.
   The measured ln M_max (largest M on the doubling grid 1..256 whose M fresh unit patterns are all retrieved, one
   draw per M, float64) is plotted against d beside the claimed ln M; it is evidence, not part of the verdict.
+* retrieval_error_paper takes x anywhere (x = xi_mu + noise of scale up to 1), as the catalogue row does; the
+  pattern-side Delta_mu does not depend on x, so far from xi_mu (x on xi_mu's side but at distance ~1) the
+  bound can fail while the query-side bound holds. Results paired with the paper's usual setting (x in a small
+  ball around xi_mu) need that hypothesis added; it is not added here because the catalogue does not state it.
 * retrieval_error_paper's constant mutant sets C = 0 (the retrieval term dropped, leaving ||T~(x) - xi_mu|| <=
   delta_F); C / 4 was not refuted at smoke: delta_F = 1/M (M <= 16) leaves slack everywhere the search looks.
 * The low-rank rows take the Taylor polynomial as "the polynomial method" (Alman-Song use a Chebyshev-type
