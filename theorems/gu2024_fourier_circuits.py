@@ -73,6 +73,9 @@ Deviations
 * k = 3 trained networks are left out for CPU cost (one run of (p, k) = (5, 3) at the minimal width takes 3-8 s;
   measured once at 3000 steps, seeds 0-2: normalised margin 0.95-0.98 gamma*, mean dominant share 0.98 but
   the least single-frequency neuron at 0.49-0.64, so single_frequency would not hold there at power_min = 0.9).
+* Baseline untrained_init (width_sufficient, single_frequency, frequency_coverage): the same rows on the seeded
+  initial network (train_steps = 0), to show which parts a network meets without training (h <= gamma* is met
+  by every network; coverage may be met by random neurons at the minimal width).
 * Settings are scaled down from the paper's experiments (m = 2944, p = 47; p = 97 grokking) to p <= 13 and the
   minimal width; the Transformer part of the empirical row (W^K W^Q^T cosine patterns) is not encoded.
 * empirical_fourier is encoded as a statistic with a Clopper-Pearson interval over neurons (pooled over seeds;
@@ -116,9 +119,9 @@ def _width(p, k):
     return 2 ** (2 * k - 2) * (p - 1)
 
 
-def _trained(p, k, seed, C_width=1.0):
+def _trained(p, k, seed, C_width=1.0, steps=TRAIN["steps"]):
     m = max(1, math.ceil(C_width * _width(p, k)))
-    U, W, _ = MT.train(p, k, m, seed, **TRAIN)
+    U, W, _ = MT.train(p, k, m, seed, **{**TRAIN, "steps": int(steps)})
     return U, W
 
 
@@ -150,12 +153,13 @@ def _neuron_spectra(ctx, U, W, rel_norm_min):
     inputs=dict(inst=fst.settings(MP_PK + [pk for pk in TRAIN_PK if pk not in MP_PK], seeds=2),
                 net=st.sampled_from(["construction", "trained"])),
     assume=lambda inst, net: net == "construction" or (inst["p"], inst["k"]) in TRAIN_PK,
-    params=dict(C_width=1.0, C_gamma=1.0, rtol=1e-9),
+    params=dict(C_width=1.0, C_gamma=1.0, rtol=1e-9, train_steps=TRAIN["steps"]),
     expect=None,
+    baselines={"untrained_init": {"train_steps": 0}},
     mutants=[certify.scale("C_width", 0.5), certify.scale("C_gamma", 0.95)],
     dps=50,
 )
-def width_sufficient(ctx, inst, net, C_width, C_gamma, rtol):
+def width_sufficient(ctx, inst, net, C_width, C_gamma, rtol, train_steps):
     p, k = inst["p"], inst["k"]
     gstar = ctx.fourier.max_margin_value(p, k) * ctx.num(C_gamma)
     if net == "construction":
@@ -164,7 +168,7 @@ def width_sufficient(ctx, inst, net, C_width, C_gamma, rtol):
         return certify.all_of(
             certify.le(ctx.num(U.shape[0]), ctx.num(C_width * _width(p, k)), label="construction width"),
             certify.close(gam, gstar, rtol=rtol, label="construction attains gamma*"))
-    U, W = _trained(p, k, inst["seed"])
+    U, W = _trained(p, k, inst["seed"], steps=train_steps)
     if ctx.is_exact:
         U, W = ctx.asarray(U), ctx.asarray(W)
     gam = ctx.fourier.normalized_margin(U, W, k)
@@ -219,14 +223,15 @@ def max_margin_value(ctx, inst, C_gamma, rtol):
               r"w_i(c)=\beta\cos(\theta_{w_i}+2\pi\zeta c/p):\ \max_\zeta\text{share}_i(\zeta)\ge\text{power\_min}",
     tag="ABSTRACT",
     inputs=dict(inst=fst.settings(TRAIN_PK, seeds=2)),
-    params=dict(power_min=0.9, rel_norm_min=0.2),
+    params=dict(power_min=0.9, rel_norm_min=0.2, train_steps=TRAIN["steps"]),
     expect=None,
+    baselines={"untrained_init": {"train_steps": 0}},
     mutants=[certify.replace(power_min=1.0 - 1e-9)],
     dps=30,
 )
-def single_frequency(ctx, inst, power_min, rel_norm_min):
+def single_frequency(ctx, inst, power_min, rel_norm_min, train_steps):
     p, k = inst["p"], inst["k"]
-    U, W = _trained(p, k, inst["seed"])
+    U, W = _trained(p, k, inst["seed"], steps=train_steps)
     shares, norms, keep = _neuron_spectra(ctx, U, W, rel_norm_min)
     top = np.array([max(row) for row in shares], dtype=object) if ctx.is_exact else shares.max(axis=1)
     worst = int(np.argmin(np.asarray(_f(ctx, top))))
@@ -282,14 +287,15 @@ def unit_neuron_amplitude(ctx, inst, C_num, zeta_min, rtol):
     statement=r"\forall\zeta\in\{1,\dots,(p-1)/2\}\ \exists i:\ \zeta=\arg\max_{\zeta'}\text{share}_i(\zeta')",
     tag="RECONSTRUCTED",
     inputs=dict(inst=fst.settings(TRAIN_PK, seeds=2)),
-    params=dict(zeta_min=1, C_width=1.0, rel_norm_min=0.2),
+    params=dict(zeta_min=1, C_width=1.0, rel_norm_min=0.2, train_steps=TRAIN["steps"]),
     expect=None,
+    baselines={"untrained_init": {"train_steps": 0}},
     mutants=[certify.replace(zeta_min=0), certify.replace(C_width=0.01)],
     dps=30,
 )
-def frequency_coverage(ctx, inst, zeta_min, C_width, rel_norm_min):
+def frequency_coverage(ctx, inst, zeta_min, C_width, rel_norm_min, train_steps):
     p, k = inst["p"], inst["k"]
-    U, W = _trained(p, k, inst["seed"], C_width)
+    U, W = _trained(p, k, inst["seed"], C_width, steps=train_steps)
     shares, _, _ = _neuron_spectra(ctx, U, W, rel_norm_min)
     dominant = {int(np.argmax(np.asarray(_f(ctx, row)))) for row in shares}
     wanted = set(range(zeta_min, (p - 1) // 2 + 1))
