@@ -81,7 +81,7 @@ Deviations
 * empirical_fourier is encoded as a statistic with a Clopper-Pearson interval over neurons (pooled over seeds;
   neurons of one network are not independent draws, so the interval is indicative), refuted only when the
   whole interval lies below frac_min; the catalogue asks for report-only.
-* The mpmath reference enumerates D_p neuron by neuron; (p, k) = (7, 4), (11, 3), (11, 4) are too large for it
+* The mpmath reference enumerates D_p neuron by neuron; (p, k) = (7, 4), (11, 4) are too large for it
   within the ci budget and are excluded from the rows that sum over D_p in mpmath (the closed-form agreement of
   the construction on every catalogue (p, k) is checked exactly in tests/test_kernels_fourier.py).
 * max_margin_value cannot prove a maximum: the ascent's value is an upper-bound probe and the single-frequency
