@@ -130,6 +130,10 @@ def _load(rdir: Path, claim_id: str, which: str, files: list[str], report: dict 
         raise InvalidArgument(f"claim {claim_id!r} is defined {where}, which is not part of the catalogue; replay "
                               "runs only code you name: if you trust that file, run `certify replay "
                               f"{rdir} {shown} {claim_id}`")
+    if claim.kind != "scaling" and isinstance(instance, dict) and set(claim.inputs) - set(instance):
+        raise InvalidArgument(f"claim {claim_id!r}: the saved instance has inputs {sorted(instance)} but the claim "
+                              f"now takes {sorted(claim.inputs)}; the report was written by another version of the "
+                              "claim: regenerate it with `certify run`")
     return rec, entry, label, instance, desc, claim
 
 

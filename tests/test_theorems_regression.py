@@ -43,7 +43,8 @@ def test_every_row_is_registered_with_tag_and_expectation():
     assert kinds["li2023e.newton_iterations"] == "probability"
     assert kinds["deng2023s.main_convergence"] == "probability"
     assert kinds["li2023e.main_convergence"] == kinds["gao2023r.main_convergence"] == "scaling"
-    assert certify.get_claim("li2023e.hessian_sparsification").params == dict(eps0=0.01, delta=0.1, C_nnz=1.0)
+    assert certify.get_claim("li2023e.hessian_sparsification").params == dict(eps0=0.01, delta=0.1, C_nnz=1.0,
+                                                                              row_tiles=1)
     assert certify.get_claim("li2023e.newton_induction").params["rho"] == 0.4
     assert certify.get_claim("deng2023s.hessian_pd").params["C_w"] == 100.0
 
