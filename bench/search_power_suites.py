@@ -183,10 +183,17 @@ def run_one(claim, profile, seed):
     return out
 
 
+_PARTIAL: Path | None = None
+
+
 def _task(task):
     cid, profile, seed = task
     (claim,) = [c for c in select([cid]) if c.id == cid]
-    return run_one(claim, profile, seed)
+    r = run_one(claim, profile, seed)
+    if _PARTIAL is not None:  # one line per finished task, so a long run that is stopped keeps what it did
+        with open(_PARTIAL, "a") as f:
+            f.write(json.dumps({"task": list(task), "result": r}, default=str) + "\n")
+    return r
 
 
 def summarize(runs_by_claim):
@@ -276,6 +283,8 @@ def main(argv=None) -> int:
     ap.add_argument("--profile", default="ci")
     ap.add_argument("--claims", default="plain.*,tight.*,heldout.*")
     ap.add_argument("--jobs", type=int, default=1)
+    ap.add_argument("--partial", default=None, help="append each finished task to this JSONL file and skip the "
+                    "tasks it already holds (resume a stopped run)")
     ap.add_argument("--out", default=str(HERE / "results" / "search_power"))
     args = ap.parse_args(argv)
     import importlib.metadata as md
@@ -283,13 +292,24 @@ def main(argv=None) -> int:
     claims = select(args.claims.split(","))
     t0 = time.perf_counter()
     tasks = [(c.id, args.profile, seed) for c in claims for seed in range(args.seeds)]
+    global _PARTIAL
+    have = {}
+    if args.partial:
+        _PARTIAL = Path(args.partial)
+        if _PARTIAL.exists():
+            for line in _PARTIAL.read_text().splitlines():
+                rec = json.loads(line)
+                have[tuple(rec["task"])] = rec["result"]
+    todo = [t for t in tasks if t not in have]
     if args.jobs > 1:
         import multiprocessing as mp
 
         with mp.get_context("fork").Pool(args.jobs, maxtasksperchild=4) as pool:
-            done = pool.map(_task, tasks, chunksize=1)
+            fresh = pool.map(_task, todo, chunksize=1)
     else:
-        done = [_task(t) for t in tasks]
+        fresh = [_task(t) for t in todo]
+    have.update(zip(todo, fresh))
+    done = [have[t] for t in tasks]
     runs = {c.id: [] for c in claims}
     for (cid, _, _), r in zip(tasks, done):
         runs[cid].append(r)
