@@ -15,8 +15,6 @@ For the CMA-ES peer (a search over the same box without Hypothesis), BOXES gives
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from hypothesis import strategies as st
 

@@ -42,6 +42,7 @@ from certify.context import fp  # noqa: E402
 from certify.profiles import get_profile  # noqa: E402
 from certify.search.driver import Search  # noqa: E402
 
+
 def _matrix(n, d):
     return st.lists(st.floats(-2.0, 2.0), min_size=n * d, max_size=n * d).map(lambda v: np.reshape(v, (n, d)))
 

@@ -308,10 +308,10 @@ def main(argv=None) -> int:
             fresh = pool.map(_task, todo, chunksize=1)
     else:
         fresh = [_task(t) for t in todo]
-    have.update(zip(todo, fresh))
+    have.update(zip(todo, fresh, strict=True))
     done = [have[t] for t in tasks]
     runs = {c.id: [] for c in claims}
-    for (cid, _, _), r in zip(tasks, done):
+    for (cid, _, _), r in zip(tasks, done, strict=True):
         runs[cid].append(r)
     for cid, rs in runs.items():
         print(f"{cid}: " + ", ".join(f"{s}={[r[s]['detected'] if r[s] else None for r in rs]}" for s in SEARCHERS)

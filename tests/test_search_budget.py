@@ -4,7 +4,6 @@ reach thin regions (a null space) that one short CMA-ES run missed."""
 import random
 
 import numpy as np
-import pytest
 from hypothesis import strategies as st
 
 import certify

@@ -21,9 +21,9 @@ from ..confirm import Confirmation, confirm
 from ..outcome import Outcome
 from ..profiles import Profile, sized
 from ..verdict import Example, Verdict
+from .choices import ChoiceRefiner, record_choices
 from .common import digest
 from .evidence import Collector
-from .choices import ChoiceRefiner, record_choices
 from .refine import refinable_inputs, refine
 from .trials import confirm_trials, fp_outcome, run_trials
 
@@ -166,9 +166,9 @@ class Search:
             return
         import random
 
+        from hypothesis import strategies as st
         from hypothesis.control import BuildContext
         from hypothesis.internal.conjecture.data import ConjectureData
-        from hypothesis import strategies as st
 
         strategy = st.fixed_dictionaries(self.strategies)
         rng = random.Random(self.seed)
