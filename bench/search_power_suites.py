@@ -285,6 +285,8 @@ def main(argv=None) -> int:
     ap.add_argument("--jobs", type=int, default=1)
     ap.add_argument("--partial", default=None, help="append each finished task to this JSONL file and skip the "
                     "tasks it already holds (resume a stopped run)")
+    ap.add_argument("--summarize-only", action="store_true", help="with --partial: score the tasks it holds, "
+                    "run nothing (a stopped run's report says how many runs each claim had)")
     ap.add_argument("--out", default=str(HERE / "results" / "search_power"))
     args = ap.parse_args(argv)
     import importlib.metadata as md
@@ -300,6 +302,9 @@ def main(argv=None) -> int:
             for line in _PARTIAL.read_text().splitlines():
                 rec = json.loads(line)
                 have[tuple(rec["task"])] = rec["result"]
+    if args.summarize_only:
+        tasks = [t for t in tasks if t in have]
+        claims = [c for c in claims if any(t[0] == c.id for t in tasks)]
     todo = [t for t in tasks if t not in have]
     if args.jobs > 1:
         import multiprocessing as mp
