@@ -64,3 +64,27 @@ def test_a_violation_only_near_a_null_space_is_found():
     seeds = [_fresh(s, k) for k in range(4)]
     found = [ChoiceRefiner(s, evaluate, seed=k).refine(seeds, budget=3000).margin < 0 for k in range(2)]
     assert all(found)
+
+
+_calls = {"n": 0}
+
+
+@certify.claim(id="budgettest.slow_first_call", source="derived", statement="x <= 2", tag="USER",
+               inputs=dict(x=st.floats(0.0, 1.0)))
+def _slow_first(ctx, x):
+    import time
+
+    _calls["n"] += 1
+    if _calls["n"] == 1:
+        time.sleep(2.0)  # compilation, paid by the cost probe: it must not eat the seconds cap
+    return certify.le(ctx.asarray(x), 2.0)
+
+
+def test_compilation_in_the_probe_does_not_count_against_the_seconds_cap():
+    from dataclasses import replace
+
+    from certify.search.driver import Search
+
+    profile = replace(get_profile("ci"), seconds=1.5, examples=20, refine_evals=20)
+    v = Search(certify.get_claim("budgettest.slow_first_call"), profile, 0, None).run()
+    assert v.valid_examples >= 20 and v.status == "survived", (v.valid_examples, v.budget)

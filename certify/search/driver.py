@@ -187,6 +187,8 @@ class Search:
                 costs.append(time.process_time() - t)
         self.times["probe_s_per_eval"] = min(costs) if costs else 0.0
         self.profile, self.scale = sized(self.profile, min(costs) if costs else None)
+        # the probe paid compilation, which never counts: the seconds cap starts now
+        self.deadline = time.perf_counter() + self.profile.seconds
 
     def _hypothesis(self, n_examples: int, hyp_seed: int):
         from hypothesis import HealthCheck, Phase, Verbosity, given, settings
