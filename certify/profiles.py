@@ -53,7 +53,7 @@ PROFILES = {
                      timeout=120.0),
     "ci": Profile("ci", examples=1000, refine_evals=3000, refine_starts=4, seconds=45.0, trials=60,
                   mutant_examples=300, baseline_instances=20, scaling_repeats=3, shrink_seconds=8.0,
-                  timeout=300.0, eval_seconds=4.0, min_examples=120, min_refine_evals=400),
+                  timeout=300.0, eval_seconds=8.0, min_examples=120, min_refine_evals=400),
     "certify": Profile("certify", examples=10000, refine_evals=20000, refine_starts=5, seconds=300.0, trials=200,
                        mutant_examples=2000, baseline_instances=50, scaling_repeats=5, shrink_seconds=30.0,
                        timeout=1200.0, eval_seconds=60.0, min_examples=1000, min_refine_evals=2000),
