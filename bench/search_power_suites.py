@@ -272,7 +272,10 @@ def render(result):
         if "known_sup" in r:
             L.append(f"| `{r['claim']}` | {r['strategies']} | " + " | ".join(str(r.get(s, "-")) for s in SEARCHERS)
                      + " |")
-    L += ["", f"Total wall time {result['wall_s']:.0f} s with {result.get('jobs', 1)} job(s); hypothesis {result['versions']['hypothesis']}, "
+    when = (f"Assembled from the tasks of --partial runs; certify searched {result['certify_seconds_total']:.0f} s "
+            "in all (each peer the same)" if result.get("assembled") else
+            f"Total wall time {result['wall_s']:.0f} s with {result.get('jobs', 1)} job(s)")
+    L += ["", f"{when}; hypothesis {result['versions']['hypothesis']}, "
           f"cma {result['versions']['cma']}. The machine is shared: compare searchers within this run."]
     return "\n".join(L) + "\n"
 
@@ -323,11 +326,13 @@ def main(argv=None) -> int:
               + f" certify_s={[round(r['certify']['seconds'], 1) for r in rs]}", file=sys.stderr, flush=True)
     result = {"profile": args.profile, "seeds": list(range(args.seeds)), **summarize(runs),
               "wall_s": time.perf_counter() - t0, "jobs": args.jobs,
+              "certify_seconds_total": round(sum(r["certify"]["seconds"] for rs in runs.values() for r in rs), 1),
+              "assembled": bool(args.summarize_only),
               "versions": {"hypothesis": md.version("hypothesis"), "cma": md.version("cma")}}
     out_json = Path(args.out + ".json")
     merged = json.loads(out_json.read_text()) if out_json.exists() else {}
     merged["suites"] = {k: result[k] for k in ("plain_strategies", "heldout", "tight_constants", "rows", "profile",
-                                               "seeds", "versions", "jobs")}
+                                               "seeds", "versions", "jobs", "certify_seconds_total")}
     merged["plain_strategies"] = result["plain_strategies"]
     merged["tight_constants"] = result["tight_constants"]
     out_json.write_text(json.dumps(merged, indent=1, allow_nan=False, default=str) + "\n")
