@@ -15,8 +15,6 @@ For the CMA-ES peer (a search over the same box without Hypothesis), BOXES gives
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from hypothesis import strategies as st
 
@@ -338,3 +336,51 @@ box("tight.entropy", [-5.0] * 6, [5.0] * 6, lambda z: dict(u=np.asarray(z, dtype
 box("tight.l1_l2", [-1.0] * 8, [1.0] * 8, lambda z: dict(x=np.asarray(z, dtype=float)))
 box("tight.cosine", [-1.0] * 6, [1.0] * 6, lambda z: dict(x=np.asarray(z, dtype=float)))
 box("tight.rayleigh", [-1.0] * 5, [1.0] * 5, lambda z: dict(x=np.asarray(z, dtype=float)))
+
+
+# --------------------------------------------------------------------------- held out (generalisation check)
+# Written after the search was tuned, never run while tuning it: the suites report them apart (HELDOUT).
+@certify.claim(id="heldout.pair_gaps", source="derived",
+               statement=r"\sum_{k=1}^{6} |x_{2k-1} - x_{2k}| \le 5.99,\ x \in [0,1]^{12}", tag="USER",
+               inputs=dict(x=vec(12, 0.0, 1.0)), expect=None)
+def pair_gaps(ctx, x):
+    return certify.le(ctx.sum(ctx.abs(x[0::2] - x[1::2])), 5.99)
+
+
+TRUTH["heldout.pair_gaps"] = False
+box("heldout.pair_gaps", [0] * 12, [1] * 12, lambda z: dict(x=np.asarray(z, dtype=float)))
+
+
+@certify.claim(id="heldout.off_sphere", source="derived",
+               statement=r"|\,\|x\|_2^2 - 1| \ge 10^{-6},\ x \in [-1,1]^{10}", tag="USER",
+               inputs=dict(x=vec(10, -1.0, 1.0)), expect=None)
+def off_sphere(ctx, x):
+    return certify.ge(ctx.abs(ctx.sum(x * x) - 1), 1e-6)
+
+
+TRUTH["heldout.off_sphere"] = False
+box("heldout.off_sphere", [-1] * 10, [1] * 10, lambda z: dict(x=np.asarray(z, dtype=float)))
+
+
+@certify.claim(id="heldout.power_balance", source="derived",
+               statement=r"x^n + (1-x)^n \ge 2^{1-n} + 10^{-9},\ x \in [0, 1],\ n \in \{2..40\}", tag="USER",
+               inputs=dict(x=st.floats(0.0, 1.0), n=st.integers(2, 40)), expect=None)
+def power_balance(ctx, x, n):
+    x = ctx.asarray(x)
+    return certify.ge(x ** n + (1 - x) ** n, ctx.asarray(2.0) ** (1 - n) + 1e-9)
+
+
+TRUTH["heldout.power_balance"] = False
+box("heldout.power_balance", [0, 2], [1, 40], lambda z: dict(x=float(z[0]), n=int(round(z[1]))), ints=1)
+
+
+@certify.claim(id="heldout.log_exp", source="derived", statement=r"\log(e^x) = x", tag="USER",
+               inputs=dict(x=st.floats(-20.0, 20.0)))
+def log_exp(ctx, x):
+    return certify.close(ctx.log(ctx.exp(ctx.asarray(x))), x, rtol=0.0, atol=0.0)
+
+
+TRUTH["heldout.log_exp"] = True
+box("heldout.log_exp", [-20], [20], lambda z: dict(x=float(z[0])))
+
+HELDOUT = {"heldout.pair_gaps", "heldout.off_sphere", "heldout.power_balance", "heldout.log_exp"}

@@ -16,8 +16,13 @@ Searchers, per (claim, seed):
             integers rounded. No Hypothesis. Detection and wrong refutation as for plain.
 The peers' ratio is the largest lhs/rhs among the instances they evaluated (float64, unconfirmed).
 
-Usage:  python bench/search_power_suites.py [--seeds 5] [--profile ci] [--claims PAT,...]
+Held-out claims (``heldout.*``, CP.HELDOUT) were written after the search was tuned and never run while tuning
+it: they are scored like plain_strategies but reported apart, as a check of generalisation.
+
+Usage:  python bench/search_power_suites.py [--seeds 5] [--profile ci] [--claims PAT,...] [--jobs 2]
         [--out bench/results/search_power]   (merges its suites into <out>.json, writes <out>_suites.md)
+--jobs runs (claim, seed) tasks in parallel processes; the four searchers of one task always run one after
+the other in the same process, so they share whatever load the machine has.
 """
 
 from __future__ import annotations
@@ -178,44 +183,62 @@ def run_one(claim, profile, seed):
     return out
 
 
+_PARTIAL: Path | None = None
+
+
+def _task(task):
+    cid, profile, seed = task
+    (claim,) = [c for c in select([cid]) if c.id == cid]
+    r = run_one(claim, profile, seed)
+    if _PARTIAL is not None:  # one line per finished task, so a long run that is stopped keeps what it did
+        with open(_PARTIAL, "a") as f:
+            f.write(json.dumps({"task": list(task), "result": r}, default=str) + "\n")
+    return r
+
+
 def summarize(runs_by_claim):
     plain = {s: {"detected": 0, "runs": 0, "wrong_refutations": 0} for s in SEARCHERS}
+    held = {s: {"detected": 0, "runs": 0, "wrong_refutations": 0} for s in SEARCHERS}
     tight = {s: {"fractions": [], "reached_099": 0, "claims": 0} for s in SEARCHERS}
     rows = []
     for cid, runs in runs_by_claim.items():
         row = {"claim": cid}
         if cid in CP.TRUTH:
             false = not CP.TRUTH[cid]
+            tally = held if cid in CP.HELDOUT else plain
             for s in SEARCHERS:
                 rs = [r[s] for r in runs if r.get(s) is not None]
                 if not rs:
                     continue
                 k = sum(bool(r["detected"]) for r in rs)
                 if false:
-                    plain[s]["detected"] += k
-                    plain[s]["runs"] += len(rs)
+                    tally[s]["detected"] += k
+                    tally[s]["runs"] += len(rs)
                 else:
-                    plain[s]["wrong_refutations"] += k
+                    tally[s]["wrong_refutations"] += k
                 row[s] = f"{k}/{len(rs)}"
             row["truth"] = "true" if not false else "false"
+            row["heldout"] = cid in CP.HELDOUT
         else:
             sup = CP.KNOWN_SUP[cid]
             for s in SEARCHERS:
                 rs = [r[s] for r in runs if r.get(s) is not None]
                 if not rs:
                     continue
-                fr = [min((r["ratio"] or 0.0) / sup, 10.0) for r in rs]
+                # a float64 ratio above the known sup is rounding, not a better search: capped at 1
+                fr = [min((r["ratio"] or 0.0) / sup, 1.0) for r in rs]
                 med = statistics.median(fr)
                 tight[s]["fractions"].append(med)
                 tight[s]["claims"] += 1
                 tight[s]["reached_099"] += int(med >= 0.99)
-                row[s] = round(med, 5)
+                row[s] = round(med, 7)
             row["known_sup"] = sup
             row["strategies"] = "plain" if cid in CP.PLAIN_TIGHT else "certify.strategies"
         rows.append(row)
-    tight_out = {s: {"median_fraction": round(statistics.median(v["fractions"]), 5) if v["fractions"] else None,
+    tight_out = {s: {"median_fraction": round(statistics.median(v["fractions"]), 7) if v["fractions"] else None,
+                     "mean_fraction": round(statistics.fmean(v["fractions"]), 7) if v["fractions"] else None,
                      "reached_099": v["reached_099"], "claims": v["claims"]} for s, v in tight.items()}
-    return {"plain_strategies": plain, "tight_constants": tight_out, "rows": rows}
+    return {"plain_strategies": plain, "heldout": held, "tight_constants": tight_out, "rows": rows}
 
 
 def render(result):
@@ -227,18 +250,32 @@ def render(result):
         L.append(f"| {s} | {v['detected']} | {v['runs']} | {v['wrong_refutations']} |")
     L += ["", "| claim | truth | " + " | ".join(SEARCHERS) + " |", "|---|---|" + "---|" * len(SEARCHERS)]
     for r in result["rows"]:
-        if "truth" in r:
+        if "truth" in r and not r.get("heldout"):
             L.append(f"| `{r['claim']}` | {r['truth']} | " + " | ".join(str(r.get(s, "-")) for s in SEARCHERS) + " |")
+    if any(r.get("heldout") for r in result["rows"]):
+        L += ["", "## held out (written after tuning; not part of the suite's score)", "",
+              "| searcher | detected | runs | wrong refutations |", "|---|---:|---:|---:|"]
+        for s, v in result["heldout"].items():
+            L.append(f"| {s} | {v['detected']} | {v['runs']} | {v['wrong_refutations']} |")
+        L += ["", "| claim | truth | " + " | ".join(SEARCHERS) + " |", "|---|---|" + "---|" * len(SEARCHERS)]
+        for r in result["rows"]:
+            if r.get("heldout"):
+                L.append(f"| `{r['claim']}` | {r['truth']} | " + " | ".join(str(r.get(s, "-")) for s in SEARCHERS)
+                         + " |")
     L += ["", "## tight_constants (median over seeds of ratio_extreme / known sup)", "",
-          "| searcher | median fraction | claims >= 0.99 | claims |", "|---|---:|---:|---:|"]
+          "Fractions above 1 (float64 rounding past the sup) count as 1.", "",
+          "| searcher | median fraction | mean fraction | claims >= 0.99 | claims |", "|---|---:|---:|---:|---:|"]
     for s, v in result["tight_constants"].items():
-        L.append(f"| {s} | {v['median_fraction']} | {v['reached_099']} | {v['claims']} |")
+        L.append(f"| {s} | {v['median_fraction']} | {v['mean_fraction']} | {v['reached_099']} | {v['claims']} |")
     L += ["", "| claim | strategies | " + " | ".join(SEARCHERS) + " |", "|---|---|" + "---|" * len(SEARCHERS)]
     for r in result["rows"]:
         if "known_sup" in r:
             L.append(f"| `{r['claim']}` | {r['strategies']} | " + " | ".join(str(r.get(s, "-")) for s in SEARCHERS)
                      + " |")
-    L += ["", f"Total wall time {result['wall_s']:.0f} s; hypothesis {result['versions']['hypothesis']}, "
+    when = (f"Assembled from the tasks of --partial runs; certify searched {result['certify_seconds_total']:.0f} s "
+            "in all (each peer the same)" if result.get("assembled") else
+            f"Total wall time {result['wall_s']:.0f} s with {result.get('jobs', 1)} job(s)")
+    L += ["", f"{when}; hypothesis {result['versions']['hypothesis']}, "
           f"cma {result['versions']['cma']}. The machine is shared: compare searchers within this run."]
     return "\n".join(L) + "\n"
 
@@ -247,27 +284,55 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--profile", default="ci")
-    ap.add_argument("--claims", default="plain.*,tight.*")
+    ap.add_argument("--claims", default="plain.*,tight.*,heldout.*")
+    ap.add_argument("--jobs", type=int, default=1)
+    ap.add_argument("--partial", default=None, help="append each finished task to this JSONL file and skip the "
+                    "tasks it already holds (resume a stopped run)")
+    ap.add_argument("--summarize-only", action="store_true", help="with --partial: score the tasks it holds, "
+                    "run nothing (a stopped run's report says how many runs each claim had)")
     ap.add_argument("--out", default=str(HERE / "results" / "search_power"))
     args = ap.parse_args(argv)
     import importlib.metadata as md
 
     claims = select(args.claims.split(","))
     t0 = time.perf_counter()
-    runs = {}
-    for c in claims:
-        runs[c.id] = []
-        for seed in range(args.seeds):
-            runs[c.id].append(run_one(c, args.profile, seed))
-        print(f"{c.id}: " + ", ".join(f"{s}={[r[s]['detected'] if r[s] else None for r in runs[c.id]]}"
-                                      for s in SEARCHERS), file=sys.stderr, flush=True)
+    tasks = [(c.id, args.profile, seed) for c in claims for seed in range(args.seeds)]
+    global _PARTIAL
+    have = {}
+    if args.partial:
+        _PARTIAL = Path(args.partial)
+        if _PARTIAL.exists():
+            for line in _PARTIAL.read_text().splitlines():
+                rec = json.loads(line)
+                have[tuple(rec["task"])] = rec["result"]
+    if args.summarize_only:
+        tasks = [t for t in tasks if t in have]
+        claims = [c for c in claims if any(t[0] == c.id for t in tasks)]
+    todo = [t for t in tasks if t not in have]
+    if args.jobs > 1:
+        import multiprocessing as mp
+
+        with mp.get_context("fork").Pool(args.jobs, maxtasksperchild=4) as pool:
+            fresh = pool.map(_task, todo, chunksize=1)
+    else:
+        fresh = [_task(t) for t in todo]
+    have.update(zip(todo, fresh, strict=True))
+    done = [have[t] for t in tasks]
+    runs = {c.id: [] for c in claims}
+    for (cid, _, _), r in zip(tasks, done, strict=True):
+        runs[cid].append(r)
+    for cid, rs in runs.items():
+        print(f"{cid}: " + ", ".join(f"{s}={[r[s]['detected'] if r[s] else None for r in rs]}" for s in SEARCHERS)
+              + f" certify_s={[round(r['certify']['seconds'], 1) for r in rs]}", file=sys.stderr, flush=True)
     result = {"profile": args.profile, "seeds": list(range(args.seeds)), **summarize(runs),
-              "wall_s": time.perf_counter() - t0,
+              "wall_s": time.perf_counter() - t0, "jobs": args.jobs,
+              "certify_seconds_total": round(sum(r["certify"]["seconds"] for rs in runs.values() for r in rs), 1),
+              "assembled": bool(args.summarize_only),
               "versions": {"hypothesis": md.version("hypothesis"), "cma": md.version("cma")}}
     out_json = Path(args.out + ".json")
     merged = json.loads(out_json.read_text()) if out_json.exists() else {}
-    merged["suites"] = {k: result[k] for k in ("plain_strategies", "tight_constants", "rows", "profile", "seeds",
-                                               "versions")}
+    merged["suites"] = {k: result[k] for k in ("plain_strategies", "heldout", "tight_constants", "rows", "profile",
+                                               "seeds", "versions", "jobs", "certify_seconds_total")}
     merged["plain_strategies"] = result["plain_strategies"]
     merged["tight_constants"] = result["tight_constants"]
     out_json.write_text(json.dumps(merged, indent=1, allow_nan=False, default=str) + "\n")

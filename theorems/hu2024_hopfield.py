@@ -71,8 +71,8 @@ import numpy as np
 from hypothesis import strategies as st
 
 import certify
-from certify.solvers import polynomial_method as PM
 from certify import strategies as cst
+from certify.solvers import polynomial_method as PM
 from certify.strategies import hopfield as hst
 
 SRC = "arXiv:2402.04520"

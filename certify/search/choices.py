@@ -75,6 +75,11 @@ def record_choices() -> tuple | None:
         return None
 
 
+def _key(choices: tuple) -> tuple:
+    # 0.0 and -0.0 (and 1 and True) are different choices: key by type and sign bit, not equality alone
+    return tuple((type(c).__name__, c, math.copysign(1.0, c) if isinstance(c, float) else 0) for c in choices)
+
+
 def _float_bounds(node) -> tuple[float, float]:
     c = node.constraints
     lo, hi = c.get("min_value", -math.inf), c.get("max_value", math.inf)
@@ -114,7 +119,7 @@ class ChoiceRefiner:
 
     # -- evaluation -------------------------------------------------------------------------------------
     def _score(self, choices: tuple) -> tuple[float, object, tuple] | None:
-        key = tuple((type(c).__name__, c) for c in choices)
+        key = _key(choices)
         if key in self._seen:
             return None
         got = draw_from_choices(self.strategy, choices)
@@ -191,7 +196,7 @@ class ChoiceRefiner:
         if got is None:
             return
         instance, nodes = got
-        cur = self._seen.get(tuple((type(c).__name__, c) for c in start))
+        cur = self._seen.get(_key(start))
         if cur is None:
             r = self._score(start)
             cur = r[0] if r else math.inf
@@ -209,33 +214,50 @@ class ChoiceRefiner:
                     break
 
     # -- CMA-ES over the continuous choices ---------------------------------------------------------------
-    def _cmaes(self, start: tuple, budget: int) -> None:
+    def _float_frame(self, start: tuple):
+        """(nodes, values, float indices, lower, upper, width) of a sequence's float choices, or None."""
+        got = draw_from_choices(self.strategy, start)
+        if got is None:
+            return None
+        _, nodes = got
+        idx = [i for i, n in enumerate(nodes) if n.type == "float"]
+        if not idx:
+            return None
+        boxes = [_finite_box(nodes[i], self.float_scale) for i in idx]
+        lo = np.array([b[0] for b in boxes])
+        hi = np.array([b[1] for b in boxes])
+        return nodes, [n.value for n in nodes], idx, lo, hi, np.where(hi > lo, hi - lo, 1.0)
+
+    def _cmaes(self, start: tuple, budget: int, popsize: int | None = None, sigma0: float = 0.25,
+               random_start: bool = False) -> bool:
+        """One CMA-ES run over the float choices of `start` (the other choices held), in the unit box.
+
+        Runs until CMA-ES itself stops (converged or stagnating) or the budget is spent; False when the
+        sequence has no float choices. `random_start` draws x0 uniformly in the box (a restart that explores
+        instead of refining the incumbent)."""
         import warnings
 
         import cma
 
-        got = draw_from_choices(self.strategy, start)
-        if got is None:
-            return
-        _, nodes = got
-        idx = [i for i, n in enumerate(nodes) if n.type == "float"]
-        if not idx or budget < 8:
-            return
-        vals = [n.value for n in nodes]
-        boxes = [_finite_box(nodes[i], self.float_scale) for i in idx]
-        lo = np.array([b[0] for b in boxes])
-        hi = np.array([b[1] for b in boxes])
-        width = np.where(hi > lo, hi - lo, 1.0)
-        x0 = np.clip((np.array([vals[i] for i in idx], dtype=float) - lo) / width, 0.0, 1.0)
+        frame = self._float_frame(start)
+        if frame is None or budget < 8:
+            return False
+        nodes, vals, idx, lo, hi, width = frame
+        self._n_floats = len(idx)
+        if random_start:
+            x0 = self.np_rng.uniform(0.0, 1.0, len(idx))
+        else:
+            x0 = np.clip((np.array([vals[i] for i in idx], dtype=float) - lo) / width, 0.0, 1.0)
         if len(idx) == 1:
             x0 = np.append(x0, 0.5)  # cma needs two dimensions; the second one is ignored
         stop = self.evals + budget
-        popsize = max(6, min(4 + int(3 * math.log(len(idx) + 1)), budget // 4))
+        popsize = popsize or 4 + int(3 * math.log(max(len(idx), 2)))
         opts = {"bounds": [0.0, 1.0], "seed": int(self.np_rng.integers(1, 2**31 - 1)), "verbose": -9,
-                "popsize": popsize, "maxfevals": budget, "tolx": 1e-12, "tolfun": 0.0}
+                "popsize": popsize, "maxfevals": budget, "tolx": 1e-13, "tolfun": 1e-14,
+                "tolfunhist": 1e-14, "tolstagnation": 60 + 20 * len(idx)}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            es = cma.CMAEvolutionStrategy(x0, 0.2, opts)
+            es = cma.CMAEvolutionStrategy(x0, sigma0, opts)
             while not es.stop() and self.evals < stop:
                 xs = es.ask()
                 fs = []
@@ -245,7 +267,7 @@ class ChoiceRefiner:
                         c = float(lo[k] + np.clip(z[k], 0.0, 1.0) * width[k])
                         v[i] = c if _valid_float(nodes[i], c) else vals[i]
                     r = self._score(tuple(v))
-                    fs.append(math.inf if r is None else r[0])
+                    fs.append(self._seen.get(_key(tuple(v)), math.inf) if r is None else r[0])
                     if self.evals >= stop:
                         break
                 if len(fs) < len(xs):
@@ -253,26 +275,64 @@ class ChoiceRefiner:
                 finite = [f for f in fs if math.isfinite(f)]
                 cap = (max(finite) + 1.0 + abs(max(finite))) if finite else 1e300
                 es.tell(xs, [f if math.isfinite(f) else cap for f in fs])
+        return True
 
     # -- driver -------------------------------------------------------------------------------------------
-    def refine(self, seeds: list[tuple], budget: int, local_share: float = 0.3) -> Candidate | None:
-        """Spend `budget` evaluations refining from the given choice sequences (best first)."""
+    def refine(self, seeds: list[tuple], budget: int, local_share: float | None = None) -> Candidate | None:
+        """Spend `budget` evaluations refining from the given choice sequences (best first).
+
+        A greedy pass of local moves from every seed (`local_share` of the budget, by default 10%, 30% below
+        1000 evaluations: vertices, ties, signs, integers), then CMA-ES with IPOP restarts (Auger-Hansen 2005): each run goes until CMA-ES stops by
+        itself, the next one starts with twice the population, alternately from the incumbent, from the next
+        seed, and from a uniform point of the box; last, local moves polish the winner. A run is never cut
+        to a fixed share: short runs are what made CMA-ES miss thin regions (null spaces) and sups."""
         seeds = [tuple(s) for s in seeds if s is not None]
         if not seeds or budget <= 0:
             return self.best
         stop = self.evals + budget
+        if local_share is None:
+            # a small budget buys CMA-ES little: local moves (vertices, ties, signs) are then the better buy
+            local_share = 0.1 if budget >= 1000 else 0.3
+        polish = max(0, int(0.05 * budget))
         per_seed = max(1, int(budget * local_share) // len(seeds))
         for s in seeds:
-            if self.evals >= stop:
+            if self.evals >= stop - polish:
                 break
-            self._local(s, min(per_seed, stop - self.evals))
-        restarts = [self.best.choices] if self.best is not None else []
-        restarts += [s for s in seeds if not restarts or s != restarts[0]]
-        for s in restarts:
-            left = stop - self.evals
-            if left < 8:
+            self._local(s, min(per_seed, stop - polish - self.evals))
+        popsize, run, polished = None, 0, False
+        pending = list(seeds[1:])
+        while stop - self.evals >= 8:
+            if stop - self.evals <= polish and not polished:
+                polished = True  # polish the winner; what it leaves goes to further restarts
+                self._local(self.best.choices, stop - self.evals)
+                continue
+            kind = run % 3
+            if kind == 0 and self.best is not None:
+                start, rnd, sigma = self.best.choices, False, 0.25
+            elif kind == 1 and pending:
+                start, rnd, sigma = pending.pop(0), False, 0.25
+            else:
+                start, rnd, sigma = (self.best.choices if self.best is not None else seeds[0]), True, 0.3
+            before = self.evals
+            room = stop - self.evals - (0 if polished else polish)
+            ran = self._cmaes(start, room, popsize=popsize, sigma0=sigma, random_start=rnd)
+            run += 1
+            if not ran:
+                if self.best is None or all(not self._has_floats(s) for s in [self.best.choices] + pending):
+                    break
+                continue
+            if self.evals == before:
                 break
-            self._cmaes(s, max(8, left // 2) if s is not restarts[-1] else left)
+            base = 4 + int(3 * math.log(max(self._n_floats, 2)))
+            popsize = min(2 * (popsize or base), 64 * base)
         if self.best is not None and stop - self.evals > 0:
-            self._local(self.best.choices, stop - self.evals)  # polish the winner with what is left
+            self._local(self.best.choices, stop - self.evals)
         return self.best
+
+    _n_floats = 2
+
+    def _has_floats(self, choices: tuple) -> bool:
+        frame = self._float_frame(choices)
+        if frame is not None:
+            self._n_floats = len(frame[2])
+        return frame is not None

@@ -19,12 +19,12 @@ import traceback
 from ..claim import Claim
 from ..confirm import Confirmation, confirm
 from ..outcome import Outcome
-from ..profiles import Profile
+from ..profiles import Profile, sized
 from ..verdict import Example, Verdict
+from .choices import ChoiceRefiner, record_choices
 from .common import digest
 from .constants import claim_constants
 from .evidence import Collector
-from .choices import ChoiceRefiner, record_choices
 from .refine import refinable_inputs, refine
 from .trials import confirm_trials, fp_outcome, run_trials
 
@@ -68,6 +68,7 @@ class Search:
         self.refinement: dict = {}
         self.strategies = dict(claim.inputs)
         self.facts: dict = {}  # read by benchmarks through Verdict.search
+        self.scale = 1.0       # the power of two the profile's counts were scaled by (see profiles.sized)
 
     # -- one instance ------------------------------------------------------------------
     def _evaluate(self, instance) -> tuple[Outcome, dict | None]:
@@ -159,6 +160,41 @@ class Search:
             self.progress(self.claim.id, self.col.examples, worst)
 
     # -- phases ------------------------------------------------------------------------
+    def _size_budget(self, probes: int = 3) -> None:
+        """Scale the profile's counts to what one evaluation costs (profiles.sized).
+
+        The cost is the fastest of the timed probes (draw + evaluation, in CPU time of this process) after a
+        first, untimed one that pays compilation: CPU time and the minimum are the statistics least moved by
+        other load on a shared machine, so one machine sizes a claim the same way run after run. Probe instances come
+        from the strategy with a seeded random source and are not counted: they only measure."""
+        if self.profile.eval_seconds is None:
+            return
+        import random
+
+        from hypothesis import strategies as st
+        from hypothesis.control import BuildContext
+        from hypothesis.internal.conjecture.data import ConjectureData
+
+        strategy = st.fixed_dictionaries(self.strategies)
+        rng = random.Random(self.seed)
+        costs = []
+        for k in range(probes):
+            t = time.process_time()
+            try:
+                data = ConjectureData(random=rng)
+                with BuildContext(data, wrapped_test=None):
+                    instance = data.draw(strategy)
+                if self._assume_ok(instance):
+                    self._evaluate(instance)
+            except Exception:  # noqa: BLE001 - a probe that fails measures nothing; the search reports errors
+                continue
+            if k:
+                costs.append(time.process_time() - t)
+        self.times["probe_s_per_eval"] = min(costs) if costs else 0.0
+        self.profile, self.scale = sized(self.profile, min(costs) if costs else None)
+        # the probe paid compilation, which never counts: the seconds cap starts now
+        self.deadline = time.perf_counter() + self.profile.seconds
+
     def _hypothesis(self, n_examples: int, hyp_seed: int):
         from hypothesis import HealthCheck, Phase, Verbosity, given, settings
         from hypothesis import seed as hseed
@@ -181,6 +217,10 @@ class Search:
     def run(self) -> Verdict:
         from hypothesis.errors import Flaky, Unsatisfiable
 
+        try:
+            self._size_budget()
+        except Exception:  # noqa: BLE001 - sizing is an optimisation; the search runs at the full counts
+            pass
         profile = self.profile
         try:
             # one Hypothesis run for the whole budget, so the target phase builds on all that came before;
@@ -300,7 +340,7 @@ class Search:
                     valid_examples=col.valid, float_artifacts=col.artifacts, unstable=col.unstable,
                     margins=col.margins, ratio_extreme=col.ratio_extreme, refinement=self.refinement,
                     budget={"examples": self.profile.examples, "seconds": self.profile.seconds,
-                            "refine_evals": self.profile.refine_evals,
+                            "refine_evals": self.profile.refine_evals, "cost_scale": self.scale,
                             "trials": self.trials if c.kind == "probability" else None,
                             # "time" means the seconds cap ended the search: not reproducible bit for bit
                             "stopped_by": ("counterexample" if self.found is not None else
