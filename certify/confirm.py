@@ -180,7 +180,7 @@ class _RoundingWatch:
                 try:
                     xs = np.asarray(x, dtype=object).reshape(-1)
                     fs = np.asarray(out, dtype=float).reshape(-1)
-                    self.rounded = any(not (np.isfinite(f) and mpf(f) == v) for f, v in zip(fs, xs)
+                    self.rounded = any(not (np.isfinite(f) and mpf(f) == v) for f, v in zip(fs, xs, strict=True)
                                        if not _nan(v))
                 except Exception:  # noqa: BLE001 - exotic values: assume the worst
                     self.rounded = True
