@@ -12,6 +12,11 @@ largest magnitude among the instance's inputs and the two sides of the inequalit
   is exactly 0 at dps and -4e-101 at 2 dps while every side of the inequality is ~0 (lambda_min of the
   all-ones matrix): the sides alone cannot say how large the computation was, the shrinking can;
 * ``holds``       -- both margins >= 0: the float64 violation was rounding (a float artifact);
+* when dps and 2 dps disagree by less than size * 10^(-dps/4) and 3 dps agrees with 2 dps far better
+  (|m3 - m2| <= |m2 - m1| 10^(-dps/2): the error shrinks with the precision, digits lost to cancellation, not
+  a different branch of the computation) and the margin does not shrink, dps was too few digits for it:
+  2 dps and 3 dps are classified by the same rules one step up, and may say ``holds`` or ``equality``
+  (never ``confirmed``: a refutation needs dps and 2 dps to agree);
 * ``fragile``     -- confirmed, but the reference only checked the OUTPUT of a float64 computation and the
   violation does not survive a rounding-level perturbation of that float64 path (see `robust`);
 * ``unstable``    -- anything else (signs or values disagree, NaN): the reference cannot decide;
@@ -155,6 +160,15 @@ def classify(m1, m2, scale, dps: int, m3=None) -> str:
         return "equality"
     if m3 is not None and _shrinks(m1, m2, m3, dps):
         return "equality"
+    lost = abs(mpmath.mpf(m1) - m2)
+    if m3 is not None and not (_nan(m3) or _not_real(m3)) \
+            and lost <= mpmath.mpf(scale) * mpmath.mpf(10) ** (-dps / 4) \
+            and abs(mpmath.mpf(m2) - m3) <= lost * mpmath.mpf(10) ** (-dps / 2):
+        # dps itself was not enough (the computation lost more digits than it had): the next two precisions
+        # may show the claim holding (a float artifact) or an equality, by the same rules one step up. Never a
+        # refutation: that needs dps and 2 dps to agree (a value that only 2 dps and 3 dps see stays unstable)
+        upper = classify(m2, m3, scale, 2 * dps)
+        return upper if upper in ("holds", "equality") else "unstable"
     return "unstable"
 
 
@@ -306,6 +320,9 @@ def confirm(claim, instance: dict, *, rng_factory=None, params=None, dps: int | 
     if status == "equality" and m3 is not None:
         reason = (f"margin {_f(o1.margin):.3g} at dps {dps}, {_f(o2.margin):.3g} at {2 * dps}, {_f(m3):.3g} at "
                   f"{3 * dps}: it shrinks with the working precision, zero to working precision (equality case)")
+    elif status == "holds" and m3 is not None:
+        reason = (f"dps {dps} lost the margin ({_f(o1.margin):.3g}); decided at dps {2 * dps} and {3 * dps}, "
+                  f"which agree ({_f(o2.margin):.3g}, {_f(m3):.3g})")
     if status == "confirmed":
         rigorous, enclosure, verdict = _ball_check(claim, instance, rng_factory, params, dps, o2.margin)
         if verdict is not None:

@@ -114,3 +114,15 @@ def test_the_size_of_the_computation_includes_the_inputs():
 
     assert input_magnitude({"A": np.array([[1.0, -7.5]]), "j": 10**9, "x": 2.0, "k": "gauss"}) == 7.5
     assert input_magnitude({"A": np.zeros((2, 2))}) == 0.0
+
+
+def test_when_dps_lost_the_margin_the_next_two_precisions_decide():
+    # li2023e.hessian_pd at the certify profile: -1.3e-28 at dps 53 (digits lost to cancellation), +1.9e-28 at
+    # 106 and 159 -- a float artifact, once reported inconclusive ("dps and 2 dps disagree")
+    from certify.confirm import classify
+
+    assert classify(-1.27e-28, 1.94e-28, 4.0, 53, m3=1.94e-28) == "holds"
+    assert classify(-1.41e-25, 2.03e-28, 4.0, 52, m3=2.03e-28) == "holds"
+    assert classify(-1.41e-25, 2.03e-28, 4.0, 52, m3=2.5e-28) == "unstable"   # 3 dps does not settle it
+    assert classify(-1.0e-28, -2.0e-20, 4.0, 53, m3=-2.0e-20) == "unstable"  # a refutation needs dps and 2 dps
+    assert classify(-1.0e-28, 2.0e-20, 4.0, 53, m3=-2.0e-20) == "unstable"   # 2 dps and 3 dps disagree too

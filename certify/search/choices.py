@@ -299,11 +299,15 @@ class ChoiceRefiner:
             if self.evals >= stop - polish:
                 break
             self._local(s, min(per_seed, stop - polish - self.evals))
-        popsize, run, polished = None, 0, False
+        popsize, run, polished, idle = None, 0, False, 0
         pending = list(seeds[1:])
-        while stop - self.evals >= 8:
-            if stop - self.evals <= polish and not polished:
-                polished = True  # polish the winner; what it leaves goes to further restarts
+        while stop - self.evals >= 8 and idle < 3:
+            if stop - self.evals - (0 if polished else polish) < 8:
+                if polished or self.best is None:
+                    break
+                # polish the winner; what it leaves goes to further restarts. (Without this branch a room under
+                # CMA-ES's minimum of 8 evaluations, reserved for the polish, looped forever.)
+                polished = True
                 self._local(self.best.choices, stop - self.evals)
                 continue
             kind = run % 3
@@ -320,7 +324,9 @@ class ChoiceRefiner:
             if not ran:
                 if self.best is None or all(not self._has_floats(s) for s in [self.best.choices] + pending):
                     break
+                idle += 1  # a start whose choices no longer draw: try the next kind, but not forever
                 continue
+            idle = 0
             if self.evals == before:
                 break
             base = 4 + int(3 * math.log(max(self._n_floats, 2)))
