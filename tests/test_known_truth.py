@@ -17,7 +17,7 @@ def test_true_claim_survives(claim_id):
 
 def test_equality_cases_are_counted_where_the_claims_hold_with_equality():
     counts = {cid: certify.check(cid, profile="smoke", seed=0).equality_cases
-              for cid in ("plain.exp_kernel_psd", "plain.gram_psd")}
+              for cid in ("truth.exp_kernel_psd", "truth.gram_psd")}
     assert all(n >= 1 for n in counts.values()), counts
 
 

@@ -41,25 +41,25 @@ _NONNEG = st.one_of(st.floats(0.0, 10.0), st.sampled_from([0.0, 0.25, 1.0, 2.0, 
 # ----------------------------------------------------------------------------------------------- equality cases
 
 
-@certify.claim(id="plain.am_gm", statement=r"\sqrt{ab} \le (a+b)/2,\ a, b \ge 0 \ (= \text{ iff } a = b)",
+@certify.claim(id="truth.am_gm", statement=r"\sqrt{ab} \le (a+b)/2,\ a, b \ge 0 \ (= \text{ iff } a = b)",
                inputs=dict(a=_NONNEG, b=_NONNEG))
 def am_gm(ctx, a, b):
     return certify.le(ctx.sqrt(a * b), (a + b) / 2)
 
 
-@certify.claim(id="plain.exp_kernel_psd", statement=r"\lambda_{\min}(\exp(AA^\top)) \ge 0 \text{ (entrywise exp)}",
+@certify.claim(id="truth.exp_kernel_psd", statement=r"\lambda_{\min}(\exp(AA^\top)) \ge 0 \text{ (entrywise exp)}",
                inputs=dict(A=_matrix(n=(2, 5), d=(1, 2), lo=-1.0, hi=1.0)))
 def exp_kernel_psd(ctx, A):
     return certify.ge(ctx.eigmin(ctx.exp(A @ A.T)), 0.0)
 
 
-@certify.claim(id="plain.gram_psd", statement=r"\lambda_{\min}(XX^\top) \ge 0 \ (= 0 \text{ when rank } X < n)",
+@certify.claim(id="truth.gram_psd", statement=r"\lambda_{\min}(XX^\top) \ge 0 \ (= 0 \text{ when rank } X < n)",
                inputs=dict(X=_matrix(n=(2, 5), d=(1, 3))))
 def gram_psd(ctx, X):
     return certify.ge(ctx.eigmin(X @ X.T), 0.0)
 
 
-@certify.claim(id="plain.cauchy_schwarz", statement=r"|\langle u, cu + v\rangle| \le \|u\|\,\|cu + v\|",
+@certify.claim(id="truth.cauchy_schwarz", statement=r"|\langle u, cu + v\rangle| \le \|u\|\,\|cu + v\|",
                inputs=dict(u=_vec(-3.0, 3.0, (3, 3)), c=st.sampled_from([-2.0, 0.5, 1.0, 3.0]),
                            v=st.one_of(st.just(np.zeros(3)), _vec(-1.0, 1.0, (3, 3)))))
 def cauchy_schwarz(ctx, u, c, v):
@@ -70,13 +70,13 @@ def cauchy_schwarz(ctx, u, c, v):
 # ----------------------------------------------------------------------------------------------- sup attained
 
 
-@certify.claim(id="plain.norm2_vs_inf", statement=r"\|x\|_2 \le \sqrt{n}\,\|x\|_\infty \ (= \text{ at } |x_i| = c)",
+@certify.claim(id="truth.norm2_vs_inf", statement=r"\|x\|_2 \le \sqrt{n}\,\|x\|_\infty \ (= \text{ at } |x_i| = c)",
                inputs=dict(x=st.one_of(_vec(-5.0, 5.0), _grid_vec([-1.5, 1.5]))))
 def norm2_vs_inf(ctx, x):
     return certify.le(ctx.norm(x, 2), ctx.sqrt(ctx.num(len(x))) * ctx.norm(x, ctx.inf))
 
 
-@certify.claim(id="plain.popoviciu", statement=r"\mathrm{Var}(x) \le 1/4 \text{ for } x_i \in [0, 1] "
+@certify.claim(id="truth.popoviciu", statement=r"\mathrm{Var}(x) \le 1/4 \text{ for } x_i \in [0, 1] "
                                                r"(= \text{ at half 0, half 1})",
                inputs=dict(x=st.one_of(_vec(0.0, 1.0, (2, 8)), _grid_vec([0.0, 1.0], (2, 8)))))
 def popoviciu(ctx, x):
@@ -84,7 +84,7 @@ def popoviciu(ctx, x):
     return certify.le(ctx.sum((x - mean) * (x - mean)) / len(x), 0.25)
 
 
-@certify.claim(id="plain.lse_max", statement=r"\log\sum_i e^{u_i} \le \max_i u_i + \log n \ (= \text{ at } u_i = c)",
+@certify.claim(id="truth.lse_max", statement=r"\log\sum_i e^{u_i} \le \max_i u_i + \log n \ (= \text{ at } u_i = c)",
                inputs=dict(u=st.one_of(_vec(-20.0, 20.0), _grid_vec([-3.0, 7.0]).map(lambda v: v[:1].repeat(len(v))))))
 def lse_max(ctx, u):
     return certify.le(ctx.logsumexp(u), ctx.max(u) + ctx.log(ctx.num(len(u))))
@@ -93,13 +93,13 @@ def lse_max(ctx, u):
 # ----------------------------------------------------------------------------------------------- float traps
 
 
-@certify.claim(id="plain.cancellation", statement=r"(a + b) - a \ge b \ (\text{float64 loses } b)",
+@certify.claim(id="truth.cancellation", statement=r"(a + b) - a \ge b \ (\text{float64 loses } b)",
                inputs=dict(a=st.floats(1e8, 1e17), b=st.floats(1e-3, 1.0)))
 def cancellation(ctx, a, b):
     return certify.ge((a + b) - a, b)
 
 
-@certify.claim(id="plain.vandermonde_gram", statement=r"\lambda_{\min}(V^\top V) \ge 0,\ V_{ij} = t_i^j \text{ at } n "
+@certify.claim(id="truth.vandermonde_gram", statement=r"\lambda_{\min}(V^\top V) \ge 0,\ V_{ij} = t_i^j \text{ at } n "
                                                        r"\text{ equispaced } t_i \in [0, 1] \ (\kappa(V) \text{ up to } 10^{16})",
                inputs=dict(d=st.integers(2, 12), extra=st.integers(0, 4), s=st.sampled_from([1.0, 3.0, 1e-3, 1e4])))
 def vandermonde_gram(ctx, d, extra, s):
@@ -108,7 +108,7 @@ def vandermonde_gram(ctx, d, extra, s):
     return certify.ge(ctx.eigmin(V.T @ V), 0.0)
 
 
-@certify.claim(id="plain.log1p_naive", statement=r"\log(1 + x) \ge x - x^2/2 \text{ for } x \ge 0",
+@certify.claim(id="truth.log1p_naive", statement=r"\log(1 + x) \ge x - x^2/2 \text{ for } x \ge 0",
                inputs=dict(x=st.one_of(st.floats(1e-15, 1e-9), st.floats(0.0, 5.0))))
 def log1p_naive(ctx, x):
     one = ctx.num(1.0)
@@ -118,32 +118,32 @@ def log1p_naive(ctx, x):
 # ----------------------------------------------------------------------------------------------- false claims
 
 
-@certify.claim(id="plain.false_gm_am", statement=r"(a+b)/2 \le \sqrt{ab} \ (\text{false unless } a = b)",
+@certify.claim(id="truth.false_gm_am", statement=r"(a+b)/2 \le \sqrt{ab} \ (\text{false unless } a = b)",
                inputs=dict(a=_NONNEG, b=_NONNEG), expect="refuted")
 def false_gm_am(ctx, a, b):
     return certify.le((a + b) / 2, ctx.sqrt(a * b))
 
 
-@certify.claim(id="plain.false_lse", statement=r"\log\sum_i e^{u_i} \le \max_i u_i + \tfrac12\log n",
+@certify.claim(id="truth.false_lse", statement=r"\log\sum_i e^{u_i} \le \max_i u_i + \tfrac12\log n",
                inputs=dict(u=_vec(-5.0, 5.0, (2, 6))), expect="refuted")
 def false_lse(ctx, u):
     return certify.le(ctx.logsumexp(u), ctx.max(u) + ctx.log(ctx.num(len(u))) / 2)
 
 
-@certify.claim(id="plain.false_variance", statement=r"\mathrm{Var}(x) \le 0.16 \text{ for } x_i \in [0, 1]",
+@certify.claim(id="truth.false_variance", statement=r"\mathrm{Var}(x) \le 0.16 \text{ for } x_i \in [0, 1]",
                inputs=dict(x=_vec(0.0, 1.0, (2, 8))), expect="refuted")
 def false_variance(ctx, x):
     mean = ctx.sum(x) / len(x)
     return certify.le(ctx.sum((x - mean) * (x - mean)) / len(x), 0.16)
 
 
-@certify.claim(id="plain.false_norm", statement=r"\|x\|_2 \le \|x\|_\infty", inputs=dict(x=_vec(-2.0, 2.0, (2, 6))),
+@certify.claim(id="truth.false_norm", statement=r"\|x\|_2 \le \|x\|_\infty", inputs=dict(x=_vec(-2.0, 2.0, (2, 6))),
                expect="refuted")
 def false_norm(ctx, x):
     return certify.le(ctx.norm(x, 2), ctx.norm(x, ctx.inf))
 
 
-@certify.claim(id="plain.false_symmetric_psd", statement=r"\lambda_{\min}(A + A^\top) \ge 0 \text{ for any square } A",
+@certify.claim(id="truth.false_symmetric_psd", statement=r"\lambda_{\min}(A + A^\top) \ge 0 \text{ for any square } A",
                inputs=dict(k=st.integers(2, 4).flatmap(lambda n: st.lists(st.floats(-1.0, 1.0), min_size=n * n,
                                                                            max_size=n * n))),
                expect="refuted")
@@ -154,11 +154,11 @@ def false_symmetric_psd(ctx, k):
 
 
 CASES = {
-    "equality": ["plain.am_gm", "plain.exp_kernel_psd", "plain.gram_psd", "plain.cauchy_schwarz"],
-    "attained": ["plain.norm2_vs_inf", "plain.popoviciu", "plain.lse_max"],
-    "trap": ["plain.cancellation", "plain.vandermonde_gram", "plain.log1p_naive"],
-    "false": ["plain.false_gm_am", "plain.false_lse", "plain.false_variance", "plain.false_norm",
-              "plain.false_symmetric_psd"],
+    "equality": ["truth.am_gm", "truth.exp_kernel_psd", "truth.gram_psd", "truth.cauchy_schwarz"],
+    "attained": ["truth.norm2_vs_inf", "truth.popoviciu", "truth.lse_max"],
+    "trap": ["truth.cancellation", "truth.vandermonde_gram", "truth.log1p_naive"],
+    "false": ["truth.false_gm_am", "truth.false_lse", "truth.false_variance", "truth.false_norm",
+              "truth.false_symmetric_psd"],
 }
 TRUE = CASES["equality"] + CASES["attained"] + CASES["trap"]
 FALSE = CASES["false"]
