@@ -814,6 +814,24 @@ def _kron_cond(inst):
     return out
 
 
+def _pd_instance(ctx, inst, w_factor, inner, C_w, l, r_convention, R, R_b, objective):
+    """The hessian_pd rows' instance: rescaled to the domain boundary, (X, Y, B) scaled by `inner`, weights at
+    w_factor times the thresholds. Returns (A1, A2, A3, B, X, Y), sigma_min(A1) sigma_min(A2), l and the
+    Hessian keyword arguments (objective and both weighted regularisers)."""
+    inst = _rescale_to_boundary(ctx, inst, r_convention, R, R_b)
+    for key, fr in zip(("X", "Y", "B"), inner, strict=True):
+        inst[key] = inst[key] * ctx.num(fr)
+    A1, A2, A3, B, X, Y = _data(inst)
+    s1, s2, s3 = _sigma_min(ctx, A1), _sigma_min(ctx, A2), _sigma_min(ctx, A3)
+    l_ = ctx.num(l)
+    thr_x = ctx.sqrt(ctx.num(C_w) + l_ / (s1 * s1 * s2 * s2))
+    thr_y = ctx.sqrt(ctx.num(C_w) + l_ / (s3 * s3))
+    wx = inst["w_x"] / ctx.min(inst["w_x"]) * (thr_x * w_factor)
+    wy = inst["w_y"] / ctx.min(inst["w_y"]) * (thr_y * w_factor)
+    kw = dict(objective=objective, reg_x="kron_weighted", w_x=wx, reg_y="weighted", w_y=wy)
+    return (A1, A2, A3, B, X, Y), s1 * s2, l_, kw
+
+
 @certify.claim(
     id="gao2023.hessian_pd",
     source=f"{SRC} (locator unknown); {CAT} section 4.9, row hessian_pd",
@@ -839,24 +857,15 @@ def _kron_cond(inst):
           "A_i the threshold is infinite and lambda_min(H) is below the resolution of any fixed precision.",
 )
 def hessian_pd(ctx, inst, w_factor, inner, C_w, l, r_convention, R, R_b, objective, kappa_max):
-    inst = _rescale_to_boundary(ctx, inst, r_convention, R, R_b)
-    for key, fr in zip(("X", "Y", "B"), inner, strict=True):
-        inst[key] = inst[key] * ctx.num(fr)
-    A1, A2, A3, B, X, Y = _data(inst)
-    s1, s2, s3 = _sigma_min(ctx, A1), _sigma_min(ctx, A2), _sigma_min(ctx, A3)
-    l_ = ctx.num(l)
-    thr_x = ctx.sqrt(ctx.num(C_w) + l_ / (s1 * s1 * s2 * s2))
-    thr_y = ctx.sqrt(ctx.num(C_w) + l_ / (s3 * s3))
-    wx = inst["w_x"] / ctx.min(inst["w_x"]) * (thr_x * w_factor)
-    wy = inst["w_y"] / ctx.min(inst["w_y"]) * (thr_y * w_factor)
-    kw = dict(objective=objective, reg_x="kron_weighted", w_x=wx, reg_y="weighted", w_y=wy)
+    (A1, A2, A3, B, X, Y), s12, l_, kw = _pd_instance(ctx, inst, w_factor, inner, C_w, l, r_convention, R, R_b,
+                                                      objective)
     Hx = ctx.attention.hessian_xx(A1, A2, A3, B, X, Y, **kw)
     Hy = ctx.attention.hessian_yy(A1, A2, A3, B, X, Y, **kw)
     lx, ly = ctx.eigmin(Hx), ctx.eigmin(Hy)
     return certify.all_of(
         certify.ge(lx, l_, label="H_xx + A^T W^2 A >= l I"),
         certify.ge(ly, l_, label="H_yy + grad^2 R_y >= l I"),
-        evidence={"lambda_min_x": {"x": float(s1 * s2), "y": float(lx), "xlabel": "sigma_min(A1) sigma_min(A2)",
+        evidence={"lambda_min_x": {"x": float(s12), "y": float(lx), "xlabel": "sigma_min(A1) sigma_min(A2)",
                                    "ylabel": "lambda_min(H_xx + reg)", "logx": True, "logy": True,
                                    "series": "instance"}},
     )
@@ -886,21 +895,12 @@ def hessian_pd(ctx, inst, w_factor, inner, C_w, l, r_convention, R, R_b, objecti
           "lambda_min(H) - l; the search decides (no expectation).",
 )
 def hessian_pd_joint(ctx, inst, w_factor, inner, C_w, l, r_convention, R, R_b, objective, kappa_max):
-    inst = _rescale_to_boundary(ctx, inst, r_convention, R, R_b)
-    for key, fr in zip(("X", "Y", "B"), inner, strict=True):
-        inst[key] = inst[key] * ctx.num(fr)
-    A1, A2, A3, B, X, Y = _data(inst)
-    s1, s2, s3 = _sigma_min(ctx, A1), _sigma_min(ctx, A2), _sigma_min(ctx, A3)
-    l_ = ctx.num(l)
-    thr_x = ctx.sqrt(ctx.num(C_w) + l_ / (s1 * s1 * s2 * s2))
-    thr_y = ctx.sqrt(ctx.num(C_w) + l_ / (s3 * s3))
-    wx = inst["w_x"] / ctx.min(inst["w_x"]) * (thr_x * w_factor)
-    wy = inst["w_y"] / ctx.min(inst["w_y"]) * (thr_y * w_factor)
-    kw = dict(objective=objective, reg_x="kron_weighted", w_x=wx, reg_y="weighted", w_y=wy)
+    (A1, A2, A3, B, X, Y), s12, l_, kw = _pd_instance(ctx, inst, w_factor, inner, C_w, l, r_convention, R, R_b,
+                                                      objective)
     H = ctx.attention.hessian(A1, A2, A3, B, X, Y, **kw)
     lam = ctx.eigmin(H)
     return certify.ge(lam, l_, label="joint Hessian + regularisers >= l I", evidence={"lambda_min_joint": {
-        "x": float(s1 * s2), "y": float(lam), "xlabel": "sigma_min(A1) sigma_min(A2)",
+        "x": float(s12), "y": float(lam), "xlabel": "sigma_min(A1) sigma_min(A2)",
         "ylabel": "lambda_min(H + reg)", "logx": True, "logy": True, "series": "instance"}})
 
 
