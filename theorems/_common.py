@@ -14,6 +14,23 @@ def unit_roundoff(ctx):
     return ctx.eps
 
 
+def to_float64(ctx, a):
+    """A float64 numpy array of a context value (for decisions taken in float64 and for evidence)."""
+    return np.asarray(ctx.to_float(a), dtype=float)
+
+
+def times_size(power: int = 1, size: str = "n"):
+    """A scaling-claim mutant body: the measurement multiplied by size**power (the stated exponent made
+    `power` too small), for `certify.mutant(name, times_size(...))`."""
+    def wrap(fn):
+        def wrapped(**kw):
+            return fn(**kw) * kw[size] ** power
+
+        return wrapped
+
+    return wrap
+
+
 def max_abs(M):
     """max |M_ij| in the array's own numbers (0 for an empty array)."""
     M = np.asarray(M)

@@ -61,28 +61,14 @@ import numpy as np
 import certify
 from certify.kernels import fast_attention as FA
 from certify.strategies import fast_attention as fst
-from theorems._common import max_abs, unit_roundoff
+from theorems._common import max_abs, times_size, unit_roundoff
+from theorems._common import to_float64 as _fl
 
 SRC = "arXiv:2311.14652"
 CAT = "claims/related.md section 10"
 
 
-def _times_n(fn):
-    def wrapped(**kw):
-        return fn(**kw) * kw["n"]
 
-    return wrapped
-
-
-def _times_n2(fn):
-    def wrapped(**kw):
-        return fn(**kw) * kw["n"] ** 2
-
-    return wrapped
-
-
-def _fl(ctx, a):
-    return np.asarray(ctx.to_float(a), dtype=float) if ctx.is_exact else np.asarray(a, dtype=float)
 
 
 @certify.claim(
@@ -133,7 +119,7 @@ def streaming_accumulation(ctx, inst, overlap, C_tol):
     exponent_bound=0.25,
     params=dict(c_d=0.1, g=4, chunk=4096, exponent_margin=0.25),
     expect=None,
-    mutants=[certify.mutant("store_keys", _times_n)],
+    mutants=[certify.mutant("store_keys", times_size(1))],
 )
 def one_pass_sublinear_space(rng, n, c_d, g, chunk, exponent_margin):
     n = int(n)
@@ -157,7 +143,7 @@ def one_pass_sublinear_space(rng, n, c_d, g, chunk, exponent_margin):
     exponent_bound=0.25,
     params=dict(B=0.75, c_d=0.25, c_eps=1.0, rows=32, exponent_margin=0.25),
     expect=None,
-    mutants=[certify.mutant("error_times_n2", _times_n2)],
+    mutants=[certify.mutant("error_times_n2", times_size(2))],
 )
 def error_vs_n(rng, n, B, c_d, c_eps, rows, exponent_margin):
     n = int(n)

@@ -66,6 +66,7 @@ from certify.kernels import fast_attention as FA
 from certify.strategies import fast_attention as fst
 from certify.strategies import log_uniform, seeds
 from theorems._common import max_abs, unit_roundoff
+from theorems._common import to_float64 as _fl
 
 SRC = "arXiv:2302.13214"
 CAT = "claims/related.md section 5"
@@ -90,9 +91,6 @@ def truncation_degree(R, eps, g_max=4000):
     ok = np.nonzero(logerr <= math.log(eps))[0]
     return int(ok[0]) if ok.size else g_max
 
-
-def _fl(ctx, a):
-    return np.asarray(ctx.to_float(a), dtype=float) if ctx.is_exact else np.asarray(a, dtype=float)
 
 
 @certify.claim(

@@ -64,14 +64,12 @@ from certify.kernels import fast_attention as FA
 from certify.strategies import fast_attention as fst
 from certify.strategies import seeds
 from theorems._common import max_abs, unit_roundoff
+from theorems._common import to_float64 as _fl
 from theorems.alman2023_fast_attention import truncation_degree
 
 SRC = "arXiv:2402.04497"
 CAT = "claims/related.md section 6"
 
-
-def _fl(ctx, a):
-    return np.asarray(ctx.to_float(a), dtype=float) if ctx.is_exact else np.asarray(a, dtype=float)
 
 
 @certify.claim(

@@ -64,18 +64,12 @@ import certify
 from certify.kernels import fast_attention as FA
 from certify.strategies import fast_attention as fst
 from certify.strategies import log_uniform, seeds
-from theorems._common import unit_roundoff
+from theorems._common import times_size, unit_roundoff
 
 SRC = "arXiv:2404.02690"
 CAT = "claims/related.md section 1"
 N_SWEEP = [100, 316, 1000, 3162, 10000, 31623, 100000]
 
-
-def _times_n(fn):
-    def wrapped(**kw):
-        return fn(**kw) * kw["n"]
-
-    return wrapped
 
 
 def _gaussian_logits(rng, n, d, m_rows, sigma, w_kind, gamma, logit_scale, include_self=True):
@@ -149,7 +143,7 @@ def topk_tv_identity(ctx, inst, C_out, tv_half, C_tol):
     params=dict(alpha=1.0, C=0.5, d=16, m_rows=16, sigma=1.0, w_kind="identity", gamma=1.0,
                 logit_scale="1/sqrt(d)", err_metric="tv", exponent_margin=0.25),
     expect=None,
-    mutants=[certify.mutant("error_times_n", _times_n)],
+    mutants=[certify.mutant("error_times_n", times_size(1))],
     notes="Stated exponent 0 (the error decreases); refuted only when the CI lies above 0 + exponent_margin.",
 )
 def topk_n_pow_c(rng, n, alpha, C, d, m_rows, sigma, w_kind, gamma, logit_scale, err_metric, exponent_margin):
@@ -229,7 +223,7 @@ def adaptive_window(ctx, inst, alpha, C, budget_ratio):
     exponent_bound=0.25,
     params=dict(eps_c=1e-3, t=8.0, d=16, m_rows=16, exponent_margin=0.25),
     expect=None,
-    mutants=[certify.mutant("count_times_n", _times_n)],
+    mutants=[certify.mutant("count_times_n", times_size(1))],
 )
 def collapse(rng, n, eps_c, t, d, m_rows, exponent_margin):
     X = rng.standard_normal((int(n), int(d)))

@@ -67,28 +67,14 @@ import numpy as np
 import certify
 from certify.kernels import fast_attention as FA
 from certify.strategies import fast_attention as fst
-from theorems._common import unit_roundoff
+from theorems._common import times_size, unit_roundoff
+from theorems._common import to_float64 as _fl
 
 SRC = "arXiv:2410.05462"
 CAT = "claims/related.md section 11"
 
 
-def _fl(ctx, a):
-    return np.asarray(ctx.to_float(a), dtype=float) if ctx.is_exact else np.asarray(a, dtype=float)
 
-
-def _times_n(fn):
-    def wrapped(**kw):
-        return fn(**kw) * kw["n"]
-
-    return wrapped
-
-
-def _times_n2(fn):
-    def wrapped(**kw):
-        return fn(**kw) * kw["n"] ** 2
-
-    return wrapped
 
 
 def _keys(rng, n, d, n_spiky):
@@ -115,7 +101,7 @@ def _cond_range(Kf):
     exponent_bound=0.25,
     params=dict(d=8, eps=0.1, n_spiky=8, chunk=4096, exponent_margin=0.25),
     expect=None,
-    mutants=[certify.mutant("size_times_n", _times_n)],
+    mutants=[certify.mutant("size_times_n", times_size(1))],
 )
 def universal_set(rng, n, d, eps, n_spiky, chunk, exponent_margin):
     U, _ = FA.universal_set_stream(_keys(rng, int(n), int(d), int(n_spiky)), eps, chunk)
@@ -224,7 +210,7 @@ def total_sensitivity_pow(ctx, inst, pow_exp, starts, p_min):
     exponent_bound=1.25,
     params=dict(d=8, eps=0.1, n_spiky=8, chunk=4096, exponent_margin=0.25),
     expect=None,
-    mutants=[certify.mutant("time_times_n2", _times_n2)],
+    mutants=[certify.mutant("time_times_n2", times_size(2))],
 )
 def streaming_time(rng, n, d, eps, n_spiky, chunk, exponent_margin):
     K = _keys(rng, int(n), int(d), int(n_spiky))

@@ -71,14 +71,12 @@ from certify.kernels import two_layer as TLK
 from certify.solvers import newton as NW
 from certify.strategies import sampled_regression as srs
 from theorems._common import central_gradient, central_jacobian, max_abs
+from theorems._common import to_float64 as _fl
 
 SRC = "arXiv:2311.15390"
 CAT = "claims/related.md section 8"
 DELTA = 0.1
 
-
-def _fl(ctx, a):
-    return np.asarray(ctx.to_float(a), dtype=float)
 
 
 def _weights(ctx, inst, C_w, l):

@@ -119,6 +119,7 @@ from certify.kernels import sketch as KS
 from certify.solvers import sketch_precondition as SP
 from certify.strategies import log_uniform, seeds
 from certify.strategies import sketch as sst
+from theorems._common import to_float64 as _fl
 
 SRC = "arXiv:2308.14304"
 DELTA = 0.1
@@ -130,9 +131,6 @@ def _u(ctx):
     """Unit roundoff of the context."""
     return ctx.num(10) ** (-ctx.dps) if ctx.is_exact else 2.0**-53
 
-
-def _fl(ctx, a):
-    return np.asarray(ctx.to_float(a), dtype=float) if ctx.is_exact else np.asarray(a, dtype=float)
 
 
 def _nrm(ctx, v):
