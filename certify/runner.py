@@ -59,24 +59,10 @@ def versions() -> dict:
 
 
 def _reproduce(task: Task) -> str:
-    import shlex
+    from .verdict import reproduce_command
 
-    from .registry import in_catalogue
-
-    parts = ["certify", "run"]
-    if task.path and not in_catalogue(task.module):
-        # a claim in a user's file (loaded by `certify run FILE` or collected from a pytest test file)
-        parts += [task.path, "--no-default"]
-    parts += [task.claim_id, "--profile", task.profile, "--seed", str(task.seed)]
-    if task.examples is not None:
-        parts += ["--budget", str(task.examples)]
-    if task.seconds is not None:
-        parts += ["--seconds", str(task.seconds)]
-    if task.shards > 1:
-        parts += ["--shards", str(task.shards)]
-    for k, v in sorted(task.params.items()):
-        parts += ["--param", f"{task.claim_id}:{k}={v}"]
-    return " ".join(shlex.quote(p) for p in parts)
+    return reproduce_command(task.claim_id, task.module, task.path, task.profile, task.seed,
+                             examples=task.examples, seconds=task.seconds, shards=task.shards, params=task.params)
 
 
 def run_task(task: Task, progress: Callable | None = None):

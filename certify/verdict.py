@@ -87,18 +87,38 @@ class Verdict:
         `report_dir` its instances are saved under ``report_dir/instances``. The claim, seed and profile
         default to those `certify.check` ran with."""
         from .claim import get_claim
-        from .registry import in_catalogue
 
         claim = claim or self.origin.get("claim") or get_claim(self.claim_id)
         seed = self.origin.get("seed", 0) if seed is None else seed
         profile = profile or self.origin.get("profile", "ci")
-        parts = ["certify", "run"]
-        if claim.path and not in_catalogue(claim.module):
-            parts += [claim.path, "--no-default"]
-        parts += [claim.id, "--profile", profile, "--seed", str(seed)]
         return build_record(claim, self, seed=seed, profile=profile,
                             report_dir=str(report_dir) if report_dir is not None else None,
-                            reproduce=" ".join(parts), duration_s=self.duration_s)
+                            reproduce=reproduce_command(claim.id, claim.module, claim.path, profile, seed),
+                            duration_s=self.duration_s)
+
+
+def reproduce_command(claim_id: str, module: str, path: str | None, profile: str, seed: int, *,
+                      examples: int | None = None, seconds: float | None = None, shards: int = 1,
+                      params: dict | None = None) -> str:
+    """The one-line `certify run` that reproduces a verdict (the claim's file and --no-default for a claim
+    outside the catalogue, e.g. one collected from a pytest test file)."""
+    import shlex
+
+    from .registry import in_catalogue
+
+    parts = ["certify", "run"]
+    if path and not in_catalogue(module):
+        parts += [path, "--no-default"]
+    parts += [claim_id, "--profile", profile, "--seed", str(seed)]
+    if examples is not None:
+        parts += ["--budget", str(examples)]
+    if seconds is not None:
+        parts += ["--seconds", str(seconds)]
+    if shards > 1:
+        parts += ["--shards", str(shards)]
+    for k, v in sorted((params or {}).items()):
+        parts += ["--param", f"{claim_id}:{k}={v}"]
+    return " ".join(shlex.quote(p) for p in parts)
 
 
 def _as_expected(status: str, expected: str | None) -> bool:
