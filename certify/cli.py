@@ -360,13 +360,22 @@ def _executor(args):
         if args.scheduler or args.workers:
             raise InvalidArgument("--scheduler/--workers need --executor dask or dask-local")
         return ProcessExecutor(args.jobs)
+    import logging
+
     from .cluster import DaskExecutor
 
     if args.executor == "dask":
         if not args.scheduler:
             raise InvalidArgument("--executor dask needs --scheduler tcp://HOST:PORT (or use --executor dask-local)")
-        return DaskExecutor(scheduler=args.scheduler)
-    return DaskExecutor(workers=args.workers or args.jobs)
+        ex = DaskExecutor(scheduler=args.scheduler)
+    else:
+        ex = DaskExecutor(workers=args.workers or args.jobs)
+    # distributed logs its reconnect attempts with tracebacks on the client (its loggers carry their own
+    # levels, so each is set); the CLI's contract is one line per failure: ClusterLost says what happened
+    for name in list(logging.root.manager.loggerDict):
+        if name == "distributed" or name.startswith("distributed."):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
+    return ex
 
 
 def _cmd_tighten(args) -> int:
