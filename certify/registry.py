@@ -129,11 +129,14 @@ def load_path(path: str) -> list[str]:
     return names
 
 
-def _import_file(path: Path) -> str:
+def _import_file(path: Path, name: str | None = None) -> str:
+    """Import the file at `path` (once) and return its module name: `name` if given and free, else a
+    `certify_user_` name derived from the path."""
     for mod in list(sys.modules.values()):
         if getattr(mod, "__file__", None) and Path(mod.__file__).resolve() == path:
             return mod.__name__
-    name = "certify_user_" + re.sub(r"\W", "_", str(path.with_suffix("")))[-80:]
+    if not name or name in sys.modules:
+        name = "certify_user_" + re.sub(r"\W", "_", str(path.with_suffix("")))[-80:]
     # a claim file imports helper modules beside it, as pytest's rootdir insertion allows in a test file
     folder = str(path.parent)
     if folder not in sys.path:
@@ -172,16 +175,36 @@ def in_catalogue(module: str) -> bool:
 
 
 def import_claim_home(module: str, path: str) -> None:
-    """Make sure the module that defines a claim is imported (used by worker processes)."""
-    if module and module in sys.modules:
+    """Make sure the module that defines a claim is imported (used by worker processes).
+
+    The module name alone is not trusted when the claim's file is known: a worker inherits its parent's
+    `sys.path`, where another file of the same name may come first (a test session with both `bench/` and
+    `tests/demo/` on the path has two `known_truth.py`). The module counts only if it *is* that file;
+    otherwise the file itself is imported.
+    """
+    home = Path(path).resolve() if path else None
+
+    def is_home(mod) -> bool:
+        where = getattr(mod, "__file__", None)
+        return home is None or (where is not None and Path(where).resolve() == home)
+
+    if module and module in sys.modules and is_home(sys.modules[module]):
         return
-    if module and not module.startswith("certify_user_"):
+    if module and module not in sys.modules and not module.startswith("certify_user_"):
         try:
-            importlib.import_module(module)
-            return
-        except ImportError:
-            pass
-    if path:
-        _import_file(Path(path).resolve())
+            spec = importlib.util.find_spec(module)
+        except (ImportError, ValueError):
+            spec = None
+        # looked up before importing, so a same-named stranger is never executed
+        if spec is not None and (home is None or (spec.origin and Path(spec.origin).resolve() == home)):
+            try:
+                importlib.import_module(module)
+                return
+            except ImportError:
+                pass  # the file import below says what failed, in one line
+    if home is not None:
+        # under the parent's name where it is free (a top-level one: a dotted name needs its package), so a
+        # worker's records name the same module
+        _import_file(home, module if module and "." not in module else None)
 
 

@@ -73,3 +73,34 @@ def test_report_paths_stay_inside(tmp_path):
     (tmp_path / "instances" / "link.npz").symlink_to("/etc/passwd")
     with pytest.raises(certify.InvalidArgument, match="outside"):
         inside(tmp_path, "instances/link.npz")
+
+
+def test_a_worker_finds_the_claims_file_not_a_same_named_module_earlier_on_its_path(tmp_path):
+    # A Dask worker inherits the parent's sys.path; in the test session bench/known_truth.py came before
+    # tests/demo/known_truth.py, and the workers imported the wrong file: every demo claim was UnknownClaim.
+    stranger, home = tmp_path / "first", tmp_path / "second"
+    stranger.mkdir(), home.mkdir()
+    marker = tmp_path / "stranger_ran"
+    (stranger / "twin.py").write_text(f"open({str(marker)!r}, 'w').write('ran')\n")
+    (home / "twin.py").write_text(textwrap.dedent("""
+        from hypothesis import strategies as st
+        import certify
+
+        @certify.claim(id="twin.square", source="derived", statement="x*x >= 0", tag="USER",
+                       inputs=dict(x=st.floats(-1, 1)))
+        def square(ctx, x):
+            return x * x
+    """))
+    script = textwrap.dedent(f"""
+        import sys
+        sys.path[:0] = [{str(stranger)!r}, {str(home)!r}]
+        from certify.registry import import_claim_home
+        import certify
+        import_claim_home("twin", {str(home / "twin.py")!r})
+        c = certify.get_claim("twin.square")
+        print(c.id, c.module)
+    """)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["twin.square", "twin"], "the claim's module is named as in the parent"
+    assert not marker.exists(), "the same-named module earlier on sys.path was executed"
