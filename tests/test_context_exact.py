@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import certify
-from certify.context import ball, mp
+from certify.context import ball, fp, mp
 from certify.reference._mparray import to_mp
 
 M = mp(50)
@@ -190,3 +190,48 @@ def test_convert_walks_object_arrays_of_instance_values():
     out = M.convert({"blocks": ragged})["blocks"]
     assert out.shape == (2,) and out[0].dtype == object and out[0][1, 1] == 1
     assert out[1][1] == M.num(1) / 3 and out[1][0] == M.mpm.mpf(0.25)
+
+
+_LEAVES = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True), st.integers(-5, 5), st.booleans(), st.none(),
+    st.floats(-1e3, 1e3).map(np.float64), st.just(np.arange(3)),
+    st.lists(st.floats(-1e3, 1e3), max_size=4).map(lambda v: np.asarray(v, dtype=np.float64)),
+    st.lists(st.floats(-1e3, 1e3), max_size=4).map(lambda v: np.asarray(v, dtype=np.float32)),
+)
+_INSTANCES = st.recursive(_LEAVES, lambda kids: st.one_of(
+    st.lists(kids, max_size=3), st.lists(kids, max_size=3).map(tuple),
+    st.dictionaries(st.sampled_from("abc"), kids, max_size=3)), max_leaves=8)
+
+
+def _same(x, y):
+    if isinstance(x, np.ndarray) or isinstance(y, np.ndarray):
+        return type(x) is type(y) and x.dtype == y.dtype and np.array_equal(x, y, equal_nan=True)
+    if isinstance(x, (dict, list, tuple)):
+        if type(x) is not type(y) or len(x) != len(y):
+            return False
+        if isinstance(x, dict):
+            return x.keys() == y.keys() and all(_same(x[k], y[k]) for k in x)
+        return all(_same(a, b) for a, b in zip(x, y))
+    return type(x) is type(y) and (x == y or (x != x and y != y))
+
+
+def _generic_convert(value):
+    from certify.context._base import Context
+
+    return Context.convert(fp, value)
+
+
+@pytest.mark.parametrize("value", [
+    1.5, float("nan"), 3, True, None, np.float64(0.1), np.float32(0.1), np.int64(4), np.arange(3),
+    np.array([0.1, 0.2]), np.array([0.1, 0.2], dtype=np.float32), [0.1, np.float64(0.2)], (1, 2.0),
+    {"u": np.array([1.0]), "n": 3, "s": [np.float64(2.0), (0.5,)]},
+], ids=repr)
+def test_the_float64_fast_conversion_is_the_generic_one_on_each_kind_of_leaf(value):
+    # fp.convert shortcuts the common leaves on the search's hot path; it must return what Context.convert does
+    assert _same(fp.convert(value), _generic_convert(value))
+
+
+@settings(max_examples=300)
+@given(_INSTANCES)
+def test_the_float64_fast_conversion_is_the_generic_one(value):
+    assert _same(fp.convert(value), _generic_convert(value))

@@ -43,6 +43,18 @@ class FloatContext(Context):
     def num(self, x):
         return float(x)
 
+    def convert(self, value):
+        # the search converts every instance it evaluates: the common leaves (a Python float or int, a float64
+        # array) are already float64 values and are returned as `Context.convert` would return them
+        t = type(value)
+        if t is float or t is int or t is bool or value is None:
+            return value
+        if t is np.ndarray and value.dtype == np.float64:
+            return value
+        if t is dict:
+            return {k: self.convert(v) for k, v in value.items()}
+        return super().convert(value)
+
     def to_float(self, x):
         return np.asarray(x, dtype=float) if isinstance(x, np.ndarray) else float(x)
 

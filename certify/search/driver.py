@@ -16,6 +16,8 @@ import math
 import time
 import traceback
 
+import numpy as np
+
 from ..claim import Claim
 from ..confirm import Confirmation, confirm
 from ..outcome import Outcome
@@ -75,7 +77,7 @@ class Search:
         t = time.perf_counter()
         try:
             if self.claim.kind != "probability":
-                return fp_outcome(self.claim, instance), None
+                return fp_outcome(self.claim, instance, quiet=False), None   # run() silenced numpy
             return run_trials(self.claim, instance, self.seed, self.trials)
         finally:
             self.times["evaluate_s"] += time.perf_counter() - t
@@ -215,6 +217,12 @@ class Search:
             test()
 
     def run(self) -> Verdict:
+        # the float64 evaluations are silent (a claim's overflow is a value to judge, not a warning); set once
+        # here rather than around each of thousands of evaluations
+        with np.errstate(all="ignore"):
+            return self._run()
+
+    def _run(self) -> Verdict:
         from hypothesis.errors import Flaky, Unsatisfiable
 
         try:
