@@ -39,6 +39,7 @@ from __future__ import annotations
 import math
 import traceback
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -132,6 +133,25 @@ def _shrinks(m1, m2, m3, dps: int) -> bool:
     if big == 0:
         return False
     return abs(mpmath.mpf(m3)) <= big * mpmath.mpf(10) ** (-dps / 2)
+
+
+def _float_only_hint(claim, exc: BaseException) -> str:
+    """What to change when the reference failed because the body handed its numbers to a float64-only numpy
+    routine (np.linalg on an object array, a ufunc the numbers have no method for): the commonest way a claim
+    written with plain numpy cannot be checked in high precision."""
+    text = f"{type(exc).__name__}: {exc}"
+    if "dtype('O')" not in text and "has no callable" not in text and "object arrays" not in text:
+        return ""
+    where = ""
+    home = Path(claim.path).resolve() if getattr(claim, "path", None) else None
+    if home is not None:
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename).resolve() == home]
+        if frames:
+            f = frames[-1]
+            where = f" at {Path(f.filename).name}:{f.lineno} `{(f.line or '').strip()[:80]}`"
+    return (f"; the claim body passes the reference's numbers to a float64-only numpy routine{where}: use the ctx "
+            "operation of that name (ctx.eigvalsh, ctx.exp, ctx.solve, ...: README, 'Context API') so the "
+            "reference can evaluate it")
 
 
 def classify(m1, m2, scale, dps: int, m3=None) -> str:
@@ -296,7 +316,8 @@ def confirm(claim, instance: dict, *, rng_factory=None, params=None, dps: int | 
         o2, r2 = _evaluate_reference(claim, 2 * dps, instance, rng_factory, params)
     except Exception as exc:  # noqa: BLE001 - a failing reference is evidence, not a crash
         tb = traceback.format_exc(limit=8)
-        return Confirmation("unavailable", dps, reason=f"reference raised {type(exc).__name__}: {exc}",
+        return Confirmation("unavailable", dps,
+                            reason=f"reference raised {type(exc).__name__}: {exc}{_float_only_hint(claim, exc)}",
                             detail={"traceback": tb}, mode=mode)
     if r1 or r2:
         mode = "output-only"

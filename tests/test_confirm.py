@@ -126,3 +126,19 @@ def test_when_dps_lost_the_margin_the_next_two_precisions_decide():
     assert classify(-1.41e-25, 2.03e-28, 4.0, 52, m3=2.5e-28) == "unstable"   # 3 dps does not settle it
     assert classify(-1.0e-28, -2.0e-20, 4.0, 53, m3=-2.0e-20) == "unstable"  # a refutation needs dps and 2 dps
     assert classify(-1.0e-28, 2.0e-20, 4.0, 53, m3=-2.0e-20) == "unstable"   # 2 dps and 3 dps disagree too
+
+
+def test_a_float64_only_numpy_routine_in_the_body_is_named_with_its_fix():
+    # plain numpy (np.linalg) on the reference's mpmath numbers cannot run: the reason points at the line and
+    # at the ctx operation to use instead, rather than only repeating numpy's dtype message
+    @certify.claim(id="confirmtest.np_eigvalsh", inputs=dict(x=st.floats(-1.0, 1.0)))
+    def np_eigvalsh(ctx, x):
+        A = ctx.asarray([[x, 0.0], [0.0, x]])
+        return certify.ge(np.linalg.eigvalsh(A @ A).min(), 0.0)
+
+    from certify.confirm import confirm
+
+    r = confirm(certify.get_claim("confirmtest.np_eigvalsh"), {"x": 0.5})
+    assert r.status == "unavailable"
+    assert "np.linalg.eigvalsh(A @ A)" in r.reason and "test_confirm.py:" in r.reason
+    assert "ctx.eigvalsh" in r.reason
