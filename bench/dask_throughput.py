@@ -8,14 +8,18 @@ target >= 1.8x); the per-task overhead of Dask: (wall of dask-local 1 worker - w
 as a fraction of the median task duration (DESIGN target < 2 %). The kernels are warmed before any timing
 (numba's on-disk cache), so compile time is not measured. The machine is shared: compare ratios.
 
-Usage:  python bench/dask_throughput.py [PATTERN ...] [--profile ci] [--repeats 1]
+Usage:  python bench/dask_throughput.py [PATTERN ...] [--profile ci] [--repeats 1] [--every K]
         [--out bench/results/dask_throughput]
+--every K keeps every K-th claim of the (sorted) selection, a deterministic sample of the catalogue when four
+contenders over all of it would take too long. The load average before and after each contender is recorded:
+the machine is shared, and a contender that ran under more load than another is slower for that reason.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import sys
@@ -45,13 +49,14 @@ def main(argv=None) -> int:
     ap.add_argument("--profile", default="ci")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--repeats", type=int, default=1)
+    ap.add_argument("--every", type=int, default=1)
     ap.add_argument("--out", default="bench/results/dask_throughput")
     args = ap.parse_args(argv)
 
     from certify.cluster import DaskExecutor, _warm_worker
     from certify.runner import ProcessExecutor
 
-    tasks = _tasks(args.patterns, args.profile, args.seed)
+    tasks = _tasks(args.patterns, args.profile, args.seed)[::max(1, args.every)]
     if not tasks:
         ap.error(f"no catalogue claim matches {args.patterns}")
     _warm_worker(sorted({(t.module, t.path, t.claim_id) for t in tasks}))  # fills numba's on-disk cache
@@ -63,6 +68,7 @@ def main(argv=None) -> int:
     for name, make in contenders:
         walls = []
         statuses = None
+        load_before = os.getloadavg()[0]
         for _ in range(args.repeats):
             ex = make()
             if hasattr(ex, "warm_up"):
@@ -79,6 +85,8 @@ def main(argv=None) -> int:
                 durations += [r["duration_s"] for r in recs if r.get("duration_s")]
         wall = statistics.median(walls)
         results[name] = {"wall_s": round(wall, 2), "claims_per_min": round(60 * len(tasks) / wall, 2),
+                         "load_before": round(load_before, 2), "load_after": round(os.getloadavg()[0], 2),
+                         "stopped_by_time": sum(1 for r in recs if (r.get("budget") or {}).get("stopped_by") == "time"),
                          "statuses": dict((i, s) for i, s in statuses)}
         print(f"{name:24s} {wall:8.1f} s  {60 * len(tasks) / wall:7.2f} claims/min", file=sys.stderr)
 
@@ -88,6 +96,7 @@ def main(argv=None) -> int:
     out = {
         "machine": {"python": platform.python_version(), "cpus": __import__("os").cpu_count()},
         "profile": args.profile, "seed": args.seed, "tasks": len(tasks), "repeats": args.repeats,
+        "every": args.every, "patterns": args.patterns,
         "contenders": {k: {kk: vv for kk, vv in v.items() if kk != "statuses"} for k, v in results.items()},
         "speedup_dask_2_over_1": round(results["dask-local --workers 1"]["wall_s"]
                                        / results["dask-local --workers 2"]["wall_s"], 3),
@@ -101,8 +110,10 @@ def main(argv=None) -> int:
     Path(args.out + ".json").write_text(json.dumps(out, indent=1, allow_nan=False) + "\n")
     lines = [f"# Dask throughput ({args.profile} profile, seed {args.seed}, {len(tasks)} claims, "
              f"median of {args.repeats})", "",
-             "| contender | wall s | claims / min |", "|---|---:|---:|"]
-    lines += [f"| {k} | {v['wall_s']} | {v['claims_per_min']} |" for k, v in out["contenders"].items()]
+             "| contender | wall s | claims / min | load before / after | claims stopped by the time cap |",
+             "|---|---:|---:|---|---:|"]
+    lines += [f"| {k} | {v['wall_s']} | {v['claims_per_min']} | {v['load_before']} / {v['load_after']} | "
+              f"{v['stopped_by_time']} |" for k, v in out["contenders"].items()]
     lines += ["", f"- 2 Dask workers over 1: **{out['speedup_dask_2_over_1']}x** (target >= 1.8x); local "
               f"--jobs 2 over 1: {out['speedup_local_2_over_1']}x",
               f"- Dask overhead per task: {out['dask_overhead_per_task_s']} s = "
