@@ -87,6 +87,10 @@ def main(argv=None) -> int:
         results[name] = {"wall_s": round(wall, 2), "claims_per_min": round(60 * len(tasks) / wall, 2),
                          "load_before": round(load_before, 2), "load_after": round(os.getloadavg()[0], 2),
                          "stopped_by_time": sum(1 for r in recs if (r.get("budget") or {}).get("stopped_by") == "time"),
+                         "mutants_not_killed": sorted(f"{r['id']}:{m}" for r in recs
+                                                      for m, mv in (r.get("mutants") or {}).items()
+                                                      if not mv.get("killed")),
+                         "mutants": sum(len(r.get("mutants") or {}) for r in recs),
                          "statuses": dict((i, s) for i, s in statuses)}
         print(f"{name:24s} {wall:8.1f} s  {60 * len(tasks) / wall:7.2f} claims/min", file=sys.stderr)
 
@@ -98,6 +102,7 @@ def main(argv=None) -> int:
         "profile": args.profile, "seed": args.seed, "tasks": len(tasks), "repeats": args.repeats,
         "every": args.every, "patterns": args.patterns,
         "contenders": {k: {kk: vv for kk, vv in v.items() if kk != "statuses"} for k, v in results.items()},
+        "statuses_local_jobs_2": results["local --jobs 2"]["statuses"],
         "speedup_dask_2_over_1": round(results["dask-local --workers 1"]["wall_s"]
                                        / results["dask-local --workers 2"]["wall_s"], 3),
         "speedup_local_2_over_1": round(results["local --jobs 1"]["wall_s"] / results["local --jobs 2"]["wall_s"], 3),
@@ -120,6 +125,9 @@ def main(argv=None) -> int:
               f"{out['dask_overhead_fraction_of_median_task']} of the median task ({out['median_task_s']} s; "
               "target < 0.02)",
               f"- same verdicts under every contender: {same}",
+              "- mutants not killed (local --jobs 2): "
+              + (", ".join(results["local --jobs 2"]["mutants_not_killed"]) or "none")
+              + f" of {results['local --jobs 2']['mutants']}",
               "", "2 cores: two workers can at best halve the wall time; other load on the machine shows as a "
               "lower speed-up."]
     Path(args.out + ".md").write_text("\n".join(lines) + "\n")

@@ -19,6 +19,7 @@ records already yielded (which the caller has written).
 
 from __future__ import annotations
 
+import uuid
 from typing import Callable, Iterator
 
 from .errors import CertifyError, InvalidArgument
@@ -158,7 +159,10 @@ class DaskExecutor:
 
         if self.warm:
             self.warm_up(tasks)
-        futures = [self.client.submit(run_isolated, t, key=f"certify-{i}-{t.claim_id}", pure=False)
+        # a key of its own per run: the scheduler hands a known key's result back without running it, so the
+        # same tasks submitted again (a second run on this client) would silently get the first run's records
+        run = uuid.uuid4().hex[:12]
+        futures = [self.client.submit(run_isolated, t, key=f"certify-{run}-{i}-{t.claim_id}", pure=False)
                    for i, t in enumerate(tasks)]
         try:
             for fut in as_completed(futures):

@@ -49,6 +49,30 @@ def test_dask_local_gives_the_records_of_local_processes(demo_path, cluster):
     assert remote == local
 
 
+def test_running_the_same_tasks_twice_runs_them_twice(tmp_path, cluster):
+    # task keys were "certify-<i>-<id>": a second run of the same tasks on the same client got the first
+    # run's results back from the scheduler without running anything (a stale report after a code change)
+    log = tmp_path / "runs.log"
+    mod = tmp_path / "counted_claims.py"
+    mod.write_text(textwrap.dedent(f"""
+        import os
+        from hypothesis import strategies as st
+        import certify
+
+        @certify.claim(id="counted.square", source="derived", statement="x*x >= 0", tag="USER",
+                       inputs=dict(x=st.floats(-1, 1)))
+        def square(ctx, x):
+            with open({str(log)!r}, "a") as f:
+                f.write(f"{{os.getpid()}}\\n")
+            return x * x
+    """))
+    load_path(str(mod))
+    list(cluster.run([_task("counted.square", examples=3)]))
+    first = set(log.read_text().split())
+    list(cluster.run([_task("counted.square", examples=3)]))
+    assert set(log.read_text().split()) - first, "the second run did not evaluate the claim"
+
+
 def test_a_worker_killed_mid_task_still_yields_every_record_once(tmp_path, cluster):
     slow = tmp_path / "slow_claims.py"
     slow.write_text(textwrap.dedent("""
