@@ -211,7 +211,7 @@ def _same(x, y):
             return False
         if isinstance(x, dict):
             return x.keys() == y.keys() and all(_same(x[k], y[k]) for k in x)
-        return all(_same(a, b) for a, b in zip(x, y))
+        return all(_same(a, b) for a, b in zip(x, y, strict=True))
     return type(x) is type(y) and (x == y or (x != x and y != y))
 
 
