@@ -235,3 +235,45 @@ def test_the_float64_fast_conversion_is_the_generic_one_on_each_kind_of_leaf(val
 @given(_INSTANCES)
 def test_the_float64_fast_conversion_is_the_generic_one(value):
     assert _same(fp.convert(value), _generic_convert(value))
+
+
+_NUMPY_UFUNCS = ["exp", "log", "sqrt", "expm1", "log1p", "log2", "log10", "exp2", "cbrt", "sin", "cos", "tan",
+                 "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "arcsinh", "arctanh"]
+
+
+@pytest.mark.parametrize("name", _NUMPY_UFUNCS)
+def test_plain_numpy_ufuncs_run_in_the_reference_at_its_precision(name):
+    # a body written with np.exp / np.log must be checkable in high precision: numpy calls the element's method
+    import mpmath
+
+    M = mp(60)
+    x = 0.3  # inside every function's domain
+    got = getattr(np, name)(M.asarray(np.array([x])))[0]
+    ref = mpmath.MPContext()
+    ref.dps = 60
+    names = {"arcsin": "asin", "arccos": "acos", "arctan": "atan", "arcsinh": "asinh", "arctanh": "atanh"}
+    if name == "log2":
+        want = ref.log(ref.mpf(x), 2)
+    elif name == "exp2":
+        want = ref.power(2, ref.mpf(x))
+    else:
+        want = getattr(ref, names.get(name, name))(ref.mpf(x))
+    assert abs(got - want) <= ref.mpf(10) ** -58 * max(1, abs(want))
+    assert abs(got - getattr(np, name)(x)) > 0 or got == want  # not a float64 value in disguise
+
+
+def test_teaching_numpy_leaves_global_mpmath_alone():
+    import mpmath
+
+    mp(50)
+    assert mpmath.mpf(6).exp == 1  # the binary exponent of 6 = 3 * 2^1, mpmath's own attribute
+
+
+def test_a_plain_numpy_false_claim_is_refuted_not_inconclusive():
+    @certify.claim(id="ctxexact.geo_mean", inputs=dict(x=st.lists(st.floats(0.1, 10), min_size=4, max_size=4)))
+    def geo_mean(ctx, x):
+        x = np.asarray(x)
+        return certify.le(np.exp(np.log(x).mean()), 0.999 * x.mean())
+
+    v = certify.check("ctxexact.geo_mean", profile="smoke")
+    assert v.status == "refuted", v.reason

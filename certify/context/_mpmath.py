@@ -32,6 +32,27 @@ def _nan_max(mpm):
     return maximum
 
 
+# numpy applies a math ufunc to an object array by calling the element's method of the ufunc's name (np.exp(a)
+# calls x.exp() on each x). mpmath's numbers have no such methods, so a claim body written with plain numpy
+# (np.exp, np.log, ...) could not run in the reference. Each context owns its mpf/mpc classes, so the methods
+# are added to those of this context only, computed by this context at its precision (never through float64).
+_UFUNC_METHODS = {
+    "exp": lambda m, x: m.exp(x), "log": lambda m, x: m.log(x), "sqrt": lambda m, x: m.sqrt(x),
+    "expm1": lambda m, x: m.expm1(x), "log1p": lambda m, x: m.log1p(x), "log2": lambda m, x: m.log(x, 2),
+    "log10": lambda m, x: m.log10(x), "exp2": lambda m, x: m.power(2, x), "cbrt": lambda m, x: m.cbrt(x),
+    "sin": lambda m, x: m.sin(x), "cos": lambda m, x: m.cos(x), "tan": lambda m, x: m.tan(x),
+    "arcsin": lambda m, x: m.asin(x), "arccos": lambda m, x: m.acos(x), "arctan": lambda m, x: m.atan(x),
+    "sinh": lambda m, x: m.sinh(x), "cosh": lambda m, x: m.cosh(x), "tanh": lambda m, x: m.tanh(x),
+    "arcsinh": lambda m, x: m.asinh(x), "arccosh": lambda m, x: m.acosh(x), "arctanh": lambda m, x: m.atanh(x),
+}
+
+
+def _teach_numpy_ufuncs(m) -> None:
+    for cls in (m.mpf, m.mpc):
+        for name, fn in _UFUNC_METHODS.items():
+            setattr(cls, name, lambda self, _fn=fn: _fn(self.context, self))
+
+
 class MPContext(ExactContext):
     """mpmath arithmetic at `dps` digits, on numpy object arrays of `mpf`; private precision.
 
@@ -62,6 +83,7 @@ class MPContext(ExactContext):
         self.nan = m.nan
         self.eps = m.mpf(10) ** (-self.dps)
         self.unit_roundoff = self.eps
+        _teach_numpy_ufuncs(m)
         self._fns = {
             "exp": m.exp, "log": m.log, "sqrt": m.sqrt, "expm1": m.expm1, "log1p": m.log1p,
             "cos": m.cos, "sin": m.sin, "tan": m.tan, "arctan": m.atan, "cosh": m.cosh, "sinh": m.sinh,
