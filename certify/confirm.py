@@ -36,7 +36,10 @@ is ``marginal``: still a counterexample, but the instance satisfies the hypothes
 
 from __future__ import annotations
 
+import functools
+import linecache
 import math
+import sys
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -199,17 +202,30 @@ def evaluate(claim, ctx, instance: dict, rng_factory=None, params=None):
 
 
 class _RoundingWatch:
-    """A private reference context whose `to_float` notes when a value it rounds is not a float64 number
-    (the computation left the reference arithmetic: output-only). Rounding an exact input is not noted."""
+    """A private reference context that notes when the computation leaves the reference arithmetic.
+
+    `rounded`: its `to_float` rounded a value that is not a float64 number -- the claim declared a float64 step
+    (output-only; rounding an exact input is not noted). `leak`: the claim's own code turned one of the
+    context's numbers into a Python float or complex by itself (`float(x)`, `math.exp(x)`, `np.float64(x)`,
+    `dtype=float`): the value that reaches the margin was then computed in float64, and agreeing margins at
+    dps and 2 dps prove nothing (a float64 artifact is "confirmed" at any precision). Only conversions made
+    directly by code in the claim's file count: the context's own routines may round for their decisions."""
 
     def __init__(self, dps: int):
         self.ctx = type(mp(dps))(dps)   # a fresh context: the shared mp(dps) stays untouched
         self.rounded = False
+        self.leak: str | None = None
+        self.home: str | None = None
+        self._declared = 0
         base = self.ctx.to_float
         mpf = self.ctx.mpm.mpf
 
         def to_float(x):
-            out = base(x)
+            self._declared += 1
+            try:
+                out = base(x)
+            finally:
+                self._declared -= 1
             if not self.rounded:
                 try:
                     xs = np.asarray(x, dtype=object).reshape(-1)
@@ -221,25 +237,87 @@ class _RoundingWatch:
             return out
 
         self.ctx.to_float = to_float
+        for cls in (self.ctx.mpm.mpf, self.ctx.mpm.mpc):
+            for dunder in ("__float__", "__complex__"):
+                original = getattr(cls, dunder, None)
+                if original is not None:
+                    setattr(cls, dunder, self._watching(original))
+
+    def _watching(self, original):
+        watch = self
+
+        def convert(x):
+            out = original(x)
+            if watch.leak is None and watch.home is not None and not watch._declared:
+                caller = sys._getframe(1)
+                if _same_file(caller.f_code.co_filename, watch.home):
+                    line = linecache.getline(caller.f_code.co_filename, caller.f_lineno).strip()
+                    # an exact value handed straight back to the context on the same line (the common
+                    # `ctx.asarray(np.array(k, dtype=float).reshape(n, n))`) loses nothing; any other
+                    # conversion may feed float64 arithmetic (math.exp(x) of an exact input does)
+                    exact = isinstance(out, float) and math.isfinite(out) and x == out
+                    if not (exact and "ctx." in line):
+                        watch.leak = f"{Path(watch.home).name}:{caller.f_lineno} `{line[:80]}`"
+            return out
+
+        return convert
+
+
+@functools.lru_cache(maxsize=256)
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return Path(a).resolve() == Path(b).resolve()
+    except (OSError, ValueError):
+        return False
+
+
+LEAK_NOTE = ("the claim body turned the reference's numbers into float64 values at {where} (float(), math.*, "
+             "np.float64, dtype=float): the margin was computed in float64 at every precision, so it cannot "
+             "confirm anything. Keep the numbers in the context (ctx.exp, ctx.sqrt, ... or numpy's ufuncs), or "
+             "declare a float64 step with ctx.to_float")
 
 
 _WATCHES: dict[int, _RoundingWatch] = {}
 
 
-def _watched(dps: int) -> _RoundingWatch:
+def _watched(dps: int, home: str | None) -> _RoundingWatch:
     w = _WATCHES.get(dps)
     if w is None:
         if len(_WATCHES) > 32:
             _WATCHES.clear()
         w = _WATCHES[dps] = _RoundingWatch(dps)
     w.rounded = False
+    w.leak = None
+    w.home = home
     return w
 
 
+class _Leaked(Exception):
+    """The reference evaluation left the reference arithmetic without declaring it (see `_RoundingWatch`)."""
+
+
+def _watched_home(claim) -> str | None:
+    """The file whose own float conversions count as leaks: a user's claim file. The bundled catalogue's
+    modules are reviewed: their conversions feed evidence plots, sample sizes and declared float64 algorithm
+    steps (output-only through `ctx.to_float`), never a margin computed in float64 by accident."""
+    from .registry import in_catalogue
+
+    module = getattr(claim, "module", "") or ""
+    if in_catalogue(module):
+        return None
+    return getattr(claim, "path", None) or None
+
+
 def _evaluate_reference(claim, dps, instance, rng_factory, params):
-    """(outcome, whether the evaluation rounded a computed value to float64)."""
-    w = _watched(dps)
-    o = evaluate(claim, w.ctx, instance, rng_factory, params)
+    """(outcome, whether the evaluation rounded a computed value to float64); raises _Leaked when the claim's
+    code converted the reference's numbers to float64 itself."""
+    w = _watched(dps, _watched_home(claim))
+    try:
+        o = evaluate(claim, w.ctx, instance, rng_factory, params)
+    finally:
+        w.home, leak = None, w.leak
+    if leak is not None:
+        raise _Leaked(LEAK_NOTE.format(where=leak))
     return o, bool(w.rounded or getattr(o, "output_only", False))
 
 
@@ -314,6 +392,8 @@ def confirm(claim, instance: dict, *, rng_factory=None, params=None, dps: int | 
     try:
         o1, r1 = _evaluate_reference(claim, dps, instance, rng_factory, params)
         o2, r2 = _evaluate_reference(claim, 2 * dps, instance, rng_factory, params)
+    except _Leaked as exc:
+        return Confirmation("unavailable", dps, reason=str(exc), mode=mode)
     except Exception as exc:  # noqa: BLE001 - a failing reference is evidence, not a crash
         tb = traceback.format_exc(limit=8)
         return Confirmation("unavailable", dps,

@@ -142,3 +142,41 @@ def test_a_float64_only_numpy_routine_in_the_body_is_named_with_its_fix():
     assert r.status == "unavailable"
     assert "np.linalg.eigvalsh(A @ A)" in r.reason and "test_confirm.py:" in r.reason
     assert "ctx.eigvalsh" in r.reason
+
+
+def test_a_body_that_computes_in_float64_by_itself_is_never_refuted():
+    # math.exp(x) turns the reference's number into a float: exp(x) - 1 >= x (true) fails in float64 for tiny
+    # x, and the "reference" margins at dps and 2 dps were the same float64 value: confirmed, even "proven"
+    import math
+
+    @certify.claim(id="confirmtest.math_exp", inputs=dict(x=st.floats(-1e-3, 1e-3)))
+    def math_exp(ctx, x):
+        return certify.ge(math.exp(x) - 1, x)
+
+    @certify.claim(id="confirmtest.float_cast", inputs=dict(x=st.floats(-1e-3, 1e-3)))
+    def float_cast(ctx, x):
+        y = float(x)
+        return certify.ge(np.exp(y) - 1, y)
+
+    from certify.confirm import confirm
+
+    for cid, line in (("confirmtest.math_exp", "math.exp(x) - 1"), ("confirmtest.float_cast", "y = float(x)")):
+        r = confirm(certify.get_claim(cid), {"x": 1e-20})
+        assert r.status == "unavailable" and line in r.reason and "float64" in r.reason
+        v = certify.check(cid, profile="smoke")
+        assert v.status != "refuted", v.reason
+
+
+def test_a_body_that_keeps_the_numbers_in_the_context_is_still_decided():
+    @certify.claim(id="confirmtest.ctx_exp", inputs=dict(x=st.floats(-1e-3, 1e-3)))
+    def ctx_exp(ctx, x):
+        return certify.ge(ctx.exp(x) - 1, x)
+
+    @certify.claim(id="confirmtest.ctx_exp_false", inputs=dict(x=st.floats(-1e-3, 1e-3)))
+    def ctx_exp_false(ctx, x):
+        return certify.ge(ctx.exp(x) - 1, x + x * x)
+
+    from certify.confirm import confirm
+
+    assert confirm(certify.get_claim("confirmtest.ctx_exp"), {"x": 1e-20}).status == "holds"
+    assert confirm(certify.get_claim("confirmtest.ctx_exp_false"), {"x": 1e-4}).status == "confirmed"
