@@ -63,3 +63,28 @@ def test_zero_tolerance_means_exact_equality():
 def test_comparing_strings_is_an_invalid_argument():
     with pytest.raises(certify.InvalidArgument, match="cannot compare str"):
         certify.le("a", 1.0)
+
+
+def test_the_collector_keeps_what_a_naive_record_of_every_instance_would_say():
+    # Collector.add skips building a summary for instances that cannot enter `worst`; what it keeps must be
+    # what ranking every instance would give: the k lowest margins, every margin (up to its cap), the constant
+    import random
+
+    from certify.outcome import Outcome
+    from certify.search.evidence import Collector
+
+    rng = random.Random(3)
+    col = Collector(None, 3)
+    seen = []
+    for i in range(400):
+        # ratio drawn apart from the margin, so its extreme is met late, among instances that never rank
+        rel, rhs, ratio = rng.uniform(0, 1), rng.choice([rng.uniform(0.5, 2), 0.0, -1.0]), rng.uniform(0, 1)
+        o = Outcome(margin=rel, rel_margin=rel, lhs=ratio * rhs, rhs=rhs, ratio=ratio, relation="le")
+        col.add({"i": i}, o)
+        seen.append((rel, i, ratio if rhs > 0 else None))
+    seen.sort()
+    assert [e.instance["i"] for e in col.worst] == [i for _r, i, _q in seen[:3]]
+    assert sorted(m for m in col.margins) == sorted(r for r, _i, _q in seen)
+    assert col.ratio_extreme == max(q for _r, _i, q in seen if q is not None)
+    assert col.ratio_skipped == sum(1 for _r, _i, q in seen if q is None)
+    assert [e.instance["i"] for e in col.firsts] == sorted(i for _r, i, _q in seen)[:3]

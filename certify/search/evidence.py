@@ -22,7 +22,7 @@ import math
 
 import numpy as np
 
-from ..outcome import Outcome
+from ..outcome import Outcome, _to_float
 from ..verdict import Example
 from .common import num, rel_key
 
@@ -54,6 +54,19 @@ class Collector:
 
     def add(self, instance, outcome: Outcome, trial_stats=None) -> Example:
         rel = rel_key(outcome.rel_margin)
+        worst = self.worst
+        if (len(worst) >= self.keep and rel > worst[-1].rel and len(self.firsts) >= self.keep
+                and not outcome.violated):
+            # the common case late in a search: an instance that holds and cannot enter `worst` (strictly above
+            # its last) leaves only its margin, its constant and its evidence; no summary is built for it
+            if outcome.evidence:
+                self._evidence(outcome.evidence)
+            if len(self.margins) < 2000:
+                self.margins.append(rel if math.isfinite(rel) else None)
+            self._ratio_value(None if outcome.ratio is None else _to_float(outcome.ratio), outcome.relation,
+                              None if outcome.rhs is None else _to_float(outcome.rhs))
+            return Example(instance=instance, outcome={}, rel=rel, evidence=outcome.evidence,
+                           trial_stats=trial_stats)
         summary = outcome.as_float()
         ex = Example(instance=instance, outcome=summary, rel=rel, evidence=outcome.evidence,
                      trial_stats=trial_stats)
