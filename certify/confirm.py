@@ -321,6 +321,22 @@ def _evaluate_reference(claim, dps, instance, rng_factory, params):
     return o, bool(w.rounded or getattr(o, "output_only", False))
 
 
+def _nonfinite_inputs(instance) -> list[str]:
+    """The names of the instance's inputs that hold a nan or an infinity (at any nesting)."""
+    def bad(v) -> bool:
+        if isinstance(v, dict):
+            return any(bad(x) for x in v.values())
+        if isinstance(v, (list, tuple)):
+            return any(bad(x) for x in v)
+        if isinstance(v, np.ndarray) and v.dtype.kind in "fc":
+            return not bool(np.all(np.isfinite(v)))
+        if isinstance(v, (float, np.floating)):
+            return not math.isfinite(float(v))
+        return False
+
+    return [str(k) for k, v in (instance or {}).items() if bad(v)] if isinstance(instance, dict) else []
+
+
 def input_magnitude(instance) -> float:
     """The largest finite magnitude among the instance's floats (0 when there are none). Integers are sizes,
     counts and seeds, not magnitudes of the computation."""
@@ -416,6 +432,9 @@ def confirm(claim, instance: dict, *, rng_factory=None, params=None, dps: int | 
         nan_reason = "the reference margin is not a real number (e.g. sqrt or log of a negative value)"
     elif _nan(o1.margin) or _nan(o2.margin):
         nan_reason = "the reference margin is NaN"
+    if nan_reason and (names := _nonfinite_inputs(instance)):
+        nan_reason += (f"; the instance has non-finite inputs ({', '.join(names)}): st.floats() draws nan and "
+                       "+-inf unless given bounds or allow_nan=False, allow_infinity=False")
     rigorous, enclosure = (None, None)
     reason = None
     if status == "equality" and m3 is not None:

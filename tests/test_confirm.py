@@ -180,3 +180,14 @@ def test_a_body_that_keeps_the_numbers_in_the_context_is_still_decided():
 
     assert confirm(certify.get_claim("confirmtest.ctx_exp"), {"x": 1e-20}).status == "holds"
     assert confirm(certify.get_claim("confirmtest.ctx_exp_false"), {"x": 1e-4}).status == "confirmed"
+
+
+def test_a_nan_margin_from_unbounded_floats_says_how_to_bound_them():
+    @certify.claim(id="confirmtest.square_any_float", inputs=dict(x=st.floats()))
+    def square_any_float(ctx, x):
+        return certify.ge(x * x, 0)
+
+    from certify.confirm import confirm
+
+    r = confirm(certify.get_claim("confirmtest.square_any_float"), {"x": float("nan")})
+    assert "non-finite inputs (x)" in r.reason and "allow_nan=False" in r.reason
