@@ -157,6 +157,15 @@ def _float_only_hint(claim, exc: BaseException) -> str:
             "reference can evaluate it")
 
 
+def _unrounded(x):
+    """x as an mpmath number without rounding it: a reference margin keeps its own context's precision
+    (`mpmath.mpf(x)` would round it to the global 53 bits, and m2 - m3 at 2 and 3 dps would then show the
+    rounding of m2 instead of their difference); a float or int is exact at 53 bits."""
+    import mpmath
+
+    return x if hasattr(x, "_mpf_") or hasattr(x, "_mpc_") else mpmath.mpf(x)
+
+
 def classify(m1, m2, scale, dps: int, m3=None) -> str:
     """Status of the reference margins m1 (dps), m2 (2 dps) and optionally m3 (3 dps); `scale` is the size of
     the computation (see the module docstring)."""
@@ -183,10 +192,10 @@ def classify(m1, m2, scale, dps: int, m3=None) -> str:
         return "equality"
     if m3 is not None and _shrinks(m1, m2, m3, dps):
         return "equality"
-    lost = abs(mpmath.mpf(m1) - m2)
+    lost = abs(_unrounded(m1) - m2)
     if m3 is not None and not (_nan(m3) or _not_real(m3)) \
             and lost <= mpmath.mpf(scale) * mpmath.mpf(10) ** (-dps / 4) \
-            and abs(mpmath.mpf(m2) - m3) <= lost * mpmath.mpf(10) ** (-dps / 2):
+            and abs(_unrounded(m2) - m3) <= lost * mpmath.mpf(10) ** (-dps / 2):
         # dps itself was not enough (the computation lost more digits than it had): the next two precisions
         # may show the claim holding (a float artifact) or an equality, by the same rules one step up. Never a
         # refutation: that needs dps and 2 dps to agree (a value that only 2 dps and 3 dps see stays unstable)

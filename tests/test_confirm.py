@@ -191,3 +191,18 @@ def test_a_nan_margin_from_unbounded_floats_says_how_to_bound_them():
 
     r = confirm(certify.get_claim("confirmtest.square_any_float"), {"x": float("nan")})
     assert "non-finite inputs (x)" in r.reason and "allow_nan=False" in r.reason
+
+
+def test_the_step_up_rule_compares_the_higher_margins_at_their_own_precision():
+    # li2023e.hessian_pd was inconclusive at the certify profile: m1 = -1.3e-28 at dps 52 (the computation lost
+    # ~24 digits), m2 = m3 = +1.9e-28 at 104 and 156 digits agreeing to 1e-80. The rule compared them after
+    # rounding m2 to the global 53 bits (mpmath.mpf(m2)): a difference of 1e-44 instead of 1e-80 -> unstable
+    import mpmath
+
+    c2, c3 = mpmath.MPContext(), mpmath.MPContext()
+    c2.dps, c3.dps = 104, 156
+    m1 = mpmath.mpf("-1.270883852253971e-28")
+    true = "1.944399497854359929345509366911234567890123456789012345678901234567890123456789e-28"
+    m2 = c2.mpf(true) + c2.mpf("3e-81")
+    m3 = c3.mpf(true)
+    assert classify(m1, m2, 4.0, 52, m3=m3) == "holds"
