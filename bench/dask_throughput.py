@@ -13,6 +13,9 @@ Usage:  python bench/dask_throughput.py [PATTERN ...] [--profile ci] [--repeats 
 --every K keeps every K-th claim of the (sorted) selection, a deterministic sample of the catalogue when four
 contenders over all of it would take too long. The load average before and after each contender is recorded:
 the machine is shared, and a contender that ran under more load than another is slower for that reason.
+Every contender's BLAS/OpenMP pools are pinned to one thread (set here before numpy loads, inherited by the
+forked task processes; Dask's nanny sets the same for its workers): otherwise a local task may use both cores'
+BLAS threads where a Dask worker's may not, and the comparison measures thread pools instead of the executor.
 """
 
 from __future__ import annotations
@@ -25,6 +28,9 @@ import statistics
 import sys
 import time
 from pathlib import Path
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
+    os.environ[_var] = "1"
 
 
 def _tasks(patterns, profile, seed):
