@@ -330,45 +330,46 @@ def _evaluate_reference(claim, dps, instance, rng_factory, params):
     return o, bool(w.rounded or getattr(o, "output_only", False))
 
 
+def _float_leaves(v, *, sequences: bool = True):
+    """The float arrays (numpy, real or complex) and float scalars of an instance value, at any nesting of
+    dicts (and of lists and tuples when `sequences`)."""
+    if isinstance(v, dict):
+        for x in v.values():
+            yield from _float_leaves(x, sequences=sequences)
+    elif isinstance(v, (list, tuple)):
+        if sequences:
+            for x in v:
+                yield from _float_leaves(x, sequences=sequences)
+    elif isinstance(v, np.ndarray) and v.dtype.kind in "fc":
+        yield v
+    elif isinstance(v, (float, np.floating)):
+        yield v
+
+
 def _nonfinite_inputs(instance) -> list[str]:
     """The names of the instance's inputs that hold a nan or an infinity (at any nesting)."""
-    def bad(v) -> bool:
-        if isinstance(v, dict):
-            return any(bad(x) for x in v.values())
-        if isinstance(v, (list, tuple)):
-            return any(bad(x) for x in v)
-        if isinstance(v, np.ndarray) and v.dtype.kind in "fc":
-            return not bool(np.all(np.isfinite(v)))
-        if isinstance(v, (float, np.floating)):
-            return not math.isfinite(float(v))
-        return False
+    def bad(leaf) -> bool:
+        return not bool(np.all(np.isfinite(leaf))) if isinstance(leaf, np.ndarray) else not math.isfinite(float(leaf))
 
-    return [str(k) for k, v in (instance or {}).items() if bad(v)] if isinstance(instance, dict) else []
+    if not isinstance(instance, dict):
+        return []
+    return [str(k) for k, v in instance.items() if any(bad(leaf) for leaf in _float_leaves(v))]
 
 
 def input_magnitude(instance) -> float:
     """The largest finite magnitude among the instance's floats (0 when there are none). Integers are sizes,
     counts and seeds, not magnitudes of the computation."""
     best = 0.0
-
-    def walk(v):
-        nonlocal best
-        if isinstance(v, dict):
-            for x in v.values():
-                walk(x)
-        elif isinstance(v, (list, tuple)):
-            for x in v:
-                walk(x)
-        elif isinstance(v, np.ndarray) and v.dtype.kind == "f" and v.size:
-            a = np.abs(v[np.isfinite(v)])
-            if a.size:
-                best = max(best, float(a.max()))
-        elif isinstance(v, (float, np.floating)):
-            f = abs(float(v))
+    for leaf in _float_leaves(instance):
+        if isinstance(leaf, np.ndarray):
+            if leaf.dtype.kind == "f" and leaf.size:
+                a = np.abs(leaf[np.isfinite(leaf)])
+                if a.size:
+                    best = max(best, float(a.max()))
+        else:
+            f = abs(float(leaf))
             if math.isfinite(f):
                 best = max(best, f)
-
-    walk(instance)
     return best
 
 
@@ -379,20 +380,16 @@ def instance_dps(instance, base: int, cap: int = 1000) -> int:
     spread of magnitudes (and with how far entries sit below 1). Without this, dps and 2 dps can agree on
     a wrong value (both round exp(1e-107) to 1)."""
     mags = []
-
-    def walk(v):
-        if isinstance(v, dict):
-            for x in v.values():
-                walk(x)
-        elif isinstance(v, np.ndarray) and v.dtype.kind == "f":
-            a = np.abs(v[np.isfinite(v)])
-            a = a[a > 0]
-            if a.size:
-                mags.extend([float(a.min()), float(a.max())])
-        elif isinstance(v, (float, np.floating)) and math.isfinite(v) and v != 0:
-            mags.append(abs(float(v)))
-
-    walk(instance)
+    # arrays and scalars reached through dicts only (lists and tuples are not searched here)
+    for leaf in _float_leaves(instance, sequences=False):
+        if isinstance(leaf, np.ndarray):
+            if leaf.dtype.kind == "f":
+                a = np.abs(leaf[np.isfinite(leaf)])
+                a = a[a > 0]
+                if a.size:
+                    mags.extend([float(a.min()), float(a.max())])
+        elif math.isfinite(leaf) and leaf != 0:
+            mags.append(abs(float(leaf)))
     if not mags:
         return base
     lo, hi = min(mags), max(mags)

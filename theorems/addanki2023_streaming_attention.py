@@ -61,7 +61,7 @@ import numpy as np
 import certify
 from certify.kernels import fast_attention as FA
 from certify.strategies import fast_attention as fst
-from theorems._common import max_abs, times_size, unit_roundoff
+from theorems._common import log_dimension, max_abs, times_size, unit_roundoff
 from theorems._common import to_float64 as _fl
 
 SRC = "arXiv:2311.14652"
@@ -147,7 +147,7 @@ def one_pass_sublinear_space(rng, n, c_d, g, chunk, exponent_margin):
 )
 def error_vs_n(rng, n, B, c_d, c_eps, rows, exponent_margin):
     n = int(n)
-    d = max(1, math.ceil(c_d * math.log(n)))
+    d = log_dimension(n, c_d)
     K, V = B * rng.choice([-1.0, 1.0], (n, d)), B * rng.choice([-1.0, 1.0], (n, d))
     g = FA.exp_poly_min_degree(B * B, n ** (-c_eps))
     c = FA.exp_poly_coefficients(B * B, g)

@@ -65,7 +65,7 @@ import certify
 from certify.kernels import fast_attention as FA
 from certify.strategies import fast_attention as fst
 from certify.strategies import log_uniform, seeds
-from theorems._common import max_abs, unit_roundoff
+from theorems._common import ONE_PLUS_O1_REASON, log_dimension, max_abs, unit_roundoff
 from theorems._common import to_float64 as _fl
 
 SRC = "arXiv:2302.13214"
@@ -105,14 +105,12 @@ def truncation_degree(R, eps, g_max=4000):
     expected_exponent=1.0,
     params=dict(c_d=0.3, gamma_B=0.25, c_eps=1.0, measure="time"),
     expect=None,
-    no_mutant_reason="n^(1+o(1)) has no finite-size exponent to refute (claims README section 7): the o(1) is the "
-                     "growth of r = C(d+g, g) with d = O(log n), which dominates at every measurable n; the fitted "
-                     "exponent is reported beside 1",
+    no_mutant_reason=ONE_PLUS_O1_REASON,
     notes="measure='error' returns ||T - Att||_max on 32 sampled rows, measure='rank' returns r = C(d+g, g).",
 )
 def upper_bound(rng, n, c_d, gamma_B, c_eps, measure):
     n = int(n)
-    d = max(1, math.ceil(c_d * math.log(n)))
+    d = log_dimension(n, c_d)
     B = math.log(n) ** gamma_B
     g = FA.exp_poly_min_degree(B * B, n ** (-c_eps))
     if measure == "rank":
@@ -147,7 +145,7 @@ def upper_bound(rng, n, c_d, gamma_B, c_eps, measure):
                      "(exponent >= 2 means no sub-quadratic low-rank route), never refuted",
 )
 def lower_bound(rng, n, c_B, c_d, c_eps):
-    d = max(1, math.ceil(c_d * math.log(n)))
+    d = log_dimension(n, c_d)
     R = c_B**2 * math.log(n)
     g = truncation_degree(R, n ** (-c_eps))
     return float(math.comb(d + g, g))

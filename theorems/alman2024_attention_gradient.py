@@ -63,7 +63,7 @@ import certify
 from certify.kernels import fast_attention as FA
 from certify.strategies import fast_attention as fst
 from certify.strategies import seeds
-from theorems._common import max_abs, unit_roundoff
+from theorems._common import ONE_PLUS_O1_REASON, log_dimension, max_abs, unit_roundoff
 from theorems._common import to_float64 as _fl
 from theorems.alman2023_fast_attention import truncation_degree
 
@@ -247,14 +247,12 @@ def riemann_sum(ctx, inst, C_r, C_tol):
     expected_exponent=1.0,
     params=dict(c_d=0.3, gamma_B=0.25, c_eps=1.0, measure="time"),
     expect=None,
-    no_mutant_reason="n^(1+o(1)) has no finite-size exponent to refute (claims README section 7): the o(1) is the "
-                     "growth of r = C(d+g, g) with d = O(log n), which dominates at every measurable n; the fitted "
-                     "exponent is reported beside 1",
+    no_mutant_reason=ONE_PLUS_O1_REASON,
     notes="measure='error' returns ||g~ - dL/dX||_max against the closed form (n^2 d memory).",
 )
 def upper_bound(rng, n, c_d, gamma_B, c_eps, measure):
     n = int(n)
-    d = max(1, math.ceil(c_d * math.log(n)))
+    d = log_dimension(n, c_d)
     B = math.log(n) ** gamma_B
     A1, A2 = B * rng.choice([-1.0, 1.0], (n, d)), B * rng.choice([-1.0, 1.0], (n, d))
     A3, E = rng.standard_normal((n, d)), rng.standard_normal((n, d))

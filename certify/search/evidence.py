@@ -61,10 +61,8 @@ class Collector:
             # its last) leaves only its margin, its constant and its evidence; no summary is built for it
             if outcome.evidence:
                 self._evidence(outcome.evidence)
-            if len(self.margins) < 2000:
-                self.margins.append(rel if math.isfinite(rel) else None)
-            self._ratio_value(None if outcome.ratio is None else _to_float(outcome.ratio), outcome.relation,
-                              None if outcome.rhs is None else _to_float(outcome.rhs))
+            self._count(rel, None if outcome.ratio is None else _to_float(outcome.ratio), outcome.relation,
+                        None if outcome.rhs is None else _to_float(outcome.rhs))
             return Example(instance=instance, outcome={}, rel=rel, evidence=outcome.evidence,
                            trial_stats=trial_stats)
         summary = outcome.as_float()
@@ -119,12 +117,17 @@ class Collector:
         """The worst ranked examples whose float64 margin holds without room: to check in high precision."""
         return [e for e in self.worst if e.outcome.get("trust") == "float64" and e.rel < ROOM][:k]
 
-    def _rank(self, ex: Example) -> None:
-        rel = ex.rel
+    def _count(self, rel: float, ratio, relation, rhs) -> None:
+        """What every trusted instance leaves, ranked or not: its margin (up to the sample's cap) and its
+        empirical constant."""
         if len(self.margins) < 2000:
             self.margins.append(rel if math.isfinite(rel) else None)
+        self._ratio_value(ratio, relation, rhs)
+
+    def _rank(self, ex: Example) -> None:
+        rel = ex.rel
         o = ex.outcome
-        self._ratio_value(o.get("ratio"), o.get("relation"), o.get("rhs"))
+        self._count(rel, o.get("ratio"), o.get("relation"), o.get("rhs"))
         if len(self.worst) < self.keep or worst_key(ex) < worst_key(self.worst[-1]):
             self.worst.append(ex)
             self.worst.sort(key=worst_key)
