@@ -330,16 +330,15 @@ def _evaluate_reference(claim, dps, instance, rng_factory, params):
     return o, bool(w.rounded or getattr(o, "output_only", False))
 
 
-def _float_leaves(v, *, sequences: bool = True):
+def _float_leaves(v):
     """The float arrays (numpy, real or complex) and float scalars of an instance value, at any nesting of
-    dicts (and of lists and tuples when `sequences`)."""
+    dicts, lists and tuples."""
     if isinstance(v, dict):
         for x in v.values():
-            yield from _float_leaves(x, sequences=sequences)
+            yield from _float_leaves(x)
     elif isinstance(v, (list, tuple)):
-        if sequences:
-            for x in v:
-                yield from _float_leaves(x, sequences=sequences)
+        for x in v:
+            yield from _float_leaves(x)
     elif isinstance(v, np.ndarray) and v.dtype.kind in "fc":
         yield v
     elif isinstance(v, (float, np.floating)):
@@ -380,8 +379,8 @@ def instance_dps(instance, base: int, cap: int = 1000) -> int:
     spread of magnitudes (and with how far entries sit below 1). Without this, dps and 2 dps can agree on
     a wrong value (both round exp(1e-107) to 1)."""
     mags = []
-    # arrays and scalars reached through dicts only (lists and tuples are not searched here)
-    for leaf in _float_leaves(instance, sequences=False):
+    # lists and tuples too: a plain `st.lists(st.floats())` input is as much the computation's input as an array
+    for leaf in _float_leaves(instance):
         if isinstance(leaf, np.ndarray):
             if leaf.dtype.kind == "f":
                 a = np.abs(leaf[np.isfinite(leaf)])

@@ -45,6 +45,29 @@ def test_precision_widens_with_the_exponent_range_of_the_instance():
     assert instance_dps({"a": np.array([1e-300, 1.0])}, 50, cap=200) == 200
 
 
+def test_precision_widens_for_floats_inside_lists_and_tuples():
+    from certify.confirm import instance_dps
+
+    assert instance_dps({"v": [1.0, 1e-120]}, 50) == 170
+    assert instance_dps({"v": (1.0, [1e-120])}, 50) == 170
+    assert instance_dps({"v": [3, 4]}, 50) == 50  # integers are sizes and counts, not magnitudes
+
+
+@certify.claim(id="confirmtest.list_cancel", inputs=dict(v=st.lists(st.floats(0, 1), min_size=2, max_size=2)))
+def list_cancel(ctx, v):
+    a, b = v
+    return certify.ge((a + b) - a, 2 * b)  # false whenever b > 0: the margin is exactly -b
+
+
+def test_a_violation_below_the_base_precision_is_confirmed_for_a_plain_list_input():
+    # A plain `st.lists(st.floats())` input used to get no widened precision: at 50 and 100 digits
+    # (1 + 1e-120) - 1 is 0 both times, and the violation -1e-120 read as "zero to working precision".
+    from certify.confirm import confirm
+
+    r = confirm(certify.get_claim("confirmtest.list_cancel"), {"v": [1.0, 1e-120]})
+    assert r.status == "confirmed", r.reason
+
+
 @certify.claim(id="confirmtest.log_exp", inputs=dict(x=st.floats(-20, 20)))
 def log_exp(ctx, x):
     return certify.ge(ctx.log(ctx.exp(x)), x)
