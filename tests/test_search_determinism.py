@@ -51,3 +51,25 @@ def test_loaded_modules_do_not_change_the_search(tmp_path):
     plain, noisy = _margins(tmp_path, "plain"), _margins(tmp_path, "noise")
     assert len(plain) > 10
     assert plain == noisy
+
+
+# The claim's own module, with literals in the floats' range written in no particular order.
+LITERAL_CLAIM = CLAIM + "\nHINTS = [" + ", ".join(repr(round(((37 * i) % 101) / 10.1 - 5, 3)) for i in range(60)) + "]\n"
+
+
+def test_the_first_run_in_a_fresh_clone_searches_like_every_later_run(tmp_path):
+    # Hypothesis caches a module's literals in .hypothesis/constants: parsed from source (first run) they were
+    # a set filled in source order, read back from the cache (later runs) in sorted order, and a constant is
+    # picked by its index in that set. Same seed, a different search on the first run.
+    import os
+
+    (tmp_path / "det_claims.py").write_text(LITERAL_CLAIM)
+    env = {**os.environ, "HYPOTHESIS_STORAGE_DIRECTORY": str(tmp_path / "hypothesis-home")}
+    runs = []
+    for _ in range(2):
+        out = subprocess.run([sys.executable, "-c", RUN, str(tmp_path), "plain"], capture_output=True, text=True,
+                             timeout=300, check=True, env=env)
+        runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    assert list((tmp_path / "hypothesis-home" / "constants").iterdir())  # the second run read the cache
+    assert len(runs[0]) > 10
+    assert runs[0] == runs[1]

@@ -7,11 +7,17 @@ Which modules are loaded differs between a forked worker of a pytest session, a 
 report. Contract: inside `claim_constants(claim)`, Hypothesis sees exactly the constants of the claim's own
 module (a literal the user wrote next to the claim is still a good hint, e.g. a boundary value), whatever
 else is loaded; outside, Hypothesis behaves as usual. On a Hypothesis without the pool this is a no-op.
+
+The pool is also put in a fixed order. Hypothesis picks a constant by its index in the pool, and its
+pool is a set filled in the order the literals were read: in source order when it parses the module, in
+sorted order when it reads its on-disk cache (`.hypothesis/constants`). So the first run in a fresh clone
+drew other instances than every later run with the same seed.
 """
 
 from __future__ import annotations
 
 import contextlib
+import math
 import sys
 
 __all__ = ["claim_constants"]
@@ -29,7 +35,7 @@ def claim_constants(claim):
         yield  # pragma: no cover
         return
     module = sys.modules.get(getattr(claim, "module", "") or "")
-    pool = constants_from_module(module) if module is not None else Constants()
+    pool = _ordered(constants_from_module(module) if module is not None else Constants(), Constants)
     saved = providers._get_local_constants
     providers._get_local_constants = lambda: pool
     # the cache of permitted constants is keyed by choice constraints only: drop entries built from another pool
@@ -39,3 +45,16 @@ def claim_constants(claim):
     finally:
         providers._get_local_constants = saved
         providers.CONSTANTS_CACHE.cache.clear()
+
+
+def _float_order(x: float) -> tuple:
+    """A total order on floats: nan last, -0.0 before 0.0."""
+    return (x != x, 0.0 if x != x else x, math.copysign(1.0, x))
+
+
+def _ordered(pool, Constants):  # noqa: N803 - the class, passed in: it lives in Hypothesis internals
+    """The same constants in containers that iterate in sorted order, whatever order they were read in."""
+    from sortedcontainers import SortedSet  # a dependency of Hypothesis
+
+    return Constants(integers=SortedSet(pool.integers), floats=SortedSet(pool.floats, key=_float_order),
+                     bytes=SortedSet(pool.bytes), strings=SortedSet(pool.strings))
