@@ -325,9 +325,13 @@ class Search:
 
     def _refine_eval(self, cand) -> float:
         outcome, stats = self._evaluate(cand)
-        ex = self.col.add(cand, outcome, stats)
-        self.col.examples += 1
-        self.col.valid += 1
+        col = self.col
+        col.examples += 1
+        col.valid += 1
+        rel = col.add_unranked(outcome)   # most refinement moves: no Example is needed for them
+        if rel is not None:
+            return rel
+        ex = col.add(cand, outcome, stats)
         if outcome.violated:
             self._handle_violation(cand, outcome, stats, ex)
         return ex.rel

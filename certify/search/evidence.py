@@ -1,6 +1,7 @@
 """Evidence collection: everything the search keeps about the instances it evaluated, kept small.
 
-Contract: `Collector.add(instance, outcome, trial_stats)` records one evaluation and returns its `Example`;
+Contract: `Collector.add(instance, outcome, trial_stats)` records one evaluation and returns its `Example`
+(`add_unranked(outcome)` is its fast path for a caller that needs only the relative margin);
 the collector keeps the `keep` worst examples (lowest relative margin first; see `worst_key`), the first
 `keep` examples, a sample of up to 2000 margins, the extreme ratio, the float artifacts and unstable
 confirmations appended by the driver, and the evidence series. `plots(worst)` builds the report's plot
@@ -52,19 +53,28 @@ class Collector:
         self.scatter: dict[str, dict] = {}
         self.curves: dict[str, dict] = {}
 
-    def add(self, instance, outcome: Outcome, trial_stats=None) -> Example:
+    def add_unranked(self, outcome: Outcome) -> float | None:
+        """Record an instance that holds and cannot enter `worst` (strictly above its last) — the common case
+        late in a search — and return its relative margin; None, recording nothing, for any other instance
+        (which `add` must record). Such an instance leaves only its margin, its constant and its evidence: no
+        summary is built for it."""
         rel = rel_key(outcome.rel_margin)
         worst = self.worst
         if (len(worst) >= self.keep and rel > worst[-1].rel and len(self.firsts) >= self.keep
                 and not outcome.violated):
-            # the common case late in a search: an instance that holds and cannot enter `worst` (strictly above
-            # its last) leaves only its margin, its constant and its evidence; no summary is built for it
             if outcome.evidence:
                 self._evidence(outcome.evidence)
             self._count(rel, None if outcome.ratio is None else _to_float(outcome.ratio), outcome.relation,
                         None if outcome.rhs is None else _to_float(outcome.rhs))
+            return rel
+        return None
+
+    def add(self, instance, outcome: Outcome, trial_stats=None) -> Example:
+        rel = self.add_unranked(outcome)
+        if rel is not None:
             return Example(instance=instance, outcome={}, rel=rel, evidence=outcome.evidence,
                            trial_stats=trial_stats)
+        rel = rel_key(outcome.rel_margin)
         summary = outcome.as_float()
         ex = Example(instance=instance, outcome=summary, rel=rel, evidence=outcome.evidence,
                      trial_stats=trial_stats)
