@@ -6,8 +6,11 @@ evaluations for a cheap claim. Where `eval_seconds` is set, the search measures 
 claim costs (generation included, compilation excluded) and scales both counts down by a power of two so that
 their evaluations fit in about `eval_seconds`, never below `min_examples` / `min_refine_evals`: a 1 ms claim
 gets thousands of each at `ci`, a 100 ms claim a few hundred. Powers of two keep the sizing stable from run to
-run on one machine; the scale chosen is recorded in the verdict's budget. `seconds` is a safety net, not the
-budget: a search it stops records `stopped_by: "time"`."""
+run on one machine; the scale chosen is recorded in the verdict's budget. The other way, a claim so cheap that
+its counts would use less than half of `eval_seconds` gets up to `refine_boost` times the refinement
+evaluations (a power of two, still within the allowance): for a claim of a few microseconds, thousands
+more moves cost a fraction of a second, and refinement is where the hard places are reached. `seconds` is a
+safety net, not the budget: a search it stops records `stopped_by: "time"`."""
 
 from __future__ import annotations
 
@@ -38,6 +41,7 @@ class Profile:
     eval_seconds: float | None = None  # evaluation time the counts are sized to (None: counts as given)
     min_examples: int = 0              # floors of the cost-scaled counts
     min_refine_evals: int = 0
+    refine_boost: int = 1              # at most this many times `refine_evals` for a cheap claim (power of two)
 
     def with_budget(self, examples: int | None = None, seconds: float | None = None) -> Profile:
         p = self
@@ -58,12 +62,12 @@ PROFILES = {
     "ci": Profile("ci", examples=1000, refine_evals=3000, refine_starts=4, seconds=45.0, trials=60,
                   mutant_examples=300, baseline_instances=20, scaling_repeats=3, shrink_seconds=8.0,
                   timeout=300.0, tighten_examples=60, tighten_seconds=15.0, tighten_steps=3,
-                  eval_seconds=8.0, min_examples=120, min_refine_evals=400),
+                  eval_seconds=8.0, min_examples=120, min_refine_evals=400, refine_boost=4),
     # eval_seconds 20 (not more): the whole catalogue (140 claims) must stay under an hour on 2 cores
     "certify": Profile("certify", examples=10000, refine_evals=20000, refine_starts=5, seconds=300.0, trials=200,
                        mutant_examples=2000, baseline_instances=50, scaling_repeats=5, shrink_seconds=30.0,
                        timeout=1200.0, tighten_examples=200, tighten_seconds=40.0, tighten_steps=4,
-                       eval_seconds=20.0, min_examples=1000, min_refine_evals=2000),
+                       eval_seconds=20.0, min_examples=1000, min_refine_evals=2000, refine_boost=2),
 }
 
 
@@ -77,7 +81,11 @@ def sized(profile: Profile, seconds_per_eval: float | None) -> tuple[Profile, fl
     scale = 1.0 if want >= 1.0 else 2.0 ** math.floor(math.log2(want))
     examples = max(min(profile.min_examples, profile.examples), int(profile.examples * scale))
     refine = max(min(profile.min_refine_evals, profile.refine_evals), int(profile.refine_evals * scale))
-    return replace(profile, examples=examples, refine_evals=refine), scale
+    boost = 1
+    while (2 * boost <= profile.refine_boost and seconds_per_eval * (profile.examples + 2 * boost * profile.refine_evals)
+           <= profile.eval_seconds):
+        boost *= 2
+    return replace(profile, examples=examples, refine_evals=refine * boost), scale
 
 
 def get_profile(name: str) -> Profile:

@@ -40,6 +40,23 @@ class Example:
     trial_stats: dict | None = None
     choices: tuple | None = None  # Hypothesis' choice sequence that drew the instance (choice-space refinement)
 
+    @property
+    def rank(self) -> float:
+        """What the search ranks and steers by: the relative margin, except that an instance where the claim
+        holds with both sides exactly 0 ranks as 1 (the top of the scale). 0 <= 0 is tight only in a degenerate
+        way (x = 0 in a homogeneous bound, u = v in a Lipschitz bound) and says nothing about how close the
+        claim comes to failing; steering to it (relative margin 0, below every instance with a real scale) kept
+        the search of such a bound at x = 0."""
+        return DEGENERATE_RANK if self.rel >= 0 and is_degenerate(self.outcome) else self.rel
+
+
+DEGENERATE_RANK = 1.0
+
+
+def is_degenerate(summary: dict) -> bool:
+    """Both sides of the comparison exactly 0 (an outcome summary: `Outcome.as_float()`)."""
+    return summary.get("lhs") == 0 and summary.get("rhs") == 0
+
 
 @dataclass
 class Verdict:

@@ -6,7 +6,9 @@ import random
 
 import numpy as np
 from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
+import certify
 from certify.search.choices import ChoiceRefiner, draw_from_choices
 
 
@@ -95,3 +97,43 @@ def test_refinement_is_deterministic():
     a = ChoiceRefiner(BOX10, evaluate, seed=3).refine([ch], budget=150)
     b = ChoiceRefiner(BOX10, evaluate, seed=3).refine([ch], budget=150)
     assert a.choices == b.choices and a.margin == b.margin and not math.isnan(a.margin)
+
+
+# -- sparse arrays (hypothesis.extra.numpy.arrays with a fill) -------------------------------------------------
+
+def test_a_sparse_array_is_redrawn_densely_and_replays_to_the_same_instance():
+    from certify.search.choices import dense_redraw, draw_from_choices
+
+    strategies = {"x": arrays(np.float64, (3, 4), elements=st.floats(-1.0, 1.0)), "p": st.sampled_from([2, 3])}
+    x = np.linspace(-0.9, 0.8, 12).reshape(3, 4)
+    dense, seeds = dense_redraw(strategies, {"x": x, "p": 3})
+    assert len(seeds) == 2  # the instance itself and a random dense draw
+    got, nodes = draw_from_choices(dense, seeds[0])
+    assert got["p"] == 3 and got["x"].tobytes() == x.tobytes()
+    assert sum(n.type == "float" for n in nodes) == 12  # every entry is a choice of its own
+    # an array wholly at the bottom of the float range is not a seed (its float64 margins mean little)
+    _, seeds = dense_redraw(strategies, {"x": np.full((3, 4), 2.2250738585072014e-308), "p": 2})
+    assert len(seeds) == 1
+    # dense arrays, lists and other strategies: nothing to redraw
+    assert dense_redraw({"x": arrays(np.float64, 4, elements=st.floats(-1.0, 1.0), fill=st.nothing())},
+                        {"x": np.zeros(4)}) is None
+    assert dense_redraw({"x": st.lists(st.floats(-1.0, 1.0), min_size=4, max_size=4)}, {"x": [0.0] * 4}) is None
+
+
+_W16 = np.linspace(1.0, 2.0, 16)
+
+
+@certify.claim(id="choicetest.weighted_holder", source="derived", tag="USER",
+               statement=r"\|w \circ x\|_1 \le 0.9999 \sqrt{16}\, \|w \circ x\|_2",
+               inputs=dict(x=arrays(np.float64, 16, elements=st.floats(-1.0, 1.0))),
+               expect="refuted")
+def weighted_holder(ctx, x):
+    # false only where |w_i x_i| are all (nearly) equal: 16 entries that all differ, which a sparse draw of
+    # `arrays` (a fill value and a few explicit entries) never produces and moving its few choices cannot reach
+    y = ctx.abs(x * ctx.asarray(_W16))
+    return certify.le(ctx.sum(y), 0.9999 * 4.0 * ctx.sqrt(ctx.sum(y * y)))
+
+
+def test_a_false_bound_needing_every_entry_of_a_sparse_array_is_refuted():
+    v = certify.check("choicetest.weighted_holder", profile="ci", seed=0)
+    assert v.status == "refuted", (v.reason, v.refinement)

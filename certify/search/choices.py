@@ -29,7 +29,7 @@ from typing import Callable
 
 import numpy as np
 
-__all__ = ["ChoiceRefiner", "Candidate", "draw_from_choices", "record_choices"]
+__all__ = ["ChoiceRefiner", "Candidate", "draw_from_choices", "record_choices", "dense_redraw"]
 
 
 @dataclass(order=True)
@@ -73,6 +73,67 @@ def record_choices() -> tuple | None:
         return tuple(current_build_context().data.choices)
     except Exception:  # noqa: BLE001 - no build context, or a backend without a choice sequence
         return None
+
+
+def _sparse_array(strategy):
+    """The `hypothesis.extra.numpy.arrays` strategy behind `strategy` when it draws float arrays of a fixed
+    shape sparsely (a fill value plus a few explicitly drawn entries, Hypothesis' default when the elements
+    have reusable values), else None. Such a draw has only a handful of float choices whatever the size of the
+    array, so moving its choices cannot reach an array whose entries all differ."""
+    inner = getattr(strategy, "wrapped_strategy", strategy)  # arrays() returns a LazyStrategy
+    if type(inner).__name__ != "ArrayStrategy":
+        return None
+    dtype, fill, shape = getattr(inner, "dtype", None), getattr(inner, "fill", None), getattr(inner, "shape", None)
+    if dtype is None or dtype.kind != "f" or fill is None or fill.is_empty or not isinstance(shape, tuple):
+        return None
+    return inner
+
+
+def dense_redraw(strategies: dict, instance: dict):
+    """(strategy, seeds) to refine `instance` with every entry of its sparse float arrays a choice of its own.
+
+    The strategy draws each sparse `arrays(...)` input densely (the same dtype, shape, elements and uniqueness,
+    no fill: every entry drawn from the elements strategy, which the original strategy can also do) and
+    holds the other inputs at their values in `instance`. The seeds are choice sequences of that strategy: one
+    that replays to `instance` exactly (checked), unless its arrays lie wholly at the bottom of the float
+    range, and one of a random dense draw. (Hypothesis likes arrays filled with 2.2e-308; a homogeneous bound
+    evaluated there underflows, and its float64 margin, small and meaningless, ranks such an instance first.)
+    So refinement moves every entry of those arrays, and what it produces is still a value the user's
+    strategy can draw. None when no input is a sparse float array."""
+    from hypothesis import strategies as st
+    from hypothesis.extra.numpy import arrays
+    from hypothesis.internal.conjecture.data import ConjectureData
+
+    sparse = {n: a for n, s in strategies.items() if (a := _sparse_array(s)) is not None}
+    if not sparse or not all(isinstance(instance.get(n), np.ndarray) for n in sparse):
+        return None
+    dense = st.fixed_dictionaries({
+        n: (arrays(sparse[n].dtype, sparse[n].shape, elements=sparse[n].element_strategy, fill=st.nothing(),
+                   unique=sparse[n].unique) if n in sparse else st.just(instance[n]))
+        for n in strategies})
+    data = ConjectureData(random=random.Random(0))
+    try:
+        _draw(data, dense)
+    except Exception:  # noqa: BLE001 - a strategy that cannot draw densely: no dense refinement
+        return None
+    nodes = tuple(data.nodes)
+    seeds = [tuple(node.value for node in nodes)]
+    floats = [i for i, node in enumerate(nodes) if node.type == "float"]
+    entries = [float(v) for n in strategies if n in sparse for v in np.asarray(instance[n]).ravel()]
+    finite = [abs(v) for v in entries if math.isfinite(v)]
+    if len(floats) == len(entries) and finite and max(finite) > 1e-150:
+        choices = [node.value for node in nodes]
+        for i, v in zip(floats, entries, strict=True):
+            choices[i] = v
+        got = draw_from_choices(dense, tuple(choices))
+        if got is not None and all(_same_array(got[0][n], instance[n]) for n in sparse):
+            seeds.insert(0, tuple(choices))
+    return dense, seeds
+
+
+def _same_array(a, b) -> bool:
+    a, b = np.asarray(a), np.asarray(b)
+    return a.shape == b.shape and a.dtype == b.dtype and a.tobytes() == b.tobytes()
 
 
 def _key(choices: tuple) -> tuple:

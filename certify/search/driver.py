@@ -23,7 +23,7 @@ from ..confirm import Confirmation, confirm
 from ..outcome import Outcome
 from ..profiles import Profile, sized
 from ..verdict import Example, Verdict
-from .choices import ChoiceRefiner, record_choices
+from .choices import ChoiceRefiner, dense_redraw, record_choices
 from .common import digest
 from .constants import claim_constants
 from .evidence import Collector
@@ -146,8 +146,8 @@ class Search:
             self.deadline = time.perf_counter() + self.profile.seconds
         ex = self.col.add(instance, outcome, stats)
         ex.choices = record_choices()
-        rel = ex.rel
-        target(max(-1e300, min(1e300, -rel)) if rel != -math.inf else 1e300, label="-relative margin")
+        rank = ex.rank   # the relative margin; 0 <= 0 instances last (see Example.rank)
+        target(max(-1e300, min(1e300, -rank)) if rank != -math.inf else 1e300, label="-relative margin")
         self._report_progress()
         if outcome.violated:
             self._handle_violation(instance, outcome, stats, ex)
@@ -276,14 +276,14 @@ class Search:
     def _refine(self):
         col = self.col
         starts = list(col.worst[: self.profile.refine_starts])
-        self.facts.update(refine_ran=True, refine_before=col.worst[0].rel if col.worst else None,
-                          refine_start_rels=[e.rel for e in starts],
+        self.facts.update(refine_ran=True, refine_before=col.worst[0].rank if col.worst else None,
+                          refine_start_rels=[e.rank for e in starts],
                           refine_distinct_starts=len({digest(e.instance) for e in starts}))
         budget = self.profile.refine_evals
         # value space (membership tests) where the strategies have them; Hypothesis' choice space always
         value_budget = budget // 2 if refinable_inputs(self.strategies) else 0
         try:
-            before = starts[0].rel if starts else None
+            before = starts[0].rank if starts else None
             choice = self._refine_choices(starts, budget - value_budget)
             if value_budget:
                 starts = list(col.worst[: self.profile.refine_starts])
@@ -291,13 +291,13 @@ class Search:
                                self._refine_eval, self._assume_ok, self._time_up)
             else:
                 value = {"evals": 0, "reason": "no refinable inputs"}
-            after = col.worst[0].rel if col.worst else None
+            after = col.worst[0].rank if col.worst else None
             self.refinement = {"evals": value.get("evals", 0) + choice["evals"], "rejected": value.get("rejected", 0),
                                "before": before, "after": after,
                                "improved": bool(before is not None and after is not None and after < before),
                                "choice_space_evals": choice["evals"], "value_space_evals": value.get("evals", 0)}
         finally:
-            self.facts["refine_after"] = col.worst[0].rel if col.worst else None
+            self.facts["refine_after"] = col.worst[0].rank if col.worst else None
 
     def _refine_choices(self, starts, budget: int) -> dict:
         """Refinement in Hypothesis' choice space, for any strategy (see certify.search.choices)."""
@@ -315,13 +315,24 @@ class Search:
                 return math.inf
             return self._refine_eval(instance)
 
+        evals = 0
+        # sparse float arrays (hypothesis.extra.numpy.arrays with a fill): half the budget moves every entry of
+        # the worst instance's arrays, redrawn densely; the other half the choices as Hypothesis drew them
+        redraw = dense_redraw(self.strategies, starts[0].instance) if starts else None
+        if redraw is not None:
+            dense = ChoiceRefiner(redraw[0], margin_of, seed=self.seed, passthrough=(_Violation, _TimeUp))
+            try:
+                dense.refine(redraw[1], budget // 2)
+            except _TimeUp:
+                return {"evals": dense.evals, "dense_evals": dense.evals}
+            evals += dense.evals
         r = ChoiceRefiner(st.fixed_dictionaries(self.strategies), margin_of, seed=self.seed,
                           passthrough=(_Violation, _TimeUp))
         try:
-            r.refine(seeds, budget)
+            r.refine(seeds, budget - evals)
         except _TimeUp:
             pass
-        return {"evals": r.evals}
+        return {"evals": evals + r.evals, **({"dense_evals": evals} if redraw is not None else {})}
 
     def _refine_eval(self, cand) -> float:
         outcome, stats = self._evaluate(cand)
@@ -334,7 +345,7 @@ class Search:
         ex = col.add(cand, outcome, stats)
         if outcome.violated:
             self._handle_violation(cand, outcome, stats, ex)
-        return ex.rel
+        return ex.rank
 
     def _time_up(self):
         self.time_stopped = True

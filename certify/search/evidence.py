@@ -24,7 +24,7 @@ import math
 import numpy as np
 
 from ..outcome import Outcome, _to_float
-from ..verdict import Example
+from ..verdict import DEGENERATE_RANK, Example, is_degenerate
 from .common import num, rel_key
 
 __all__ = ["Collector", "worst_key", "ROOM"]
@@ -55,24 +55,27 @@ class Collector:
 
     def add_unranked(self, outcome: Outcome) -> float | None:
         """Record an instance that holds and cannot enter `worst` (strictly above its last) — the common case
-        late in a search — and return its relative margin; None, recording nothing, for any other instance
+        late in a search — and return its rank (`Example.rank`); None, recording nothing, for any other instance
         (which `add` must record). Such an instance leaves only its margin, its constant and its evidence: no
         summary is built for it."""
         rel = rel_key(outcome.rel_margin)
         worst = self.worst
-        if (len(worst) >= self.keep and rel > worst[-1].rel and len(self.firsts) >= self.keep
-                and not outcome.violated):
+        if len(worst) < self.keep or len(self.firsts) < self.keep or outcome.violated:
+            return None
+        degenerate = outcome.lhs is not None and outcome.lhs == 0 and outcome.rhs is not None and outcome.rhs == 0
+        rank = DEGENERATE_RANK if rel >= 0 and degenerate else rel   # Example.rank, read from the Outcome
+        if rank > worst[-1].rank:
             if outcome.evidence:
                 self._evidence(outcome.evidence)
             self._count(rel, None if outcome.ratio is None else _to_float(outcome.ratio), outcome.relation,
                         None if outcome.rhs is None else _to_float(outcome.rhs))
-            return rel
+            return rank
         return None
 
     def add(self, instance, outcome: Outcome, trial_stats=None) -> Example:
-        rel = self.add_unranked(outcome)
-        if rel is not None:
-            return Example(instance=instance, outcome={}, rel=rel, evidence=outcome.evidence,
+        rank = self.add_unranked(outcome)
+        if rank is not None:
+            return Example(instance=instance, outcome={}, rel=rel_key(outcome.rel_margin), evidence=outcome.evidence,
                            trial_stats=trial_stats)
         rel = rel_key(outcome.rel_margin)
         summary = outcome.as_float()
@@ -201,8 +204,6 @@ class Collector:
 
 
 def worst_key(ex: Example):
-    """Lowest relative margin first; among equals, an instance whose two sides are not both 0 (0 <= 0 is
-    tight only in a degenerate way, e.g. u = v in a Lipschitz bound)."""
-    o = ex.outcome
-    degenerate = o.get("lhs") == 0 and o.get("rhs") == 0
-    return (ex.rel, 1 if degenerate else 0)
+    """Lowest rank first (`Example.rank`: the relative margin, with instances that hold as 0 <= 0 last); among
+    equals, an instance whose two sides are not both 0."""
+    return (ex.rank, 1 if is_degenerate(ex.outcome) else 0)

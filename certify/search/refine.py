@@ -38,13 +38,13 @@ def refine(strategies: dict, starts: list, budget: int, seed: int, deadline: flo
         return {"evals": 0, "improved": False, "reason": "no refinable inputs" if not names else "no valid instance"}
     from ..strategies import contains, project
 
-    before = starts[0].rel
+    before = starts[0].rank
     rng = np.random.default_rng([seed, 7])
     per_start = max(1, budget // len(starts))
     evals, rejected = 0, 0
     best_overall = before
     for start in starts:
-        x, fx = start.instance, start.rel
+        x, fx = start.instance, start.rank
         z0, rebuild = _flatten_continuous(x, names)
         if z0.size == 0:
             continue
