@@ -318,7 +318,9 @@ class Search:
         evals = 0
         # sparse float arrays (hypothesis.extra.numpy.arrays with a fill): half the budget moves every entry of
         # the worst instance's arrays, redrawn densely; the other half the choices as Hypothesis drew them
-        redraw = dense_redraw(self.strategies, starts[0].instance) if starts else None
+        # (from the worst instance whose arrays can seed it; else a random dense draw beside the worst instance)
+        redraws = [r for r in (dense_redraw(self.strategies, e.instance) for e in starts) if r is not None]
+        redraw = next((r for r in redraws if len(r[1]) > 1), redraws[0] if redraws else None)
         if redraw is not None:
             dense = ChoiceRefiner(redraw[0], margin_of, seed=self.seed, passthrough=(_Violation, _TimeUp))
             try:
