@@ -358,3 +358,11 @@ def test_record_validation_matches_the_report_schema():
         jsonio.validate_record(_record(status="bogus"))
     with pytest.raises(jsonschema.ValidationError):
         jsonio.validate_report({**_report(_record()), "findings": [{"kind": "nonsense"}]}, claims=False)
+
+
+def test_a_counterexample_line_shows_enough_digits_to_tell_the_sides_apart():
+    line = F.counterexample_line({"relation": "le", "lhs": 17.333341, "rhs": 17.33333, "instance": {}})
+    assert line.startswith("lhs 17.33334 > rhs 17.33333"), line
+    assert F.counterexample_line({"relation": "le", "lhs": 1.25, "rhs": 1.0}).startswith("lhs 1.25 > rhs 1")
+    close = F.counterexample_line({"relation": "close", "lhs": 1.0000002e-6, "rhs": 1e-6})
+    assert close.startswith("residual 1.0000002e-06 > tolerance 1e-06"), close

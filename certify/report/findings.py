@@ -68,6 +68,16 @@ def _g(x, digits: int = 4) -> str:
     return f"{f:.{digits}g}"
 
 
+def _sides(a, b) -> tuple[str, str]:
+    """Both sides of a violated comparison with enough significant digits (4 to 17) to tell them apart: a
+    violation by 1e-6 read "lhs 17.33 > rhs 17.33"."""
+    for digits in range(4, 18):
+        sa, sb = _g(a, digits), _g(b, digits)
+        if sa != sb:
+            return sa, sb
+    return _g(a), _g(b)
+
+
 def empirical_constant(c: dict) -> dict | None:
     """The ratio at its extreme and, when exactly one constant (named like C, c_f, K, ...) scales a `le`/`ge`
     bound, that constant's empirical value (paper value x ratio) and the factor between the two."""
@@ -123,9 +133,11 @@ def counterexample_line(ex: dict) -> str:
     rel = ex.get("relation")
     sym = {"le": ">", "ge": "<"}.get(rel)
     if sym and ex.get("lhs") is not None and ex.get("rhs") is not None:
-        head = f"lhs {_g(ex.get('lhs'))} {sym} rhs {_g(ex.get('rhs'))}"
+        lhs, rhs = _sides(ex.get("lhs"), ex.get("rhs"))
+        head = f"lhs {lhs} {sym} rhs {rhs}"
     elif rel == "close" and ex.get("lhs") is not None:
-        head = f"residual {_g(ex.get('lhs'))} > tolerance {_g(ex.get('rhs'))}"
+        residual, tolerance = _sides(ex.get("lhs"), ex.get("rhs"))
+        head = f"residual {residual} > tolerance {tolerance}"
     else:
         head = f"margin {_g(ex.get('margin'))}"
     trials = ex.get("trials") if isinstance(ex.get("trials"), dict) else None
