@@ -117,3 +117,22 @@ def test_an_instance_that_holds_as_zero_against_zero_ranks_after_every_informati
         col.add({"x": x}, le(x, 1.0))
     assert [e.instance["x"] for e in col.worst] == [0.9, 0.5]
     assert 0.0 in col.margins  # the margin sample keeps the true relative margin of x = 0
+
+
+@certify.claim(id="budgettest.strict_filter", source="derived", statement="x <= 2", tag="USER",
+               inputs=dict(x=st.lists(st.floats(0.0, 1.0), min_size=6, max_size=6)
+                           .filter(lambda v: min(v) > 0.2).map(np.array)))
+def _strict_filter(ctx, x):
+    return certify.le(ctx.sum(x), 6.0)
+
+
+def test_a_strict_filter_that_rejects_the_cost_probes_is_no_error():
+    # Hypothesis rejects a draw whose filter runs out of retries by raising StopTest, a BaseException: the cost
+    # probe let it through and the claim ended `error` ("StopTest: 0") before its search began
+    from dataclasses import replace
+
+    from certify.search.driver import Search
+
+    profile = replace(get_profile("ci"), examples=60, refine_evals=60)  # still sized by cost: the probes run
+    v = Search(certify.get_claim("budgettest.strict_filter"), profile, 0, None).run()
+    assert v.status == "survived", (v.status, v.reason)

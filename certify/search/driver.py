@@ -175,12 +175,15 @@ class Search:
 
         from hypothesis import strategies as st
         from hypothesis.control import BuildContext
+        from hypothesis.errors import StopTest
         from hypothesis.internal.conjecture.data import ConjectureData
 
         strategy = st.fixed_dictionaries(self.strategies)
         rng = random.Random(self.seed)
-        costs = []
-        for k in range(probes):
+        costs, done = [], 0
+        for _ in range(4 * probes):   # a draw that a filter rejects is not a probe: try a few more
+            if done == probes:
+                break
             t = time.process_time()
             try:
                 data = ConjectureData(random=rng)
@@ -188,10 +191,13 @@ class Search:
                     instance = data.draw(strategy)
                 if self._assume_ok(instance):
                     self._evaluate(instance)
-            except Exception:  # noqa: BLE001 - a probe that fails measures nothing; the search reports errors
+            # StopTest is how Hypothesis rejects a draw (a filter out of retries): a BaseException, which made
+            # a claim with a strict .filter() an `error` before it ran
+            except (Exception, StopTest):  # noqa: BLE001 - a probe that fails measures nothing
                 continue
-            if k:
+            if done:
                 costs.append(time.process_time() - t)
+            done += 1
         self.times["probe_s_per_eval"] = min(costs) if costs else 0.0
         self.profile, self.scale = sized(self.profile, min(costs) if costs else None)
         # the probe paid compilation, which never counts: the seconds cap starts now
