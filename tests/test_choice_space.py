@@ -137,3 +137,20 @@ def weighted_holder(ctx, x):
 def test_a_false_bound_needing_every_entry_of_a_sparse_array_is_refuted():
     v = certify.check("choicetest.weighted_holder", profile="ci", seed=0)
     assert v.status == "refuted", (v.reason, v.refinement)
+
+
+def test_an_integer_whose_best_floats_move_with_it_is_walked_to_the_violation():
+    # x^n (1 - x) <= 0.995 / (e n) fails only at n = 100 (the bound of the integer), for x in a window of width
+    # 1.5e-4 around 100/101. A greedy move of n holds x at the peak of the current n, where every other n looks
+    # worse; the walk re-optimises x after each move of n.
+    s = st.tuples(st.integers(1, 100), st.floats(0.0, 1.0))
+
+    def evaluate(nx):
+        n, x = nx
+        bound = 0.995 / (math.e * n)
+        return (bound - x**n * (1 - x)) / bound
+
+    start = (60, 0.5)
+    for seed in range(3):
+        best = ChoiceRefiner(s, evaluate, seed=seed).refine([start], budget=6000)
+        assert best.margin < 0 and best.instance[0] == 100, (seed, best.margin, best.instance)

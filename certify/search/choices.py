@@ -12,7 +12,8 @@ simply not a candidate.
 spends an evaluation budget on them: first local moves (floats to the bounds of their box, sign flips,
 halving/doubling, small relative and absolute steps, zeroing, equalising two floats, all floats to a vertex
 of their box, integers by +-1 and to their bounds, booleans flipped), accepted greedily when they lower the
-margin; then CMA-ES (the `cma` package) over the continuous choices of the best sequence, clipped to each
+margin; then a walk over the integers in which each move is followed by a short CMA-ES run over the floats
+(where the best floats move with the integer, a greedy integer move never pays); then CMA-ES (the `cma` package) over the continuous choices of the best sequence, clipped to each
 choice's bounds, restarted from the next-best seeds while budget remains. Every evaluation counts against the
 budget, and the whole procedure is a deterministic function of its seed.
 
@@ -274,6 +275,51 @@ class ChoiceRefiner:
                     improved = True
                     break
 
+    # -- integers, each move followed by the floats re-optimised -------------------------------------------
+    def _integer_walk(self, budget: int, per_move: int = 80, max_nodes: int = 6) -> None:
+        """Move the best sequence's integer choices (by +-1, +-2 and to their bounds), re-optimising its float
+        choices after each move by a short, narrow CMA-ES run, and walk while that improves the margin.
+
+        A greedy integer move holds the floats: where the best float values depend on the integer (the
+        peak of x^n (1-x) moves with n), every move looks worse than staying and the walk to the integer
+        that violates the claim never starts."""
+        stop = self.evals + budget
+        improved = True
+        stride: dict[int, int] = {}   # a move that paid is tried again twice as far (a walk of n steps takes log n)
+        while improved and self.best is not None and stop - self.evals >= per_move:
+            improved = False
+            start = self.best.choices
+            got = draw_from_choices(self.strategy, start)
+            if got is None:
+                return
+            nodes = got[1]
+            ints = [i for i, n in enumerate(nodes) if n.type == "integer"][:max_nodes]
+            if not ints:
+                return
+            incumbent = self.best.margin
+            for i in ints:
+                lo, hi = nodes[i].constraints.get("min_value"), nodes[i].constraints.get("max_value")
+                v = nodes[i].value
+                cands = []
+                for c in (v + 2 * stride[i] if stride.get(i) else None, v + 1, v - 1, v + 2, v - 2, hi, lo):
+                    if (c is not None and c != v and c not in cands and (lo is None or c >= lo)
+                            and (hi is None or c <= hi)):
+                        cands.append(c)
+                for c in cands:
+                    if stop - self.evals < per_move:
+                        return
+                    seq = list(start)
+                    seq[i] = c
+                    seq = tuple(seq)
+                    self._score(seq)
+                    self._cmaes(seq, min(per_move, stop - self.evals), sigma0=0.01)
+                    if self.best.margin < incumbent:
+                        improved = True
+                        stride = {i: c - v}
+                        break
+                if improved:
+                    break
+
     # -- CMA-ES over the continuous choices ---------------------------------------------------------------
     def _float_frame(self, start: tuple):
         """(nodes, values, float indices, lower, upper, width) of a sequence's float choices, or None."""
@@ -343,7 +389,8 @@ class ChoiceRefiner:
         """Spend `budget` evaluations refining from the given choice sequences (best first).
 
         A greedy pass of local moves from every seed (`local_share` of the budget, by default 10%, 30% below
-        1000 evaluations: vertices, ties, signs, integers), then CMA-ES with IPOP restarts (Auger-Hansen 2005): each run goes until CMA-ES stops by
+        1000 evaluations: vertices, ties, signs, integers), a walk over the integers with the floats re-optimised
+        after each move (up to 30%, while it improves), then CMA-ES with IPOP restarts (Auger-Hansen 2005): each run goes until CMA-ES stops by
         itself, the next one starts with twice the population, alternately from the incumbent, from the next
         seed, and from a uniform point of the box; last, local moves polish the winner. A run is never cut
         to a fixed share: short runs are what made CMA-ES miss thin regions (null spaces) and sups."""
@@ -360,6 +407,8 @@ class ChoiceRefiner:
             if self.evals >= stop - polish:
                 break
             self._local(s, min(per_seed, stop - polish - self.evals))
+        if self.best is not None and budget >= 400:
+            self._integer_walk(min(int(0.3 * budget), stop - polish - self.evals))
         popsize, run, polished, idle = None, 0, False, 0
         pending = list(seeds[1:])
         while stop - self.evals >= 8 and idle < 3:
