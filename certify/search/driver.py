@@ -330,7 +330,7 @@ class Search:
         if redraw is not None:
             dense = ChoiceRefiner(redraw[0], margin_of, seed=self.seed, passthrough=(_Violation, _TimeUp))
             try:
-                dense.refine(redraw[1], budget // 2)
+                dense.refine(redraw[1], 3 * budget // 4)
             except _TimeUp:
                 return {"evals": dense.evals, "dense_evals": dense.evals}
             evals += dense.evals
