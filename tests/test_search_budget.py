@@ -136,3 +136,37 @@ def test_a_strict_filter_that_rejects_the_cost_probes_is_no_error():
     profile = replace(get_profile("ci"), examples=60, refine_evals=60)  # still sized by cost: the probes run
     v = Search(certify.get_claim("budgettest.strict_filter"), profile, 0, None).run()
     assert v.status == "survived", (v.status, v.reason)
+
+
+@certify.claim(id="budgettest.weyl", source="Weyl", statement=r"\lambda_{\max}(S+T) \le \lambda_{\max}(S)+\lambda_{\max}(T)",
+               tag="USER", inputs=dict(A=st.just(np.zeros((4, 4))), B=st.just(np.zeros((4, 4)))))
+def _weyl(ctx, A, B):
+    S, T = A + A.T, B + B.T
+    return certify.le(ctx.eigmax(S + T), ctx.eigmax(S) + ctx.eigmax(T))
+
+
+def test_an_equality_case_with_both_sides_zero_leaves_no_empirical_constant():
+    # S = -2cJ, T = -2c'J: lambda_max is exactly 0 on both sides; the reference's eigenvalues are zero only to
+    # working precision, and their ratio (a helper saw 21.9 reported as the empirical constant of Weyl's
+    # inequality, whose best constant is 1) is noise
+    from certify.confirm import confirm
+    from certify.outcome import le
+    from certify.search.evidence import Collector
+
+    claim = certify.get_claim("budgettest.weyl")
+    col = Collector(claim, keep=4)
+    equalities = 0
+    for c, d in ((0.3, 0.7), (1.1, 0.2), (0.37, 2.9)):
+        inst = {"A": np.full((4, 4), -c), "B": np.full((4, 4), -d)}
+        conf = confirm(claim, inst).as_dict()
+        if conf["status"] != "equality":
+            continue
+        equalities += 1
+        ex = col.add(inst, le(1e-17, 0.0))  # a float64 violation by rounding, then resolved by the reference
+        col.resolve(ex, conf)
+        assert col.ratio_extreme is None, conf
+    assert equalities >= 1
+    col.resolve(col.add({"A": None}, le(1.0 + 1e-17, 1.0)),
+                {"status": "equality", "margin_2dps": 0.0, "rel_margin": 0.0, "lhs": 1.0, "rhs": 1.0, "ratio": 1.0,
+                 "size": 1.0})
+    assert col.ratio_extreme == 1.0  # an equality case with a real bound side: lhs / rhs = 1

@@ -33,6 +33,9 @@ __all__ = ["Collector", "worst_key", "ROOM"]
 # well-scaled float64 computation is ~1e-16 relative; 1e-9 leaves a millionfold room for conditioning)
 ROOM = 1e-9
 
+# an equality case whose bound side is below this fraction of the computation's size has no empirical constant
+EQUALITY_SIDE = 1e-12
+
 
 class Collector:
     """Everything the search learns, kept small: top-k worst, first instances, margin sample, evidence."""
@@ -107,6 +110,12 @@ class Collector:
         ratio = confirmation.get("ratio")
         rhs = confirmation.get("rhs")
         if ratio is not None and not (isinstance(rhs, (int, float)) and rhs > 0 and math.isfinite(ratio)):
+            ratio = None
+        size = confirmation.get("size")
+        if (status == "equality" and ratio is not None and isinstance(size, (int, float))
+                and abs(rhs) <= EQUALITY_SIDE * size):
+            # both sides zero to working precision (lambda_max = 0 exactly on both sides): lhs / rhs is a ratio of
+            # rounding noise (a helper's Weyl bound reported an empirical constant of 21.9), not a constant
             ratio = None
         o.update(margin=margin, rel_margin=rel, lhs=confirmation.get("lhs"), rhs=rhs, ratio=ratio,
                  trust="reference", float64_margin=ex.outcome.get("margin"))
