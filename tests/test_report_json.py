@@ -366,3 +366,15 @@ def test_a_counterexample_line_shows_enough_digits_to_tell_the_sides_apart():
     assert F.counterexample_line({"relation": "le", "lhs": 1.25, "rhs": 1.0}).startswith("lhs 1.25 > rhs 1")
     close = F.counterexample_line({"relation": "close", "lhs": 1.0000002e-6, "rhs": 1e-6})
     assert close.startswith("residual 1.0000002e-06 > tolerance 1e-06"), close
+
+
+def test_a_probability_counterexample_line_gives_the_confirmed_failures_the_verdict_rests_on():
+    # 11 of 60 trials failed in float64; the first 8 re-run in high precision were confirmed, enough for the
+    # verdict (Clopper-Pearson lower bound 0.059 > delta 0.05). The line used to give the float64 rate only,
+    # while the reason gave the confirmed one.
+    ex = {"relation": "le", "lhs": 0.183, "rhs": 0.05,
+          "trials": {"trials": 60, "failures": 11, "rate": 11 / 60, "cp_low": 0.0948, "delta": 0.05},
+          "confirmation": {"status": "confirmed", "lhs": 8 / 60, "margin_2dps": 0.05 - 0.0594}}
+    line = F.counterexample_line(ex)
+    assert line.startswith("8 of 60 trials confirmed failing in high precision (11 failed in float64; "
+                           "95% CI of the confirmed rate from 0.0594) vs δ 0.05"), line

@@ -141,7 +141,16 @@ def counterexample_line(ex: dict) -> str:
     else:
         head = f"margin {_g(ex.get('margin'))}"
     trials = ex.get("trials") if isinstance(ex.get("trials"), dict) else None
-    if trials:
+    conf = ex.get("confirmation") if isinstance(ex.get("confirmation"), dict) else {}
+    if trials and conf.get("status") == "confirmed" and all(
+            isinstance(v, (int, float)) for v in (conf.get("lhs"), conf.get("margin_2dps"), trials.get("trials"),
+                                                  trials.get("delta"))):
+        # the verdict rests on the failures re-run in high precision, not on the float64 count: say those
+        n = trials["trials"]
+        head = (f"{round(conf['lhs'] * n)} of {n} trials confirmed failing in high precision "
+                f"({trials.get('failures')} failed in float64; 95% CI of the confirmed rate from "
+                f"{_g(trials['delta'] - conf['margin_2dps'], 3)}) vs δ {_g(trials['delta'], 3)}")
+    elif trials:
         head = (f"{trials.get('failures')} of {trials.get('trials')} trials failed (rate {_g(trials.get('rate'), 3)}, "
                 f"95% CI from {_g(trials.get('cp_low'), 3)}) vs δ {_g(trials.get('delta'), 3)}")
     if ex.get("label"):
