@@ -57,7 +57,7 @@ class Profile:
 
 PROFILES = {
     "smoke": Profile("smoke", examples=25, refine_evals=40, refine_starts=2, seconds=20.0, trials=20,
-                     mutant_examples=25, baseline_instances=5, scaling_repeats=1, shrink_seconds=3.0,
+                     mutant_examples=100, baseline_instances=5, scaling_repeats=1, shrink_seconds=3.0,
                      timeout=120.0, tighten_examples=15, tighten_seconds=5.0, tighten_steps=1),
     "ci": Profile("ci", examples=1000, refine_evals=3000, refine_starts=4, seconds=45.0, trials=60,
                   mutant_examples=300, baseline_instances=20, scaling_repeats=3, shrink_seconds=8.0,

@@ -81,10 +81,12 @@ def test_the_collector_keeps_what_a_naive_record_of_every_instance_would_say():
         rel, rhs, ratio = rng.uniform(0, 1), rng.choice([rng.uniform(0.5, 2), 0.0, -1.0]), rng.uniform(0, 1)
         o = Outcome(margin=rel, rel_margin=rel, lhs=ratio * rhs, rhs=rhs, ratio=ratio, relation="le")
         col.add({"i": i}, o)
-        seen.append((rel, i, ratio if rhs > 0 else None))
+        # the rank (Example.rank): the relative margin, but 0 <= 0 (rhs 0 here makes lhs 0 too) ranks as 1
+        rank = 1.0 if rhs == 0 else rel
+        seen.append((rank, i, ratio if rhs > 0 else None, rel))
     seen.sort()
-    assert [e.instance["i"] for e in col.worst] == [i for _r, i, _q in seen[:3]]
-    assert sorted(m for m in col.margins) == sorted(r for r, _i, _q in seen)
-    assert col.ratio_extreme == max(q for _r, _i, q in seen if q is not None)
-    assert col.ratio_skipped == sum(1 for _r, _i, q in seen if q is None)
-    assert [e.instance["i"] for e in col.firsts] == sorted(i for _r, i, _q in seen)[:3]
+    assert [e.instance["i"] for e in col.worst] == [i for _r, i, _q, _m in seen[:3]]
+    assert sorted(m for m in col.margins) == sorted(m for _r, _i, _q, m in seen)
+    assert col.ratio_extreme == max(q for _r, _i, q, _m in seen if q is not None)
+    assert col.ratio_skipped == sum(1 for _r, _i, q, _m in seen if q is None)
+    assert [e.instance["i"] for e in col.firsts] == sorted(i for _r, i, _q, _m in seen)[:3]
