@@ -322,8 +322,8 @@ class Search:
             return self._refine_eval(instance)
 
         evals = 0
-        # sparse float arrays (hypothesis.extra.numpy.arrays with a fill): half the budget moves every entry of
-        # the worst instance's arrays, redrawn densely; the other half the choices as Hypothesis drew them
+        # sparse float arrays (hypothesis.extra.numpy.arrays with a fill): three quarters of the budget move every
+        # entry of the worst instance's arrays, redrawn densely; the rest the choices as Hypothesis drew them
         # (from the worst instance whose arrays can seed it; else a random dense draw beside the worst instance)
         redraws = [r for r in (dense_redraw(self.strategies, e.instance) for e in starts) if r is not None]
         redraw = next((r for r in redraws if len(r[1]) > 1), redraws[0] if redraws else None)
