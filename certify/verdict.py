@@ -47,15 +47,20 @@ class Example:
         way (x = 0 in a homogeneous bound, u = v in a Lipschitz bound) and says nothing about how close the
         claim comes to failing; steering to it (relative margin 0, below every instance with a real scale) kept
         the search of such a bound at x = 0."""
-        return DEGENERATE_RANK if self.rel >= 0 and is_degenerate(self.outcome) else self.rel
+        return rank_of(self.rel, self.outcome.get("lhs"), self.outcome.get("rhs"))
 
 
 DEGENERATE_RANK = 1.0
 
 
-def is_degenerate(summary: dict) -> bool:
-    """Both sides of the comparison exactly 0 (an outcome summary: `Outcome.as_float()`)."""
-    return summary.get("lhs") == 0 and summary.get("rhs") == 0
+def is_degenerate(lhs, rhs) -> bool:
+    """Both sides of the comparison exactly 0 (None for a side the outcome does not have)."""
+    return lhs is not None and lhs == 0 and rhs is not None and rhs == 0
+
+
+def rank_of(rel: float, lhs, rhs) -> float:
+    """`Example.rank` from a relative margin and the two sides (an Example's summary or an Outcome's own)."""
+    return DEGENERATE_RANK if rel >= 0 and is_degenerate(lhs, rhs) else rel
 
 
 @dataclass

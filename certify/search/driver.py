@@ -325,8 +325,13 @@ class Search:
         # sparse float arrays (hypothesis.extra.numpy.arrays with a fill): three quarters of the budget move every
         # entry of the worst instance's arrays, redrawn densely; the rest the choices as Hypothesis drew them
         # (from the worst instance whose arrays can seed it; else a random dense draw beside the worst instance)
-        redraws = [r for r in (dense_redraw(self.strategies, e.instance) for e in starts) if r is not None]
-        redraw = next((r for r in redraws if len(r[1]) > 1), redraws[0] if redraws else None)
+        redraw = None
+        for e in starts:   # stop at the first that seeds; no redraw of the starts after it
+            r = dense_redraw(self.strategies, e.instance)
+            if r is not None and (redraw is None or len(r[1]) > 1):
+                redraw = r
+            if redraw is not None and len(redraw[1]) > 1:
+                break
         if redraw is not None:
             dense = ChoiceRefiner(redraw[0], margin_of, seed=self.seed, passthrough=(_Violation, _TimeUp))
             try:

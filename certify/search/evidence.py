@@ -24,7 +24,7 @@ import math
 import numpy as np
 
 from ..outcome import Outcome, _to_float
-from ..verdict import DEGENERATE_RANK, Example, is_degenerate
+from ..verdict import Example, is_degenerate, rank_of
 from .common import num, rel_key
 
 __all__ = ["Collector", "worst_key", "ROOM"]
@@ -65,8 +65,7 @@ class Collector:
         worst = self.worst
         if len(worst) < self.keep or len(self.firsts) < self.keep or outcome.violated:
             return None
-        degenerate = outcome.lhs is not None and outcome.lhs == 0 and outcome.rhs is not None and outcome.rhs == 0
-        rank = DEGENERATE_RANK if rel >= 0 and degenerate else rel   # Example.rank, read from the Outcome
+        rank = rank_of(rel, outcome.lhs, outcome.rhs)
         if rank > worst[-1].rank:
             if outcome.evidence:
                 self._evidence(outcome.evidence)
@@ -215,4 +214,4 @@ class Collector:
 def worst_key(ex: Example):
     """Lowest rank first (`Example.rank`: the relative margin, with instances that hold as 0 <= 0 last); among
     equals, an instance whose two sides are not both 0."""
-    return (ex.rank, 1 if is_degenerate(ex.outcome) else 0)
+    return (ex.rank, 1 if is_degenerate(ex.outcome.get("lhs"), ex.outcome.get("rhs")) else 0)
