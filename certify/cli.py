@@ -240,6 +240,7 @@ def _cmd_run(args) -> int:
     from .progress import RunProgress, choose_mode
     from .reportdir import ReportLock, stale
     from .runner import ReportWriter, Task, merge_shards, shard_tasks, versions
+    from .schedule import load_durations, longest_first, record_durations
 
     profile = get_profile(args.profile)
     if args.seed < 0:
@@ -295,7 +296,10 @@ def _cmd_run(args) -> int:
             print(f"resuming: {len(set(wanted) & done)} claim(s) already finished, {len(todo)} to go",
                   file=sys.stderr)
         t0 = time.perf_counter()
-        work = [st for t in todo for st in shard_tasks(t, args.shards)]
+        # durations are kept per profile and budget: a run with --budget takes other times
+        timing_key = profile.name + "".join(f" {k}={v}" for k, v in (("budget", args.budget),
+                                                                      ("seconds", args.seconds)) if v is not None)
+        work = longest_first([st for t in todo for st in shard_tasks(t, args.shards)], load_durations(timing_key))
         with RunProgress(len(todo), choose_mode(args.quiet)) as bar:
             def on_start(task, started):
                 bar.started(task.claim_id, started, task.timeout)
@@ -311,7 +315,8 @@ def _cmd_run(args) -> int:
                     runs.close()  # kills the workers still running (an interrupt, SIGTERM)
                 if hasattr(executor, "close"):
                     executor.close()
-        writer.write()  # always rebuilt from the results, also when nothing was left to run
+                record_durations(timing_key, (writer.records[t.claim_id] for t in todo if t.claim_id in writer.records))
+                writer.write()  # always rebuilt from the results, also when nothing was left or on an interrupt
         report = writer.report()
     finally:
         lock.release()

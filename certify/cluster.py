@@ -162,7 +162,10 @@ class DaskExecutor:
         # a key of its own per run: the scheduler hands a known key's result back without running it, so the
         # same tasks submitted again (a second run on this client) would silently get the first run's records
         run = uuid.uuid4().hex[:12]
-        futures = [self.client.submit(run_isolated, t, key=f"certify-{run}-{i}-{t.claim_id}", pure=False)
+        # the scheduler starts tasks in the order given (certify.schedule: the longest first), also when they
+        # outnumber the workers many times over
+        futures = [self.client.submit(run_isolated, t, key=f"certify-{run}-{i}-{t.claim_id}", pure=False,
+                                      priority=len(tasks) - i)
                    for i, t in enumerate(tasks)]
         try:
             for fut in as_completed(futures):
