@@ -18,6 +18,9 @@ def _erf(x):
     return erf(x)
 
 
+_AS_IS = frozenset({float, int, bool, type(None)})   # leaves `convert` returns unchanged
+
+
 class FloatContext(Context):
     """float64 arithmetic: numpy plus the numba kernels of `certify.kernels`."""
 
@@ -52,7 +55,7 @@ class FloatContext(Context):
         if t is np.ndarray and value.dtype == np.float64:
             return value
         if t is dict:
-            return {k: self.convert(v) for k, v in value.items()}
+            return {k: v if type(v) in _AS_IS else self.convert(v) for k, v in value.items()}
         return super().convert(value)
 
     def to_float(self, x):

@@ -36,9 +36,13 @@ def digest(instance) -> int:
     return int.from_bytes(h.digest(), "little")
 
 
+_IMMUTABLE = frozenset({float, int, bool, str, type(None)})
+
+
 def copy_instance(v):
     if isinstance(v, dict):
-        return {k: copy_instance(x) for k, x in v.items()}
+        # most leaves of a search's instances are Python scalars: shared, not walked (a microsecond a call)
+        return {k: x if type(x) in _IMMUTABLE else copy_instance(x) for k, x in v.items()}
     if isinstance(v, np.ndarray):
         return v.copy()
     if isinstance(v, (list, tuple)):

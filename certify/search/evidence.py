@@ -61,16 +61,19 @@ class Collector:
         late in a search — and return its rank (`Example.rank`); None, recording nothing, for any other instance
         (which `add` must record). Such an instance leaves only its margin, its constant and its evidence: no
         summary is built for it."""
-        rel = rel_key(outcome.rel_margin)
         worst = self.worst
-        if len(worst) < self.keep or len(self.firsts) < self.keep or outcome.violated:
+        if outcome.violated or len(worst) < self.keep or len(self.firsts) < self.keep:
             return None
+        rel = outcome.rel_margin
+        if type(rel) is not float or rel != rel:   # a float64 claim's margin is a float: rel_key is the rest
+            rel = rel_key(rel)
         rank = rank_of(rel, outcome.lhs, outcome.rhs)
         if rank > worst[-1].rank:
             if outcome.evidence:
                 self._evidence(outcome.evidence)
-            self._count(rel, None if outcome.ratio is None else _to_float(outcome.ratio), outcome.relation,
-                        None if outcome.rhs is None else _to_float(outcome.rhs))
+            ratio, rhs = outcome.ratio, outcome.rhs
+            self._count(rel, None if ratio is None else _to_float(ratio), outcome.relation,
+                        None if rhs is None else _to_float(rhs))
             return rank
         return None
 
