@@ -98,6 +98,7 @@ class Outcome:
     parts: list = field(default_factory=list)
     label: str = ""
     output_only: bool = False   # part of the computation ran in float64 by design (see certify.confirm)
+    fp_error: str | None = None  # float64 could not evaluate the claim here (an OverflowError): margin NaN
 
     @property
     def holds(self) -> bool:

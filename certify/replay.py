@@ -29,7 +29,6 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 
 from .errors import InvalidArgument
 
@@ -154,13 +153,13 @@ def replay_check(report_dir: str, claim_id: str, which: str = "auto", report: di
 
 def _replay_bound(claim, entry, instance, label) -> ReplayResult:
     from .confirm import confirm
-    from .context import fp
+    from .search.trials import fp_outcome
 
     res = ReplayResult(claim.id, label, None)
-    with np.errstate(all="ignore"):
-        o = claim.evaluate(fp, instance)
+    o = fp_outcome(claim, instance)   # as the search evaluated it (an OverflowError is a NaN margin there too)
     res.lines.append(f"{claim.id}: replaying the saved {label}")
-    res.lines.append(f"  float64 margin: {o.as_float()['margin']!r}  ratio: {o.as_float()['ratio']!r}")
+    res.lines.append(f"  float64 margin: {o.as_float()['margin']!r}  ratio: {o.as_float()['ratio']!r}"
+                     + (f"  (float64 raised {o.fp_error})" if o.fp_error else ""))
     c = confirm(claim, instance)
     if c.status != "unavailable":
         res.lines.append(f"  mpmath dps {c.dps}: margin {c.margin_dps!r}; dps {2 * c.dps}: margin {c.margin_2dps!r}")

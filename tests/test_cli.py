@@ -122,6 +122,20 @@ def test_param_override_from_cli(tmp_path, demo_path):
     assert r.returncode == 1  # the claim expects a refutation; surviving is unexpected
 
 
+def test_replay_of_a_counterexample_float64_cannot_evaluate(tmp_path):
+    """Regression: replay evaluated float64 outside the search's path, so a counterexample where the body's
+    Python float `**` overflows (decided by the reference) crashed `certify replay` with OverflowError."""
+    import shlex
+
+    r = certify("run", PATHO, "patho.false_past_overflow", "--no-default", "--profile", "smoke", "--report",
+                str(tmp_path), "--no-html", "--quiet")
+    rec = json.loads((tmp_path / "report.json").read_text())["claims"][0]
+    assert rec["status"] == "refuted", (r.stdout, r.stderr)
+    r = certify(*shlex.split(rec["replay"])[1:])
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "float64 raised OverflowError" in r.stdout and "reproduced" in r.stdout
+
+
 def test_replay_of_a_probability_counterexample(run_dir, demo_path):
     d, _ = run_dir
     r = certify("replay", str(d / "a"), demo_path, "demo.coin_false")

@@ -28,6 +28,22 @@ def test_float64_overflow_is_confirmed_away_by_the_reference():
     assert len(v.float_artifacts) > 0
 
 
+def test_python_float_overflow_is_decided_by_the_reference_not_an_error():
+    """Regression: a body whose Python float `**` overflows ended `error` (OverflowError) although the claim
+    holds; float64 failing to represent a value is a float64 problem, decided in high precision like a NaN."""
+    v = certify.check("patho.python_float_overflow", profile="smoke")
+    assert v.status == "survived", (v.status, v.reason, v.error)
+    raised = [a for a in v.float_artifacts if "float64_error" in a]
+    assert raised and all(a["float64_error"].startswith("OverflowError") and a["status"] == "holds"
+                          for a in raised)
+
+
+def test_a_claim_false_only_past_the_float_range_is_refuted():
+    v = certify.check("patho.false_past_overflow", profile="smoke")
+    assert v.status == "refuted", (v.status, v.reason, v.error)
+    assert v.counterexample is not None
+
+
 def test_garbage_return_is_an_error_naming_the_fix():
     v = certify.check("patho.returns_string", profile="smoke")
     assert v.status == "error" and "return a number" in v.error

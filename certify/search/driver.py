@@ -112,6 +112,8 @@ class Search:
             self.found, self.found_at, self.last_violation = ex, time.perf_counter(), ex
             _violation()
         record = {"margin_fp": outcome.as_float()["margin"], "rel_margin_fp": rel_fp, **c.as_dict()}
+        if outcome.fp_error:
+            record["float64_error"] = outcome.fp_error   # why margin_fp is NaN: float64 raised, not rounded
         if c.status == "unstable":
             self.col.unstable.append(record)
         elif c.status == "unavailable" and self.claim.takes_ctx:

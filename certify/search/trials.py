@@ -13,6 +13,8 @@ Contract:
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..confirm import MARGINAL_NOTE, MARGINAL_ROUNDOFFS, Confirmation, confirm
@@ -46,10 +48,16 @@ def fp_outcome(claim, instance, rng_factory=None, *, quiet: bool = True) -> Outc
     Floating-point warnings are silenced; `quiet=False` leaves that to a caller that already silenced them
     for its whole loop (entering numpy's errstate costs about a microsecond, a tenth of a cheap claim)."""
     rng = rng_factory() if rng_factory is not None else None
-    if not quiet:
-        return claim.evaluate(fp, copy_instance(instance), rng=rng)
-    with np.errstate(all="ignore"):
-        return claim.evaluate(fp, copy_instance(instance), rng=rng)
+    try:
+        if not quiet:
+            return claim.evaluate(fp, copy_instance(instance), rng=rng)
+        with np.errstate(all="ignore"):
+            return claim.evaluate(fp, copy_instance(instance), rng=rng)
+    except OverflowError as exc:
+        # Python's float arithmetic raises (`a ** k`, `math.exp`, float() of a huge int) where numpy's float64
+        # gives inf: the same float64 range problem, so the same path as a float64 NaN margin — a violation
+        # the reference (unbounded exponents) decides: a counterexample, or a float artifact where it holds
+        return Outcome(margin=math.nan, rel_margin=math.nan, fp_error=f"OverflowError: {exc}")
 
 
 def failed_trials(claim, instance, seed: int, n: int) -> tuple[list[int], list[Outcome]]:
