@@ -208,8 +208,8 @@ def _dask_speedup(tasks, args, DaskExecutor) -> int:  # noqa: N803 - the class, 
             print(f"repeat {rep + 1}/{args.repeats}  dask-local --workers {n}  {wall:8.1f} s  (tasks' own time "
                   f"{own:8.1f} s)", file=sys.stderr)
     med = {n: statistics.median(w) for n, w in walls.items()}
-    idle = [round(1 - i / (2 * w), 4) for w, i in zip(walls[2], inside[2])]
-    slower = [round(i2 / i1, 3) for i1, i2 in zip(inside[1], inside[2])]
+    idle = [round(1 - i / (2 * w), 4) for w, i in zip(walls[2], inside[2], strict=True)]
+    slower = [round(i2 / i1, 3) for i1, i2 in zip(inside[1], inside[2], strict=True)]
     out = {"profile": args.profile, "seed": args.seed, "tasks": len(tasks), "repeats": args.repeats,
            "every": args.every, "order": "longest first (durations of the previous 1-worker run)",
            "walls_s": {str(n): [round(w, 2) for w in ws] for n, ws in walls.items()},
@@ -217,7 +217,7 @@ def _dask_speedup(tasks, args, DaskExecutor) -> int:  # noqa: N803 - the class, 
            "idle_fraction_2_workers": idle, "task_slowdown_2_over_1": slower,
            "loads_before_after": {str(n): ls for n, ls in loads.items()},
            "speedup_dask_2_over_1": round(med[1] / med[2], 3),
-           "speedups_per_repeat": [round(a / b, 3) for a, b in zip(walls[1], walls[2])],
+           "speedups_per_repeat": [round(a / b, 3) for a, b in zip(walls[1], walls[2], strict=True)],
            "same_verdicts": len(set(statuses)) == 1}
     Path(args.out + ".json").write_text(json.dumps(out, indent=1, allow_nan=False) + "\n")
     lines = [f"# Dask speed-up, 2 workers over 1 ({args.profile} profile, seed {args.seed}, {len(tasks)} claims, "

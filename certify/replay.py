@@ -29,7 +29,6 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-
 from .errors import InvalidArgument
 
 __all__ = ["replay", "replay_check", "load_report", "refuted_ids", "ReplayResult"]

@@ -4,10 +4,10 @@ import json
 import subprocess
 import sys
 
+from test_cli import strip_timing
+
 from certify.runner import ReportWriter, Task
 from certify.schedule import durations_file, load_durations, longest_first, record_durations
-
-from test_cli import strip_timing
 
 
 def _t(cid, shard=0):
