@@ -50,6 +50,9 @@ def test_raising_claim_is_an_error_with_traceback(verdicts):
     assert v.status == "error"
     assert "ZeroDivisionError" in v.error
     assert not v.as_expected
+    # the one-line reason says where it raised and what to do (it gave the exception alone)
+    assert v.counterexample.instance["k"] > 3
+    assert f"raised at k={v.counterexample.instance['k']}" in v.reason and "assume=" in v.reason
 
 
 def test_true_probability_claim_survives(verdicts):

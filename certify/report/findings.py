@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 import re
 
-__all__ = ["findings", "anchor", "empirical_constant", "counterexample_line", "KINDS", "LOOSE_FACTOR",
+__all__ = ["findings", "anchor", "empirical_constant", "counterexample_line", "instance_line", "KINDS", "LOOSE_FACTOR",
            "FRAGILE_MIN", "FRAGILE_SHARE"]
 
 KINDS = ("refuted", "vacuous", "loose", "tighten", "mutant_survived", "equality", "fragile")
@@ -105,7 +105,8 @@ def empirical_constant(c: dict) -> dict | None:
     return out
 
 
-def _instance_line(summary, limit: int = 160) -> str:
+def instance_line(summary, limit: int = 160) -> str:
+    """An instance in one line from its description (`report.instances.describe_instance`)."""
     parts = []
     for k, v in (summary or {}).items() if isinstance(summary, dict) else []:
         if isinstance(v, dict) and ("shape" in v or "sparse" in v):
@@ -121,7 +122,7 @@ def _instance_line(summary, limit: int = 160) -> str:
                 extra = f" ‖·‖₂ {_g(v['norm2'], 3)}" if _num(v.get("norm2")) is not None else ""
                 parts.append(f"{k} {shape}{extra}")
         elif isinstance(v, dict):
-            parts.append(f"{k}={{{_instance_line(v, limit // 2)}}}")
+            parts.append(f"{k}={{{instance_line(v, limit // 2)}}}")
         else:
             parts.append(f"{k}={_g(v) if not isinstance(v, str) else v}")
     s = ", ".join(parts)
@@ -155,7 +156,7 @@ def counterexample_line(ex: dict) -> str:
                 f"95% CI from {_g(trials.get('cp_low'), 3)}) vs δ {_g(trials.get('delta'), 3)}")
     if ex.get("label"):
         head += f" [{ex['label']}]"
-    inst = _instance_line((ex.get("instance") or {}).get("summary"))
+    inst = instance_line((ex.get("instance") or {}).get("summary"))
     return f"{head} at {inst}" if inst else head
 
 

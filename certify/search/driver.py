@@ -350,6 +350,7 @@ class Search:
         return {"evals": evals + r.evals, **({"dense_evals": evals} if redraw is not None else {})}
 
     def _refine_eval(self, cand) -> float:
+        self.last_instance = cand   # what the report shows if the body raises here
         outcome, stats = self._evaluate(cand)
         col = self.col
         col.examples += 1
@@ -403,9 +404,10 @@ class Search:
         v.pool = pool
         if self.error is not None:
             v.status, v.error = "error", self.error
-            v.reason = self.error.strip().splitlines()[-1][:300]
+            v.reason = self.error.strip().splitlines()[-1][:200]
             if self.last_instance is not None:
                 v.counterexample = Example(instance=self.last_instance, outcome={}, rel=math.nan)
+                v.reason += _raised_at(self.last_instance)
             v.plots = col.plots(v.worst)
             return v
         if self.found is not None:
@@ -462,3 +464,16 @@ class Search:
                          "near-violation and high precision finds the margin zero to working precision (the claim "
                          "holds with equality there)")
         return v
+
+
+def _raised_at(instance) -> str:
+    """Where a claim's body raised, and what to do about it, for the one-line reason."""
+    from ..report.findings import instance_line
+    from ..report.instances import describe_instance
+
+    try:
+        where = instance_line(describe_instance(instance), limit=100)
+    except Exception:  # noqa: BLE001 - the reason must not fail on an odd instance
+        where = ""
+    return (f" — raised at {where or 'the saved instance'} (saved as the counterexample); if the claim does not "
+            "cover such inputs, exclude them with assume=, else fix the body (traceback in `error`)")
