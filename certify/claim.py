@@ -429,6 +429,14 @@ def claim(
                 f"{where}: input {name!r} is {type(strat).__name__}, not a Hypothesis strategy; "
                 "wrap constants in hypothesis.strategies.just(...)"
             )
+        if type(getattr(strat, "wrapped_strategy", strat)).__name__ == "DataStrategy":
+            # its draws happen inside the body, bound to one Hypothesis run: the instance cannot be saved,
+            # re-evaluated in high precision or replayed
+            raise InvalidArgument(
+                f"{where}: input {name!r} is st.data(), whose draws happen inside the body and cannot be saved, "
+                "confirmed in high precision or replayed; draw the values with a strategy instead "
+                "(@st.composite, st.tuples, st.flatmap)"
+            )
     clash = sorted(set(inputs) & set(params))
     if clash:
         raise InvalidArgument(f"{where}: {clash[0]!r} is both an input and a param; rename one")

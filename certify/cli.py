@@ -450,9 +450,17 @@ def _line(rec: dict, prefix: str = "") -> str:
     exp = "" if rec.get("as_expected", True) else "  (UNEXPECTED)"
     muts = rec.get("mutants") or {}
     mtxt = f"  mutants {sum(m['killed'] for m in muts.values())}/{len(muts)} killed" if muts else ""
-    return (f"{prefix} {rec['id']}: {mark}{exp}  examples {rec.get('examples', 0)}  "
+    line = (f"{prefix} {rec['id']}: {mark}{exp}  examples {rec.get('examples', 0)}  "
             f"worst rel margin {_fmt(worst.get('rel_margin'))}  ratio {_fmt(rec.get('ratio_extreme'))}"
             f"{mtxt}  {_fmt(rec.get('duration_s'), '.1f')}s")
+    if rec["status"] in ("error", "inconclusive") and rec.get("reason"):
+        line += f"\n    {_short(rec['reason'])}"   # what went wrong, where, and the fix: not only in report.json
+    return line
+
+
+def _short(text: str, limit: int = 300) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _summary(report: dict, wall: float) -> str:
@@ -469,6 +477,11 @@ def _summary(report: dict, wall: float) -> str:
     counts = ", ".join(f"{k} {v}" for k, v in sorted(report["summary"]["by_status"].items()))
     unexpected = report["summary"]["unexpected"]
     lines.append(f"{len(report['claims'])} claims: {counts}; {len(unexpected)} unexpected; {wall:.1f}s")
+    by_id = {c["id"]: c for c in report["claims"]}
+    for cid in unexpected:
+        c = by_id.get(cid) or {}
+        if c.get("status") in ("error", "inconclusive") and c.get("reason"):
+            lines.append(f"  {cid}: {_short(c['reason'])}")
     return "\n".join(lines)
 
 

@@ -25,6 +25,7 @@ def test_duplicate_id_names_both_modules():
     (dict(id="apitest.k", kind="fuzzy"), "bad kind"),
     (dict(id="apitest.e", expect="maybe"), "bad expect"),
     (dict(id="apitest.i", inputs=dict(x=3)), "not a Hypothesis strategy"),
+    (dict(id="apitest.d", inputs=dict(data=st.data())), r"st.data\(\), whose draws happen inside the body"),
     (dict(id="apitest.p", kind="probability", delta=2.0), "delta"),
     (dict(id="apitest.m", params=dict(C=1.0), mutants=[certify.scale("D", 2.0)]), "unknown param"),
 ])

@@ -38,6 +38,9 @@ def test_run_exit_code_and_summary(run_dir):
     assert "demo.raises" in r.stdout and "error" in r.stdout
     assert "8 claims" in r.stdout
     assert "[8/8]" in r.stderr  # progress lines
+    # an error says what and where on the terminal too, not only in report.json (it printed "ERROR" alone)
+    assert re.search(r"demo.raises: ZeroDivisionError: demo: division by zero in the claim body — raised at k=\d+",
+                     r.stdout), r.stdout
 
 
 def test_report_schema(run_dir):
