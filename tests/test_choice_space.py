@@ -154,3 +154,19 @@ def test_an_integer_whose_best_floats_move_with_it_is_walked_to_the_violation():
     for seed in range(3):
         best = ChoiceRefiner(s, evaluate, seed=seed).refine([start], budget=6000)
         assert best.margin < 0 and best.instance[0] == 100, (seed, best.margin, best.instance)
+
+
+def test_a_strategy_without_floats_gets_its_budget_spent_on_the_discrete_choices():
+    """Regression: with no float choice CMA-ES cannot run and the refinement stopped after one greedy pass
+    (65 of 12000 evaluations), one transposition away from the only violation: sum_i i p(i) is smallest,
+    56, only at the reverse permutation of 0..7."""
+    s = st.permutations(list(range(8)))
+
+    def evaluate(p):
+        return sum(i * pi for i, pi in enumerate(p)) - 56.5
+
+    for seed in range(3):
+        _, start = fresh_choices(s, seed)
+        r = ChoiceRefiner(s, evaluate, seed=seed)
+        best = r.refine([start], budget=6000)
+        assert list(best.instance) == list(range(8))[::-1], (seed, best.instance, r.evals)

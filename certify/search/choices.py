@@ -13,9 +13,11 @@ spends an evaluation budget on them: first local moves (floats to the bounds of 
 halving/doubling, small relative and absolute steps, zeroing, equalising two floats, all floats to a vertex
 of their box, integers by +-1 and to their bounds, booleans flipped), accepted greedily when they lower the
 margin; then a walk over the integers in which each move is followed by a short CMA-ES run over the floats
-(where the best floats move with the integer, a greedy integer move never pays); then CMA-ES (the `cma` package) over the continuous choices of the best sequence, clipped to each
-choice's bounds, restarted from the next-best seeds while budget remains. Every evaluation counts against the
-budget, and the whole procedure is a deterministic function of its seed.
+(where the best floats move with the integer, a greedy integer move never pays); then CMA-ES (the `cma`
+package) over the continuous choices of the best sequence, clipped to each choice's bounds, restarted from the
+next-best seeds while budget remains; what CMA-ES leaves (everything, for a strategy without floats) goes to
+random kicks of the discrete choices followed by local moves. Every evaluation counts against the budget, and
+the whole procedure is a deterministic function of its seed.
 
 This module relies on Hypothesis internals (`ConjectureData`, `BuildContext`, choice nodes and their
 constraints), stable across the supported range (see pyproject's pin); `tests/test_choice_space.py` guards it.
@@ -441,9 +443,42 @@ class ChoiceRefiner:
                 break
             base = 4 + int(3 * math.log(max(self._n_floats, 2)))
             popsize = min(2 * (popsize or base), 64 * base)
+        if self.best is not None and stop - self.evals > polish:
+            self._kicks(stop - polish - self.evals)
         if self.best is not None and stop - self.evals > 0:
             self._local(self.best.choices, stop - self.evals)
         return self.best
+
+    # -- discrete choices: iterated local search ------------------------------------------------------------
+    def _kicks(self, budget: int, idle_limit: int = 200) -> None:
+        """Spend what CMA-ES left (all of it where a strategy draws no floats: permutations, integers, sets of
+        sampled values) on iterated local search over the discrete choices: 1-3 random integer or boolean
+        choices of the best sequence set to random values of their range, then greedy local moves; the best
+        sequence moves when that lowers the margin. Greedy moves alone stop one move away from the point
+        (a permutation one transposition from the reverse one, whose swaps are drawn as nested integers)."""
+        stop = self.evals + budget
+        idle = 0
+        while self.best is not None and self.evals < stop and idle < idle_limit:
+            got = draw_from_choices(self.strategy, self.best.choices)
+            if got is None:
+                return
+            nodes = got[1]
+            discrete = [i for i, n in enumerate(nodes) if n.type in ("integer", "boolean")]
+            if not discrete:
+                return
+            seq = [n.value for n in nodes]
+            for i in self.rng.sample(discrete, self.rng.randint(1, min(3, len(discrete)))):
+                n = nodes[i]
+                if n.type == "boolean":
+                    seq[i] = not seq[i]
+                    continue
+                lo, hi = n.constraints.get("min_value"), n.constraints.get("max_value")
+                lo = seq[i] - 16 if lo is None else lo
+                hi = seq[i] + 16 if hi is None else hi
+                seq[i] = self.rng.randint(lo, hi)
+            before = self.evals
+            self._local(tuple(seq), min(stop - self.evals, 4 * len(nodes) + 8))
+            idle = idle + 1 if self.evals == before else 0   # every kick already seen: the space is spent
 
     _n_floats = 2
 
