@@ -170,3 +170,24 @@ def test_an_equality_case_with_both_sides_zero_leaves_no_empirical_constant():
                 {"status": "equality", "margin_2dps": 0.0, "rel_margin": 0.0, "lhs": 1.0, "rhs": 1.0, "ratio": 1.0,
                  "size": 1.0})
     assert col.ratio_extreme == 1.0  # an equality case with a real bound side: lhs / rhs = 1
+
+
+@certify.claim(id="budgettest.rejected_draws", statement="multiples of 199 are multiples of 199",
+               tag="USER", inputs=dict(k=st.integers(0, 10**6).filter(lambda k: k % 199 == 0)))
+def _rejected_draws(ctx, k):
+    # Hypothesis rejects ~98 % of the draws (a filter keeping 1 in 199, 3 tries a draw) before the body runs
+    return certify.le(ctx.num(k % 199), 0)
+
+
+def test_draws_the_body_never_sees_are_capped_by_the_example_budget():
+    """Regression: Hypothesis allows ~100 rejected draws per valid one; a claim whose draws collide (the target
+    phase moving the elements of a frozenset onto each other) spent its whole time cap there, its refinement
+    starved. The Hypothesis phase now ends after 10 draws per example (+1000), counted, so reproducible."""
+    from dataclasses import replace
+
+    from certify.search.driver import Search
+
+    profile = replace(get_profile("ci"), examples=200, refine_evals=50, eval_seconds=None)
+    v = Search(certify.get_claim("budgettest.rejected_draws"), profile, 0, None).run()
+    assert v.search.get("draws_spent") == 10 * 200 + 1000 + 1, v.search
+    assert v.budget["stopped_by"] == "examples" and v.status == "survived"

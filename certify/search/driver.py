@@ -47,6 +47,23 @@ class _TimeUp(BaseException):
     """Stops a Hypothesis run without shrinking (BaseException passes through Hypothesis)."""
 
 
+class _DrawsSpent(BaseException):
+    """Ends the Hypothesis phase when its draws (valid or not) exceed their allowance, like _TimeUp."""
+
+
+def _attempts(inner, on_draw):
+    """`inner` drawn as is, `on_draw()` told of every draw Hypothesis attempts: also those its own checks
+    reject before the body runs (a set or unique list whose moved elements collide), which the body never sees."""
+    from hypothesis.strategies import SearchStrategy
+
+    class Attempts(SearchStrategy):
+        def do_draw(self, data):
+            on_draw()
+            return data.draw(inner)
+
+    return Attempts()
+
+
 class Search:
     def __init__(self, claim: Claim, profile: Profile, seed: int, progress):
         self.claim = claim
@@ -210,7 +227,7 @@ class Search:
         from hypothesis import seed as hseed
         from hypothesis import strategies as st
 
-        strategy = st.fixed_dictionaries(self.strategies)
+        strategy = _attempts(st.fixed_dictionaries(self.strategies), self._on_draw)
 
         @hseed(hyp_seed)
         @settings(max_examples=n_examples, deadline=None, database=None, derandomize=False,
@@ -223,6 +240,20 @@ class Search:
 
         with claim_constants(self.claim):
             test()
+
+    def _on_draw(self):
+        # Hypothesis allows ~100 rejected draws per valid one; where most draws are rejected (the target phase
+        # moving the elements of a frozenset of floats onto each other) that was the whole time cap, and the
+        # refinement got nothing. 10 draws per example: a claim whose assume= or filter keeps 1 in 10 is untouched.
+        self.draws += 1
+        if self.found is None:
+            # flags first: Hypothesis may report an exception raised inside a draw as FlakyStrategyDefinition
+            if self.draws > self.max_draws:
+                self.facts["draws_spent"] = self.draws
+                raise _DrawsSpent()
+            if time.perf_counter() > self.deadline:
+                self.time_stopped = True
+                raise _TimeUp()
 
     def run(self) -> Verdict:
         # the float64 evaluations are silent (a claim's overflow is a value to judge, not a warning); set once
@@ -241,9 +272,10 @@ class Search:
         try:
             # one Hypothesis run for the whole budget, so the target phase builds on all that came before;
             # a time budget ends it through _TimeUp
+            self.draws, self.max_draws = 0, 10 * min(profile.examples, 10**7) + 1000
             try:
                 self._hypothesis(min(profile.examples, 10**7), self.seed % (2**32))
-            except Unsatisfiable:
+            except (Unsatisfiable, _DrawsSpent):
                 pass
         except _TimeUp:
             self.time_stopped = True
