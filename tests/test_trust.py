@@ -235,3 +235,21 @@ def test_output_only_trials_refute_only_with_robust_failures():
     assert fragile_v.status == "survived", fragile_v.reason
     assert fragile_v.float_artifacts and all(a["status"] == "holds" for a in fragile_v.float_artifacts)
     assert any("fragile (rounding of the float64 path)" in a["reason"] for a in fragile_v.float_artifacts)
+
+
+@certify.claim(id="trusttest.log_window", statement=r"\log(1+|x|) \le 0.999\,(15/e)(1+|x|)^{1/15}",
+               tag="USER", inputs=dict(x=st.floats(-1e9, 1e9)), expect="refuted")
+def _log_window(ctx, x):
+    # false for 1 + |x| in [1.688e6, 6.459e6], by 1e-3 relative at the middle: a robust refutation
+    y = 1 + ctx.abs(x)
+    return certify.le(ctx.log(y), 0.999 * 15 / ctx.e * y ** (ctx.num(1) / 15))
+
+
+def test_a_robust_refutation_is_not_shown_as_marginal_because_shrinking_reached_the_window_edge():
+    """Regression: Hypothesis shrank the counterexample to x = 1687872, at the edge of the violating window,
+    98.6 unit roundoffs from holding, and the refutation read "MARGINAL ... check that the encoding of the
+    hypotheses is exact" although the first violation found was 1e-3 deep."""
+    v = certify.check("trusttest.log_window", profile="ci", seed=0)
+    assert v.status == "refuted"
+    conf = v.minimal.confirmation
+    assert not conf["marginal"] and "MARGINAL" not in v.reason, v.reason

@@ -446,7 +446,11 @@ class Search:
             minimal = self.last_violation or self.found
             if c.takes_ctx and minimal is not self.found:
                 conf = self._confirm(minimal.instance, minimal.trial_stats)
-                if conf.confirmed:
+                # shrinking walks to the simplest violation, often at the edge of the violating region: there
+                # it may be within rounding of the computation (marginal) where the first one found was not,
+                # and a refutation shown as marginal reads as doubtful. The robust one is shown then.
+                found_marginal = bool((self.found.confirmation or {}).get("marginal"))
+                if conf.confirmed and (found_marginal or not conf.marginal):
                     minimal.confirmation = conf.as_dict()
                 else:
                     minimal = self.found
