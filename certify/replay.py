@@ -19,6 +19,12 @@ A counterexample is reproduced when the replay reaches the same conclusion by th
   probability claim's, delta minus the CP lower bound of the confirmed rate, when the record has a
   confirmation mode, i.e. was written by a version that confirms trials the same way).
 
+A replay never prints a traceback for a situation it knows: a claim whose body raises at the saved instance
+(a claim whose status is `error`, or code changed since the run) gives one line naming the exception and where
+the run's traceback is; a claim that ended in an error before any instance was saved, or an instance holding a
+value certify cannot save exactly (saved as its repr), gives one line saying there is nothing to replay. All of
+these exit 1 (nothing reproduced); a report that is damaged or tampered with is a usage error (exit 2).
+
 `replay_check` returns these facts as a `ReplayResult` (used by the tests that replay every refutation of a
 report); `load_report` reads a report through the checked loader (strict JSON, old schemas upgraded).
 """
@@ -32,6 +38,10 @@ from pathlib import Path
 from .errors import InvalidArgument
 
 __all__ = ["replay", "replay_check", "load_report", "refuted_ids", "ReplayResult"]
+
+
+class _NothingToReplay(Exception):
+    """The report names no instance that replay can evaluate; the message says why, in one line."""
 
 
 @dataclass
@@ -82,7 +92,13 @@ def _saved_entry(rec: dict, which: str, claim_id: str, rpath: Path):
         entry = rec.get("worst")
         label = "worst instance"
     if not entry or "npz" not in (entry.get("instance") or {}):
+        if rec.get("status") == "error":
+            raise _NothingToReplay(f"{claim_id}: the run ended in an error before an instance was saved "
+                                   f"({str(rec.get('reason') or '')[:200]}); nothing to replay: the traceback is in "
+                                   f"{rpath}, claim {claim_id!r}, field 'error'")
         raise InvalidArgument(f"claim {claim_id!r} has no saved instance in {rpath}")
+    if rec.get("status") == "error" and label == "counterexample":
+        label = "instance that raised"
     return entry, label
 
 
@@ -101,7 +117,7 @@ def _load(rdir: Path, claim_id: str, which: str, files: list[str], report: dict 
     only from inside the report directory, with claim code only from the catalogue or the user's `files`."""
     from .claim import discover, load_path, registry
     from .paths import inside
-    from .report.instances import load_instance
+    from .report.instances import UnsavedValue, load_instance
 
     report = report if report is not None else load_report(rdir)
     rpath = rdir / "report.json"
@@ -113,6 +129,8 @@ def _load(rdir: Path, claim_id: str, which: str, files: list[str], report: dict 
     npz = inside(rdir, entry["instance"]["npz"], f"{rpath}: claim {claim_id!r}: instance file")
     try:
         instance, desc = load_instance(npz)
+    except UnsavedValue as exc:
+        raise _NothingToReplay(f"{claim_id}: the saved {label} cannot be replayed: {exc}") from None
     except Exception as exc:  # noqa: BLE001 - BadZipFile, pickle refusals, a layout that does not fit
         raise InvalidArgument(f"{npz}: the saved instance cannot be read ({type(exc).__name__}: "
                               f"{str(exc)[:150]}); the report is damaged") from None
@@ -139,16 +157,48 @@ def replay_check(report_dir: str, claim_id: str, which: str = "auto", report: di
                  files: list[str] | tuple = ()) -> ReplayResult:
     """Replay one claim of a report; the facts, without printing."""
     rdir = Path(report_dir)
-    rec, entry, label, instance, desc, claim = _load(rdir, claim_id, which, list(files), report)
+    try:
+        rec, entry, label, instance, desc, claim = _load(rdir, claim_id, which, list(files), report)
+    except _NothingToReplay as exc:
+        return ReplayResult(claim_id, "nothing", False, lines=[str(exc)])
     if desc.get("params"):
         claim = claim.with_params({k: v for k, v in desc["params"].items() if k in claim.params
                                    and not isinstance(claim.params[k], (list, tuple, dict))
                                    and (v is None or isinstance(v, (int, float, str, bool)))})
     seed = int(rec.get("seed", desc.get("seed", 0)) or 0)
-    if claim.kind == "probability":
-        return _replay_probability(claim, entry, instance, label, seed)
-    return _replay_bound(claim, entry, instance, label)
+    try:
+        if claim.kind == "probability":
+            res = _replay_probability(claim, entry, instance, label, seed)
+        else:
+            res = _replay_bound(claim, entry, instance, label)
+    except Exception as exc:  # noqa: BLE001 - the claim's code raised: one line, never a traceback
+        return _raised(claim_id, rec, rdir, label, desc, exc)
+    if rec.get("status") == "error":
+        res.lines.append(f"  the run's claim raised at this instance ({str(rec.get('reason') or '')[:160]}); the "
+                         "replay did not raise: the claim code changed since the run, or the error depends on "
+                         "more than the instance (the traceback is in report.json, field 'error')")
+        res.reproduced = False
+    return res
 
+
+def _raised(claim_id: str, rec: dict, rdir: Path, label: str, desc: dict, exc: Exception) -> ReplayResult:
+    """The one-line result of a replay whose claim raised at the saved instance."""
+    from .report.findings import instance_line
+
+    where = instance_line(desc.get("summary"), limit=100)
+    what = f"{type(exc).__name__}: {str(exc)[:200]}"
+    head = f"{claim_id}: the claim raised {what} at the saved {label}" + (f" ({where})" if where else "")
+    if rec.get("status") == "error":
+        tail = (f"; the run raised there too (status error): its traceback is in {rdir / 'report.json'}, claim "
+                f"{claim_id!r}, field 'error'")
+    else:
+        rounded = sorted(k for k, spec in (desc.get("layout") or {}).items()
+                         if isinstance(spec, dict) and spec.get("type") == "float" and spec.get("from"))
+        tail = (f"; the run did not raise there (status {rec.get('status')}): " + (
+            f"an older certify saved {', '.join(rounded)} rounded to a float (it was a "
+            f"{desc['layout'][rounded[0]]['from']}): rerun the claim to save it exactly" if rounded else
+            "the claim code changed since the run, or the saved instance differs from the one the run evaluated"))
+    return ReplayResult(claim_id, label, False, lines=[head + tail])
 
 def _replay_bound(claim, entry, instance, label) -> ReplayResult:
     from .confirm import confirm

@@ -10,6 +10,7 @@ bounded rate while the run lasts, and at its end), so an interrupted run keeps e
 
 from __future__ import annotations
 
+import json
 import math
 import multiprocessing
 import os
@@ -87,7 +88,52 @@ def run_task(task: Task, progress: Callable | None = None):
     if task.shards > 1:
         rec["shard"] = {"index": task.shard, "of": task.shards, "seed": seed}
     rec["tighten"] = _tighten(claim, task) if task.shard == 0 else None
-    return rec
+    return writable(rec, lambda reason: _failure_record(task, "error", reason, reason))
+
+
+def record_problem(rec: dict, validate: bool | None = None) -> str | None:
+    """Why `rec` cannot be written to the report (the field and the problem), or None when it can: it must
+    serialise with `jsonio` (strict JSON) and, when `validate` (default: when writers validate,
+    `jsonio.validate_on_write`), follow the schema's claim definition."""
+    try:
+        text = jsonio.dumps(rec)
+    except jsonio.NotJSONData as exc:
+        return f"field {exc.path or '/'} holds a {exc.kind} value {exc.text}, which is not JSON data"
+    except (TypeError, ValueError, RecursionError) as exc:
+        return f"{type(exc).__name__}: {str(exc)[:300]}"
+    if jsonio.validate_on_write() if validate is None else validate:
+        import jsonschema
+
+        try:
+            jsonio.validate_record(json.loads(text), encoded=True)
+        except jsonschema.ValidationError as exc:
+            where = "/" + "/".join(str(p) for p in exc.absolute_path)
+            return f"field {where} does not follow the report schema: {exc.message[:300]}"
+    return None
+
+
+def _serialises(value) -> bool:
+    try:
+        jsonio.dumps({"v": value})
+    except (TypeError, ValueError, RecursionError):
+        return False
+    return True
+
+
+def writable(rec: dict, replacement: Callable[[str], dict], validate: bool | None = None) -> dict:
+    """`rec` if it can be written to the report; else the `error` record `replacement(reason)`, whose reason
+    names the field and the problem (a result that cannot be written must not take the run down)."""
+    problem = record_problem(rec, validate)
+    if problem is None:
+        return rec
+    reason = (f"certify could not write this claim's result to the report: {problem} (a certify bug: please "
+              "report it with the claim; the verdict is lost)")
+    out = replacement(reason)
+    if record_problem(out, validate) is not None:
+        # the claim's own summary (e.g. a param) is what cannot be written: keep the fields that can be
+        out = {**{k: v for k, v in out.items() if _serialises(v)}, "id": str(rec.get("id")), "status": "error",
+               "reason": reason, "error": reason, "as_expected": bool(out.get("as_expected", False))}
+    return out
 
 
 def _tighten(claim, task: Task):
@@ -153,6 +199,16 @@ def _worker(task: Task, conn, parent_pid: int):
                    "".join(traceback.format_exception(type(exc), exc, exc.__traceback__, limit=12))))
     finally:
         conn.close()
+
+
+def _failure_record_of(rec: dict, reason: str) -> dict:
+    """The `error` record that replaces `rec` (a record that cannot be written), from what it says of itself."""
+    from .verdict import failure_record
+
+    seed = rec.get("seed")
+    return failure_record(str(rec.get("id")), status="error", reason=reason, error=reason,
+                          seed=seed if isinstance(seed, int) else 0, profile=str(rec.get("profile")),
+                          reproduce=str(rec.get("reproduce")))
 
 
 def _failure_record(task: Task, status: str, reason: str, error: str | None = None) -> dict:
@@ -313,6 +369,9 @@ class ReportWriter:
         return set(self.records)
 
     def add(self, rec: dict) -> None:
+        # workers check their records (`run_task`); one that still does not serialise becomes an error record
+        # instead of ending the run. Validation (the test suite) still fails the run that wrote a bad record.
+        rec = writable(rec, lambda reason: _failure_record_of(rec, reason), validate=False)
         if jsonio.validate_on_write():
             jsonio.validate_record(rec)  # before it reaches the disk
         self.records[rec["id"]] = rec

@@ -647,3 +647,93 @@ def test_tighten_command_keeps_the_declared_direction(tmp_path):
     out = json.loads(r.stdout)
     out = out[0] if isinstance(out, list) else out
     assert out["direction"] == "largest", out
+
+
+# ----------------------------------------------------------------------------- inputs the report must hold
+COMPLEX_CLAIMS = '''
+import numpy as np
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+import certify
+
+
+@certify.claim(id="cplx.array", statement=r"|z_0| \\le 2", tag="USER",
+               inputs=dict(z=hnp.arrays(np.complex128, 2, elements=st.complex_numbers(max_magnitude=1))))
+def complex_array(ctx, z):
+    return certify.le(ctx.abs(z[0]), 2)
+
+
+@certify.claim(id="cplx.plain", statement=r"x^2 \\ge 0", tag="USER", inputs=dict(x=st.floats(-10, 10)))
+def plain(ctx, x):
+    return certify.ge(ctx.num(x) * ctx.num(x), 0)
+'''
+
+
+def test_a_complex_array_input_is_saved_and_the_run_finishes_every_claim(tmp_path):
+    path = tmp_path / "cplx_claims.py"
+    path.write_text(COMPLEX_CLAIMS)
+    rep = tmp_path / "rep"
+    r = certify("run", str(path), "--no-default", "--profile", "smoke", "--seed", "0", "--jobs", "1",
+                "--report", str(rep), "--no-html", cwd=tmp_path)
+    assert "Traceback" not in r.stderr, r.stderr
+    assert r.returncode == 0, r.stdout + r.stderr
+    recs = {c["id"]: c for c in json.loads((rep / "report.json").read_text())["claims"]}
+    assert set(recs) == {"cplx.array", "cplx.plain"}
+    summ = recs["cplx.array"]["worst"]["instance"]["summary"]["z"]
+    assert summ["dtype"] == "complex128" and all(isinstance(v, str) and v.endswith("j") for v in summ["values"])
+    rp = certify("replay", str(rep), str(path), "cplx.array", cwd=tmp_path)
+    assert rp.returncode == 0 and "Traceback" not in rp.stderr, rp.stdout + rp.stderr
+
+
+UNWRITABLE_CLAIMS = '''
+from hypothesis import strategies as st
+import certify
+import certify.report.instances as _instances
+
+_describe = _instances.describe_instance
+
+
+def _odd_describe(instance, inline_max=36):  # a summary that is not JSON data, as a certify bug would make
+    out = _describe(instance, inline_max)
+    if "w" in out:
+        out["w"] = {"odd": {1, 2}}
+    return out
+
+
+_instances.describe_instance = _odd_describe
+
+
+@certify.claim(id="unwritable.a", statement="w >= 0", tag="USER", inputs=dict(w=st.floats(0, 1)))
+def a(ctx, w):
+    return certify.ge(ctx.num(w), 0)
+
+
+@certify.claim(id="unwritable.b", statement="x >= 0", tag="USER", inputs=dict(x=st.floats(0, 1)))
+def b(ctx, x):
+    return certify.ge(ctx.num(x), 0)
+'''
+
+
+def test_a_record_that_cannot_be_written_is_an_error_and_the_run_goes_on(tmp_path):
+    path = tmp_path / "unwritable_claims.py"
+    path.write_text(UNWRITABLE_CLAIMS)
+    rep = tmp_path / "rep"
+    r = certify("run", str(path), "--no-default", "--profile", "smoke", "--seed", "0", "--jobs", "1",
+                "--report", str(rep), "--no-html", cwd=tmp_path)
+    assert "Traceback" not in r.stderr, r.stderr
+    assert r.returncode == 1, r.stdout + r.stderr  # as for an error
+    recs = {c["id"]: c for c in json.loads((rep / "report.json").read_text())["claims"]}
+    assert recs["unwritable.b"]["status"] == "survived"
+    bad = recs["unwritable.a"]
+    assert bad["status"] == "error"
+    assert "/worst/instance/summary/w/odd" in bad["reason"] and "set" in bad["reason"], bad["reason"]
+
+
+def test_replay_of_an_error_claim_says_what_raised_in_one_line(run_dir, demo_path):
+    d, _ = run_dir
+    r = certify("replay", str(d / "a"), demo_path, "demo.raises")
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "Traceback" not in r.stdout + r.stderr
+    lines = [ln for ln in (r.stdout + r.stderr).splitlines() if ln.strip()]
+    assert len(lines) == 1, lines
+    assert "ZeroDivisionError" in lines[0] and "k=" in lines[0] and "field 'error'" in lines[0], lines[0]

@@ -14,7 +14,8 @@ Contract:
   in place of their ``null`` (the note is removed), so code reading a report sees ``math.inf`` where the
   writer had it. `dumps(loads(s)) == s` for any text `dumps` wrote (with the same options).
 * numpy scalars and arrays are written as numbers and lists; anything else that is not JSON data raises
-  `TypeError` unless the writer passes ``default`` (a function returning JSON data for it).
+  `NotJSONData` (a `TypeError` whose ``path`` is the JSON Pointer of the value from the object written, also
+  named in its message) unless the writer passes ``default`` (a function returning JSON data for it).
 * `load_report(path)` reads a report.json of schema ``certify-report/2``; a ``certify-report/1`` report
   (bare NaN/Infinity, "inf" strings in some numeric fields, no findings) is read and upgraded in memory;
   anything else raises `InvalidArgument` with one line that says what to do.
@@ -30,7 +31,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
-__all__ = ["SCHEMA", "LEGACY_SCHEMAS", "NOTE", "REPORT_LEAD", "encode", "decode", "dumps", "loads", "dump", "load",
+__all__ = ["NotJSONData", "SCHEMA", "LEGACY_SCHEMAS", "NOTE", "REPORT_LEAD", "encode", "decode", "dumps", "loads", "dump", "load",
            "load_report", "validate_report", "validate_record", "report_schema", "validate_on_write"]
 
 SCHEMA = "certify-report/2"
@@ -38,6 +39,23 @@ LEGACY_SCHEMAS = ("certify-report/1",)
 NOTE = "nonfinite"
 REPORT_LEAD = ("schema", "findings")  # report.json opens with these keys
 _TAGS = {"inf": math.inf, "-inf": -math.inf, "nan": math.nan}
+
+
+class NotJSONData(TypeError):
+    """A value that is not JSON data; `path` is its JSON Pointer (RFC 6901, '' for the object itself)."""
+
+    def __init__(self, value):
+        super().__init__()
+        self.kind, self.text, self.parts = type(value).__name__, f"{value!r:.80}", []
+
+    @property
+    def path(self) -> str:
+        return "/" + "/".join(self.parts) if self.parts else ""
+
+    def __str__(self) -> str:
+        where = f" at {self.path}" if self.parts else ""
+        return (f"certify.report.jsonio: {self.kind} value {self.text}{where} is not JSON data; convert it "
+                "(float, int, str, list, dict) before writing")
 
 
 def _tag(f: float) -> str:
@@ -87,7 +105,11 @@ def _encode_dict(d: dict, default) -> dict:
                 k = json.dumps(k) if not isinstance(k, str) else k  # what json.dumps does with such keys
             else:
                 raise TypeError(f"certify.report.jsonio: dict key {k!r} is not a string")
-        out[k] = _value(v, _escape(k), notes, default)
+        try:
+            out[k] = _value(v, _escape(k), notes, default)
+        except NotJSONData as exc:
+            exc.parts.insert(0, _escape(k))
+            raise
     if notes:
         out[NOTE] = dict(sorted(notes.items()))
     return out
@@ -106,7 +128,14 @@ def _value(v, ptr: str, notes: dict, default):
     if isinstance(v, dict):
         return _encode_dict(v, default)
     if isinstance(v, (list, tuple)):
-        return [_value(x, f"{ptr}/{i}" if ptr else str(i), notes, default) for i, x in enumerate(v)]
+        out = []
+        for i, x in enumerate(v):
+            try:
+                out.append(_value(x, f"{ptr}/{i}" if ptr else str(i), notes, default))
+            except NotJSONData as exc:
+                exc.parts.insert(0, str(i))
+                raise
+        return out
     mod = type(v).__module__
     if mod == "numpy":
         import numpy as np
@@ -121,8 +150,7 @@ def _value(v, ptr: str, notes: dict, default):
             return _value(float(v), ptr, notes, default)
     if default is not None:
         return _value(default(v), ptr, notes, None)
-    raise TypeError(f"certify.report.jsonio: {type(v).__name__} value {v!r:.80} is not JSON data; convert it "
-                    "(float, int, str, list, dict) before writing")
+    raise NotJSONData(v)
 
 
 def _restore(d: dict) -> dict:
