@@ -186,7 +186,7 @@ def _dask_speedup(tasks, args, DaskExecutor) -> int:  # noqa: N803 - the class, 
     walls: dict[int, list[float]] = {1: [], 2: []}
     inside: dict[int, list[float]] = {1: [], 2: []}
     loads: dict[int, list[tuple]] = {1: [], 2: []}
-    statuses = []
+    statuses, checks = [], []
     known: dict[str, float] = {}
     for rep in range(args.repeats):
         for n in (1, 2):
@@ -205,6 +205,14 @@ def _dask_speedup(tasks, args, DaskExecutor) -> int:  # noqa: N803 - the class, 
             inside[n].append(own)
             loads[n].append((round(before, 2), round(os.getloadavg()[0], 2)))
             statuses.append(json.dumps(sorted((r["id"], r["status"]) for r in recs)))
+            # the run is also the whole catalogue at the profile: what it found, for catalogue_ci.md
+            checks.append({"workers": n, "unexpected": sorted(r["id"] for r in recs if not r.get("as_expected", True)),
+                           "mutants": sum(len(r.get("mutants") or {}) for r in recs),
+                           "mutants_not_killed": sorted(f"{r['id']}:{m}" for r in recs
+                                                        for m, mv in (r.get("mutants") or {}).items()
+                                                        if not mv.get("killed")),
+                           "stopped_by_time": sorted(r["id"] for r in recs
+                                                     if (r.get("budget") or {}).get("stopped_by") == "time")})
             print(f"repeat {rep + 1}/{args.repeats}  dask-local --workers {n}  {wall:8.1f} s  (tasks' own time "
                   f"{own:8.1f} s)", file=sys.stderr)
     med = {n: statistics.median(w) for n, w in walls.items()}
@@ -218,7 +226,7 @@ def _dask_speedup(tasks, args, DaskExecutor) -> int:  # noqa: N803 - the class, 
            "loads_before_after": {str(n): ls for n, ls in loads.items()},
            "speedup_dask_2_over_1": round(med[1] / med[2], 3),
            "speedups_per_repeat": [round(a / b, 3) for a, b in zip(walls[1], walls[2], strict=True)],
-           "same_verdicts": len(set(statuses)) == 1}
+           "same_verdicts": len(set(statuses)) == 1, "catalogue_checks": checks}
     Path(args.out + ".json").write_text(json.dumps(out, indent=1, allow_nan=False) + "\n")
     lines = [f"# Dask speed-up, 2 workers over 1 ({args.profile} profile, seed {args.seed}, {len(tasks)} claims, "
              f"median of {args.repeats})", "",
@@ -232,6 +240,10 @@ def _dask_speedup(tasks, args, DaskExecutor) -> int:  # noqa: N803 - the class, 
               f"- each task's time beside another / alone (own time 2 / own time 1): "
               f"{', '.join(str(x) for x in slower)}",
               f"- same verdicts in every run: {out['same_verdicts']}",
+              f"- every run: unexpected {sorted({u for c in checks for u in c['unexpected']}) or 'none'}; mutants "
+              f"not killed {sorted({m for c in checks for m in c['mutants_not_killed']}) or 'none'} of "
+              f"{checks[0]['mutants'] if checks else 0}; stopped by the time cap "
+              f"{sorted({t for c in checks for t in c['stopped_by_time']}) or 'none'}",
               "- order: the longest first, by the durations of the previous one-worker run (as `certify run` "
               "orders by .certify/durations.json)"]
     Path(args.out + ".md").write_text("\n".join(lines) + "\n")
