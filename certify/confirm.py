@@ -330,18 +330,21 @@ def _evaluate_reference(claim, dps, instance, rng_factory, params):
     return o, bool(w.rounded or getattr(o, "output_only", False))
 
 
-def _float_leaves(v):
+def _float_leaves(v, exact: bool = False):
     """The float arrays (numpy, real or complex) and float scalars of an instance value, at any nesting of
-    dicts, lists and tuples."""
+    dicts, lists and tuples; with `exact`, also complex scalars, Fractions and Decimals (their magnitudes set
+    the working precision, `instance_dps`)."""
     if isinstance(v, dict):
         for x in v.values():
-            yield from _float_leaves(x)
-    elif isinstance(v, (list, tuple)):
+            yield from _float_leaves(x, exact)
+    elif isinstance(v, (list, tuple, set, frozenset)):
         for x in v:
-            yield from _float_leaves(x)
+            yield from _float_leaves(x, exact)
     elif isinstance(v, np.ndarray) and v.dtype.kind in "fc":
         yield v
     elif isinstance(v, (float, np.floating)):
+        yield v
+    elif exact and isinstance(v, (complex, np.complexfloating, Fraction, Decimal)):
         yield v
 
 
@@ -378,22 +381,35 @@ def instance_dps(instance, base: int, cap: int = 1000) -> int:
     A fixed dps cannot see 1 + 1e-107 or (a + b) - a with b/a = 1e-120: the digits needed grow with the
     spread of magnitudes (and with how far entries sit below 1). Without this, dps and 2 dps can agree on
     a wrong value (both round exp(1e-107) to 1)."""
-    mags = []
-    # lists and tuples too: a plain `st.lists(st.floats())` input is as much the computation's input as an array
-    for leaf in _float_leaves(instance):
+    exps = []   # decimal exponents of the nonzero finite magnitudes
+    # lists and tuples too: a plain `st.lists(st.floats())` input is as much the computation's input as an array;
+    # complex numbers by their real and imaginary parts; Fractions and Decimals exactly, whatever their size
+    for leaf in _float_leaves(instance, exact=True):
         if isinstance(leaf, np.ndarray):
-            if leaf.dtype.kind == "f":
-                a = np.abs(leaf[np.isfinite(leaf)])
+            parts = (leaf.real, leaf.imag) if leaf.dtype.kind == "c" else (leaf,)
+            for part in parts:
+                a = np.abs(part[np.isfinite(part)])
                 a = a[a > 0]
                 if a.size:
-                    mags.extend([float(a.min()), float(a.max())])
+                    exps.extend([math.log10(float(a.min())), math.log10(float(a.max()))])
+        elif isinstance(leaf, (complex, np.complexfloating)):
+            exps.extend(math.log10(abs(x)) for x in (leaf.real, leaf.imag) if math.isfinite(x) and x != 0)
+        elif isinstance(leaf, (Fraction, Decimal)):
+            if leaf != 0 and (not isinstance(leaf, Decimal) or leaf.is_finite()):
+                f = Fraction(leaf)
+                exps.append(_log10_int(abs(f.numerator)) - _log10_int(f.denominator))
         elif math.isfinite(leaf) and leaf != 0:
-            mags.append(abs(float(leaf)))
-    if not mags:
+            exps.append(math.log10(abs(float(leaf))))
+    if not exps:
         return base
-    lo, hi = min(mags), max(mags)
-    spread = max(math.log10(hi) - math.log10(lo), -math.log10(lo), 0.0)
+    lo, hi = min(exps), max(exps)
+    spread = max(hi - lo, -lo, 0.0)
     return int(min(cap, max(base, base + math.ceil(spread))))
+
+
+def _log10_int(n: int) -> float:
+    # math.log10 of an int beyond the float range works (Python computes it from the bits), but stay exact-safe
+    return math.log10(n) if n.bit_length() < 1000 else (n.bit_length() - 1) * math.log10(2)
 
 
 def confirm(claim, instance: dict, *, rng_factory=None, params=None, dps: int | None = None,
