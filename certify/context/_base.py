@@ -412,7 +412,7 @@ class ExactContext(Context):
         if is_sparse(value):
             return self.asarray(value)
         if isinstance(value, (int, np.integer)):
-            return int(value)
+            return value if isinstance(value, int) else int(value)
         if _number_like(value) or self._is_number(value):
             return self.num(value)  # InexactInput for a number type `_scalar` cannot read exactly
         return super()._leaf(value)
