@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-__all__ = ["CertifyError", "InvalidArgument", "UnknownClaim", "DuplicateClaim", "ReferenceUnavailable"]
+__all__ = ["CertifyError", "InvalidArgument", "UnknownClaim", "DuplicateClaim", "ReferenceUnavailable",
+           "InexactInput"]
 
 
 class CertifyError(Exception):
@@ -23,6 +24,12 @@ class DuplicateClaim(CertifyError):
 
 class ReferenceUnavailable(CertifyError):
     """A numeric context has no implementation of a domain quantity."""
+
+
+class InexactInput(CertifyError, TypeError):
+    """An instance value of a number type the exact contexts (mp, ball) cannot convert exactly: passed on as
+    it is, the reference would compute with it in its own inexact arithmetic. The message names the input,
+    its type and the fix."""
 
 
 def invalid(where: str, argument: str, value, fix: str) -> InvalidArgument:

@@ -26,13 +26,17 @@ API: tuple[tuple[str, str, str, str], ...] = (
     ("unit_roundoff", "constant", "ctx.unit_roundoff",
      "relative rounding error bound: eps/2 in float64 (round to nearest), = eps in the exact contexts"),
     ("convert", "conversion", "ctx.convert(value)",
-     "an instance value, recursively (dicts, lists, tuples): floats and float arrays become context numbers "
-     "exactly; ints, int arrays, bools, strings pass"),
+     "an instance value, recursively (dicts, lists, tuples, sets): floats and float/complex arrays become "
+     "context numbers exactly; in mp and ball also complex numbers, Fractions and Decimals (p/q correctly "
+     "rounded), numpy ints and int arrays become Python ints, other number types raise `InexactInput`; ints, "
+     "bools, strings pass"),
     ("asarray", "conversion", "ctx.asarray(x)",
      "array of context numbers from numbers, (nested) lists/tuples/arrays; exact, idempotent (returns `x` "
      "when it already is one)"),
     ("array", "conversion", "ctx.array(x)", "like `asarray` but always a new array"),
-    ("num", "conversion", "ctx.num(x)", "one context number (exact for floats, ints, context numbers)"),
+    ("num", "conversion", "ctx.num(x)",
+     "one context number (exact for floats, ints, complex, context numbers; Fraction, Decimal: p/q correctly "
+     "rounded; fp: float(x))"),
     ("to_float", "conversion", "ctx.to_float(x)", "float64 number or array (rounded; ball: the midpoint)"),
     ("zeros", "constructor", "ctx.zeros(shape)", "array of zeros"),
     ("ones", "constructor", "ctx.ones(shape)", "array of ones"),

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 
 from ..errors import invalid
-from ._base import ExactContext, _MissingTopic, _topics, unknown_operation
+from ._base import ExactContext, _MissingTopic, _topics, exact_number, inexact_input, unknown_operation
 
 __all__ = ["BallContext"]
 
@@ -18,8 +20,9 @@ class BallContext(ExactContext):
     arb_mat.eig); it has no domain namespaces, so claims that need `ctx.<topic>` are not proven, only
     confirmed. Comparisons of balls are certain: `m < 0` holds only if the whole enclosure is negative.
     flint's working precision is global: evaluate claim bodies inside `with ctx.precision():` (the
-    vocabulary and the constants set it themselves). Conversion is exact: floats, ints and `mpf` become
-    exact balls (midpoint = the value, radius 0), balls pass unchanged. ``eps`` = ``unit_roundoff`` =
+    vocabulary and the constants set it themselves). Conversion is exact: floats, ints (of any size) and
+    `mpf` become exact balls (midpoint = the value, radius 0), complex numbers exact `acb`, Fractions and
+    Decimals a ball containing p/q, balls pass unchanged (see `Context.convert`). ``eps`` = ``unit_roundoff`` =
     2^-prec. Magnitude tracking (an exact `arb` upper bound): see `ExactContext`.
     """
 
@@ -91,19 +94,30 @@ class BallContext(ExactContext):
         arb = self._arb
         if isinstance(v, (arb, self.flint.acb)):
             return v
-        if isinstance(v, (complex, np.complexfloating)) or hasattr(v, "_mpc_"):
+        if type(v) is float:
+            return arb(v)
+        if hasattr(v, "_mpc_"):
             return self.flint.acb(self._scalar(v.real), self._scalar(v.imag))
-        if isinstance(v, (bool, np.bool_, int, np.integer)):
-            return arb(int(v))
-        if isinstance(v, (float, np.floating)):
-            return arb(float(v))
         mpf_tuple = getattr(v, "_mpf_", None)
         if mpf_tuple is not None:  # mpmath mpf: the same binary number, exactly
             sign, man, exp, _bc = mpf_tuple
             if man == 0 and exp != 0:  # mpmath's special values
                 return {"+inf": arb.pos_inf(), "-inf": arb.neg_inf()}.get(str(v), arb.nan())
             return arb((-int(man) if sign else int(man), int(exp)))
-        return arb(v)
+        if isinstance(v, str):
+            with self.precision():
+                return arb(v)  # a decimal string: a ball containing it
+        x = exact_number(v)
+        if isinstance(x, int):
+            return arb((x, 0))  # exact at any size (arb(n) rounds to the working precision)
+        if isinstance(x, float):
+            return arb(x)
+        if isinstance(x, complex):
+            return self.flint.acb(arb(x.real), arb(x.imag))
+        if isinstance(x, Fraction):
+            with self.precision():
+                return arb(self.flint.fmpq(x.numerator, x.denominator))  # a ball containing p/q
+        raise inexact_input(self.name, v)
 
     def _note_value(self, v):
         try:

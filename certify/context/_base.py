@@ -8,11 +8,15 @@ import difflib
 import functools
 import importlib
 import math
+import numbers
+import operator
 import pkgutil
+from decimal import Decimal
+from fractions import Fraction
 
 import numpy as np
 
-from ..errors import CertifyError, ReferenceUnavailable, invalid
+from ..errors import CertifyError, InexactInput, ReferenceUnavailable, invalid
 from ._api import documented_names
 
 __all__ = ["Context", "ExactContext", "UnknownOperation"]
@@ -103,6 +107,49 @@ def _rebuild(container, items):
     return type(container)(items)
 
 
+def exact_number(v):
+    """`v` as one of Python's exact number types, without rounding: int, float, complex (pairs of binary floats)
+    or Fraction; None when certify cannot read v's type exactly. Decimals become Fractions (NaN, ±inf floats),
+    long doubles beyond float64 Fractions, anything with ``__index__`` (numpy, gmpy2, sympy integers) an int,
+    any other `numbers.Rational` a Fraction."""
+    if isinstance(v, (float, np.floating)):
+        f = float(v)
+        return f if f == v or f != f else Fraction(*v.as_integer_ratio())
+    if isinstance(v, (complex, np.complex64, np.complex128)):
+        return complex(v)
+    if isinstance(v, (bool, np.bool_)):
+        return int(v)
+    if hasattr(type(v), "__index__"):
+        return operator.index(v)
+    if isinstance(v, Decimal):
+        return Fraction(v) if v.is_finite() else float(v)
+    if isinstance(v, numbers.Rational):
+        return Fraction(int(v.numerator), int(v.denominator))
+    return None
+
+
+def _number_like(v) -> bool:
+    t = type(v)
+    return isinstance(v, numbers.Number) or any(hasattr(t, m) for m in ("__float__", "__complex__", "__index__"))
+
+
+def _where(path) -> str:
+    if not path:
+        return "the value"
+    return "input " + str(path[0]) + "".join(f"[{k!r}]" for k in path[1:])
+
+
+def inexact_input(ctx_name: str, value, path=()) -> InexactInput:
+    """The error for a number whose type `ctx_name` cannot convert exactly (`path`: where it sits in the instance)."""
+    t = type(value)
+    err = InexactInput(
+        f"{ctx_name}: {_where(path)} is a {t.__module__}.{t.__qualname__} ({value!r:.60}) that certify cannot "
+        f"convert exactly; left as it is, the reference would compute with it in its own inexact arithmetic. "
+        f"Convert it in the strategy to float, int or fractions.Fraction (or to an array of them)")
+    err.value = value
+    return err
+
+
 class Context:
     """Operations shared by every numeric context. Subclasses supply the arithmetic.
 
@@ -143,30 +190,48 @@ class Context:
 
     # -- conversion --------------------------------------------------------------------
     def convert(self, value):
-        """Convert an instance value recursively: floats, float arrays and context numbers become this
-        context's numbers (exactly), at any nesting of dicts, lists and tuples (container types are kept);
-        integers, integer arrays, bools, strings and None pass unchanged."""
+        """Convert an instance value into this context's numbers, recursively through dicts, lists, tuples, sets
+        and object arrays of instance values (container types are kept). Never rounds in the exact contexts:
+
+        - floats (any numpy width), complex numbers, Fractions, Decimals, mpmath and flint numbers and float,
+          complex and object arrays become this context's numbers (`num`, `asarray`): in mp a float or complex
+          exactly (mpf, mpc), a Fraction or Decimal p/q correctly rounded to the working precision; in ball an
+          exact ball (arb, acb), or for p/q a ball containing it; in fp float64 and complex128;
+        - integers stay exact: Python ints pass, numpy integer scalars become Python ints, and in mp and ball
+          integer arrays become object arrays of Python ints (no int64 wrap-around: divide them through
+          `ctx.num`, as any int input); fp keeps numpy integers as they are;
+        - bools, strings, None, bool and string arrays and objects that are not numbers pass unchanged;
+        - in mp and ball, a number of any other type (one `exact_number` cannot read) raises `InexactInput`
+          naming the input: passed on, the body would compute with it in its own inexact arithmetic.
+        """
+        return self._convert(value, ())
+
+    def _convert(self, value, path):
         if isinstance(value, dict):
-            return {k: self.convert(v) for k, v in value.items()}
+            return {k: self._convert(v, (*path, k)) for k, v in value.items()}
         if isinstance(value, (list, tuple)):
-            return _rebuild(value, [self.convert(v) for v in value])
-        if isinstance(value, np.ndarray):
-            if value.dtype.kind in "iub":
-                return value
-            flat = value.reshape(-1)
-            if value.dtype == object and any(isinstance(v, (list, tuple, np.ndarray, dict)) for v in flat):
-                out = np.empty(value.shape, dtype=object)  # a container of instance values, e.g. ragged matrices
-                flat_out = out.reshape(-1)
-                for i, v in enumerate(flat):
-                    flat_out[i] = self.convert(v)
-                return out
-            return self.asarray(value)
-        if isinstance(value, (bool, np.bool_, int, np.integer, str)) or value is None:
+            return _rebuild(value, [self._convert(v, (*path, i)) for i, v in enumerate(value)])
+        if isinstance(value, (set, frozenset)):
+            return type(value)(self._convert(v, path) for v in value)
+        if isinstance(value, (bool, np.bool_, str, bytes)) or value is None:
             return value
+        if isinstance(value, np.ndarray) and value.dtype == object \
+                and any(isinstance(v, (list, tuple, np.ndarray, dict)) for v in value.flat):
+            out = np.empty(value.shape, dtype=object)  # a container of instance values, e.g. ragged matrices
+            for i, v in np.ndenumerate(value):
+                out[i] = self._convert(v, (*path, i))
+            return out
+        try:
+            return self._leaf(value)
+        except InexactInput as exc:
+            raise inexact_input(self.name, exc.value, path) from None
+
+    def _leaf(self, value):
+        """One instance value that is not a container (see `convert`); float64 keeps integers as they are."""
+        if isinstance(value, np.ndarray):
+            return self.asarray(value) if value.dtype.kind in "fcO" else value
         if isinstance(value, (float, np.floating)) or self._is_number(value):
             return self.num(value)
-        if is_sparse(value):
-            return value if not self.is_exact else self.asarray(value.toarray())
         return value
 
     def _is_number(self, value) -> bool:
@@ -341,9 +406,20 @@ class ExactContext(Context):
     def _is_number(self, value) -> bool:
         return self._is_context_number(value) or type(value).__module__.startswith(("mpmath", "flint"))
 
+    def _leaf(self, value):
+        if isinstance(value, np.ndarray):  # integers as Python ints: exact and unbounded (int64 wraps around)
+            return value.astype(object) if value.dtype.kind in "iu" else super()._leaf(value)
+        if is_sparse(value):
+            return self.asarray(value)
+        if isinstance(value, (int, np.integer)):
+            return value if isinstance(value, int) else int(value)
+        if _number_like(value) or self._is_number(value):
+            return self.num(value)  # InexactInput for a number type `_scalar` cannot read exactly
+        return super()._leaf(value)
+
     def asarray(self, x, dtype=None):
-        """An object array of this context's numbers; exact for floats, ints and context numbers at any
-        nesting of lists, tuples and arrays; returns `x` itself when it already is one."""
+        """An object array of this context's numbers, converted as by `num`, at any nesting of lists, tuples
+        and arrays; returns `x` itself when it already is one."""
         if is_sparse(x):
             x = x.toarray()
         if isinstance(x, np.ndarray) and x.dtype == object:
@@ -359,12 +435,12 @@ class ExactContext(Context):
         flat_in = src.reshape(-1)
         if src.dtype == object:  # elements may be anything, including ragged sub-lists
             out.reshape(-1)[:] = [self._element(v, x) for v in flat_in]
-        else:  # tolist() gives Python floats/ints/bools, which `_from_python` converts exactly
-            out.reshape(-1)[:] = list(map(self._from_python(src.dtype.kind), flat_in.tolist()))
+        else:  # tolist() gives Python numbers (numpy scalars for long doubles), which `_scalar` converts exactly
+            out.reshape(-1)[:] = list(map(self._from_python(src.dtype), flat_in.tolist()))
         return self._note(out)
 
-    def _from_python(self, kind: str):
-        """The converter for the Python numbers of a numeric array of dtype kind `kind`."""
+    def _from_python(self, dtype):
+        """The converter for the elements of `tolist()` of a numeric array of dtype `dtype`."""
         return self._scalar
 
     def _element(self, v, whole):
@@ -374,7 +450,10 @@ class ExactContext(Context):
         return self._scalar(v)
 
     def num(self, x):
-        """One context number from a float, int, string or number of any context, exactly where possible."""
+        """One context number from a float, int, complex, Fraction, Decimal, decimal string or number of any
+        context: exact, except that p/q (Fraction, Decimal) and decimal strings are rounded correctly to the
+        working precision (ball: enclosed) and numbers of another precision are rounded to this one. Raises
+        `InexactInput` for number types it cannot read exactly (see `exact_number`)."""
         return self._note(self._scalar(x))
 
     # -- elementwise vocabulary --------------------------------------------------------

@@ -36,12 +36,16 @@ class FloatContext(Context):
     _value_doc = {"eps": "2^-52", "unit_roundoff": "2^-53", "magnitude": "None (not tracked)"}
 
     def asarray(self, x, dtype=None):
+        """float64, or complex128 when `x` holds complex numbers; sparse matrices pass as they are."""
         if is_sparse(x):
             return x
-        return np.asarray(x, dtype=float if dtype is None else dtype)
+        if dtype is None:
+            x = np.asarray(x)
+            dtype = complex if x.dtype.kind == "c" else float
+        return np.asarray(x, dtype=dtype)
 
     def array(self, x):
-        return np.array(x, dtype=float)
+        return np.array(self.asarray(x))
 
     def num(self, x):
         return float(x)

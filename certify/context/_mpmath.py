@@ -5,11 +5,12 @@ so nothing here touches the global `mpmath.mp`."""
 from __future__ import annotations
 
 import functools
+from fractions import Fraction
 
 import numpy as np
 
 from ..errors import invalid
-from ._base import ExactContext
+from ._base import ExactContext, exact_number, inexact_input
 
 __all__ = ["MPContext"]
 
@@ -56,9 +57,10 @@ def _teach_numpy_ufuncs(m) -> None:
 class MPContext(ExactContext):
     """mpmath arithmetic at `dps` digits, on numpy object arrays of `mpf`; private precision.
 
-    Conversion is exact: floats and ints become the `mpf` of the same value (ints beyond the precision are
-    rounded), numbers of this context pass unchanged, `mpf` of another precision are rounded to this one,
-    at any nesting of lists, tuples and object arrays. ``eps`` and ``unit_roundoff`` are both 10^-dps (the
+    Conversion is exact: floats and ints (of any size) become the `mpf` of the same value, complex numbers
+    the `mpc`, Fractions and Decimals p/q rounded correctly to the working precision, numbers of this
+    context pass unchanged, `mpf` of another precision are rounded to this one, at any nesting of lists,
+    tuples and object arrays (see `Context.convert`). ``eps`` and ``unit_roundoff`` are both 10^-dps (the
     resolution the theorem modules have always used; mpmath's own ``mpm.eps`` is 2^(1-prec), smaller).
     Magnitude tracking: see `ExactContext`.
     """
@@ -107,24 +109,36 @@ class MPContext(ExactContext):
     def _scalar(self, v):
         if isinstance(v, (self._mpf, self.mpm.mpc)):
             return v
-        if isinstance(v, (bool, np.bool_)):
-            return self._mpf(int(v))
-        if isinstance(v, (int, np.integer)):
-            return self._mpf(int(v))
-        if isinstance(v, (float, np.floating)):
-            return self._mpf(float(v))
-        if isinstance(v, (complex, np.complexfloating)):
-            return self.mpm.mpc(complex(v))
+        if type(v) is float:
+            return self._mpf(v)
         if type(v).__name__ == "arb":  # a ball: its midpoint, exactly
             man, exp = v.mid().man_exp()
-            return self.mpm.ldexp(self._mpf(int(man)), int(exp))
+            return self.mpm.ldexp(self._int(int(man)), int(exp))
+        if type(v).__name__ == "acb":
+            return self.mpm.mpc(self._scalar(v.real), self._scalar(v.imag))
         if hasattr(v, "_mpc_"):
             return self.mpm.mpc(v)
-        return self._mpf(v)  # mpf of another context (rounded to this precision), strings, Fractions
+        if hasattr(v, "_mpf_") or isinstance(v, str):
+            return self._mpf(v)  # an mpf of another precision (rounded to this one), a decimal string (rounded)
+        x = exact_number(v)
+        if isinstance(x, int):
+            return self._int(x)
+        if isinstance(x, float):
+            return self._mpf(x)
+        if isinstance(x, complex):
+            return self.mpm.mpc(x)
+        if isinstance(x, Fraction):
+            return self._int(x.numerator) / self._int(x.denominator)  # correctly rounded
+        raise inexact_input(self.name, v)
 
-    def _from_python(self, kind: str):
-        if kind in "fiu":
-            return self._mpf  # Python floats are binary (exact); ints exact up to the working precision
+    def _int(self, n: int):
+        return self._mpf(n, prec=0)  # exact at any size (mpf(n) rounds to the working precision)
+
+    def _from_python(self, dtype):
+        if dtype.kind == "f" and dtype.itemsize <= 8:
+            return self._mpf  # Python floats are binary: exact
+        if dtype.kind in "iu":
+            return self._int
         return self._scalar
 
     def _largest(self, items):
