@@ -42,6 +42,8 @@ import math
 import sys
 import traceback
 from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -143,6 +145,12 @@ def _float_only_hint(claim, exc: BaseException) -> str:
     routine (np.linalg on an object array, a ufunc the numbers have no method for): the commonest way a claim
     written with plain numpy cannot be checked in high precision."""
     text = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, (AttributeError, TypeError)) and ("'mpf'" in text or "'mpc'" in text or "arb" in text):
+        # the body read something of an input's Python type (x.denominator, isinstance(x, float)) that the
+        # reference's exact numbers do not have
+        return ("; under the reference every number input is this context's exact number (floats, Fractions and "
+                "Decimals become mpf, complex mpc, integer arrays Python ints): compute with ctx.num(x) and "
+                "ctx operations rather than attributes or isinstance tests of the input's float64 type")
     if "dtype('O')" not in text and "has no callable" not in text and "object arrays" not in text:
         return ""
     where = ""

@@ -184,10 +184,9 @@ def test_confirm_of_an_unconvertible_input_is_unavailable_never_confirmed():
     assert c.status == "unavailable" and "InexactInput" in c.reason and "input x" in c.reason
 
 
-@pytest.mark.xfail(strict=True, reason="certify.confirm.instance_dps does not widen dps for the exponent range of "
-                                       "complex inputs (nor Fractions, Decimals): dps 50 and 100 both round "
-                                       "-2.3e16 + 5.9e-286 and agree on a wrong margin")
 def test_complex_inputs_with_a_wide_exponent_range_are_not_refuted():
+    """Regression: instance_dps did not widen dps for the exponent range of complex inputs: dps 50 and 100 both
+    rounded -2.3e16 + 5.9e-286 and agreed on a wrong margin."""
     t = 5.907293061088199e-286  # found by `certify run` on the trap claim once its inputs were converted
     c = confirm(complex_cancel.__certify_claim__, dict(z=complex(-2.337209637317735e16, t), w=complex(t, t)))
     assert c.status in ("equality", "holds"), c
