@@ -506,15 +506,18 @@ class ChoiceRefiner:
         return self.best
 
     # -- discrete choices: iterated local search ------------------------------------------------------------
-    def _kicks(self, budget: int, idle_limit: int = 200) -> None:
+    def _kicks(self, budget: int, idle_limit: int = 200, stale_limit: int = 100) -> None:
         """Spend what CMA-ES left (all of it where a strategy draws no floats: permutations, integers, sets of
         sampled values) on iterated local search over the discrete choices: 1-3 random integer or boolean
         choices of the best sequence set to random values of their range, then greedy local moves; the best
         sequence moves when that lowers the margin. Greedy moves alone stop one move away from the point
-        (a permutation one transposition from the reverse one, whose swaps are drawn as nested integers)."""
+        (a permutation one transposition from the reverse one, whose swaps are drawn as nested integers).
+        Kicks end after `stale_limit` in a row that do not lower the best margin: where it cannot go lower (an
+        identity, every instance an equality case) each kick only adds float64 violations to confirm."""
         stop = self.evals + budget
-        idle = 0
-        while self.best is not None and self.evals < stop and idle < idle_limit:
+        idle = stale = 0
+        while self.best is not None and self.evals < stop and idle < idle_limit and stale < stale_limit:
+            incumbent = self.best.margin
             got = draw_from_choices(self.strategy, self.best.choices)
             if got is None:
                 return
@@ -535,6 +538,7 @@ class ChoiceRefiner:
             before = self.evals
             self._local(tuple(seq), min(stop - self.evals, 4 * len(nodes) + 8))
             idle = idle + 1 if self.evals == before else 0   # every kick already seen: the space is spent
+            stale = 0 if self.best.margin < incumbent else stale + 1
 
     _n_floats = 2
 
