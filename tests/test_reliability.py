@@ -2,6 +2,7 @@
 
 import pathological  # noqa: F401
 import pytest
+from hypothesis import strategies as st
 
 import certify
 from certify.runner import ProcessExecutor, Task
@@ -114,3 +115,21 @@ def test_check_finds_a_claim_in_a_file_and_the_verdict_becomes_a_record(tmp_path
     npz = tmp_path / "rep" / rec["counterexample"]["minimal"]["instance"]["npz"]
     assert npz.exists()
     json.dumps(rec)  # plain data
+
+
+@certify.claim(id="patho.kl_zero_log_zero", statement=r"KL(p \| q) \ge 0, written with 0 log 0",
+               inputs=dict(p=st.lists(st.floats(0, 1), min_size=3, max_size=3),
+                           q=st.lists(st.floats(0.01, 1), min_size=3, max_size=3)),
+               assume=lambda p, q: sum(p) > 0)
+def _kl_zero_log_zero(ctx, p, q):
+    P = ctx.asarray(p) / ctx.sum(ctx.asarray(p))
+    Q = ctx.asarray(q) / ctx.sum(ctx.asarray(q))
+    return certify.ge(ctx.sum(P * ctx.log(P / Q)), 0)
+
+
+def test_an_undecidable_nan_margin_names_an_instance_and_the_usual_causes():
+    """A NaN reference margin (0 log 0 here) left an inconclusive verdict saying only "the reference margin is
+    NaN": the reason now names the first such instance and what usually makes a margin NaN."""
+    v = certify.check("patho.kl_zero_log_zero", profile="smoke")
+    assert v.status == "inconclusive"
+    assert "the first at p=[" in v.reason and "0 * log 0" in v.reason, v.reason

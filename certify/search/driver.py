@@ -131,9 +131,9 @@ class Search:
         record = {"margin_fp": outcome.as_float()["margin"], "rel_margin_fp": rel_fp, **c.as_dict()}
         if outcome.fp_error:
             record["float64_error"] = outcome.fp_error   # why margin_fp is NaN: float64 raised, not rounded
-        if c.status == "unstable":
-            self.col.unstable.append(record)
-        elif c.status == "unavailable" and self.claim.takes_ctx:
+        if c.status == "unstable" or (c.status == "unavailable" and self.claim.takes_ctx):
+            if not self.col.unstable:
+                self.first_undecided = instance   # named in the reason of an inconclusive verdict
             self.col.unstable.append(record)
         else:
             self.col.artifacts.append(record)
@@ -490,8 +490,10 @@ class Search:
                         f"(need {min_valid}); loosen the strategies or the assume predicate")
         elif col.unstable:
             v.status = "inconclusive"
-            v.reason = (f"{len(col.unstable)} float64 violation(s) the reference could not decide "
-                        f"({col.unstable[0].get('reason', '')})")
+            first = col.unstable[0].get("reason", "") or ""
+            v.reason = f"{len(col.unstable)} float64 violation(s) the reference could not decide ({first})"
+            if getattr(self, "first_undecided", None) is not None:
+                v.reason += _undecided_at(self.first_undecided, first)
         else:
             v.reason = (f"no confirmed counterexample in {col.valid} valid instances; "
                         f"{len(col.artifacts)} float artifact(s)")
@@ -513,3 +515,20 @@ def _raised_at(instance) -> str:
         where = ""
     return (f" — raised at {where or 'the saved instance'} (saved as the counterexample); if the claim does not "
             "cover such inputs, exclude them with assume=, else fix the body (traceback in `error`)")
+
+
+def _undecided_at(instance, why: str) -> str:
+    """Where the reference could not decide, and for a NaN margin what usually causes it."""
+    from ..report.findings import instance_line
+    from ..report.instances import describe_instance
+
+    try:
+        where = instance_line(describe_instance(instance), limit=100)
+    except Exception:  # noqa: BLE001 - the reason must not fail on an odd instance
+        where = ""
+    text = f"; the first at {where}" if where else ""
+    if "NaN" in why and "non-finite inputs" not in why:
+        text += ("; a NaN margin usually comes from 0 * log 0, 0 / 0, inf - inf or the log or sqrt of a negative "
+                 "number in the body: guard that term (skip p_i = 0 terms, test before dividing) or "
+                 "exclude such inputs with assume=")
+    return text
