@@ -213,7 +213,7 @@ _CSHIFT = _RNG.uniform(-2.0, 2.0, 8)
 _Q, _ = np.linalg.qr(_RNG.standard_normal((6, 6)))
 _D = np.array([1.0, 1.7, 2.2, 2.9, 3.4, 4.0])
 _AK = (_Q * _D) @ _Q.T
-_AKINV = (_Q / _D) @ _Q.T
+_AK = (_AK + _AK.T) / 2   # exactly symmetric (a + b == b + a in float64)
 _WCS = _RNG.uniform(0.2, 2.0, 10)
 _SR = _RNG.standard_normal((5, 5))
 _SR = (_SR + _SR.T) / 2
@@ -237,14 +237,18 @@ box("tight.lse_max", [-4] * 8, [4] * 8, lambda z: dict(u=np.asarray(z, dtype=flo
                statement=r"(x^\top A x)(x^\top A^{-1} x) \le \frac{(M+m)^2}{4Mm}\|x\|^4,\ A = Q D Q^\top", tag="USER",
                inputs=dict(x=vec(6, -1.0, 1.0)), assume=lambda x: float(np.sum(np.asarray(x) ** 2)) > 1e-6)
 def kantorovich(ctx, x):
-    m, M = _D.min(), _D.max()
+    # A's own inverse and extreme eigenvalues, in the context: written with a float64 A^{-1} and the D it was
+    # built from, the claim was false by 4e-17 (certify refuted it, MARGINAL, proven in ball arithmetic)
+    A = ctx.asarray(_AK)
+    ev = ctx.eigvalsh(A)
+    m, M = ev[0], ev[-1]
     nx2 = ctx.sum(x * x)
-    qa = ctx.sum(x * (ctx.asarray(_AK) @ x))
-    qi = ctx.sum(x * (ctx.asarray(_AKINV) @ x))
+    qa = ctx.sum(x * (A @ x))
+    qi = ctx.sum(x * ctx.solve(A, x))
     return certify.le(qa * qi, (M + m) ** 2 / (4 * M * m) * nx2 * nx2)
 
 
-KNOWN_SUP["tight.kantorovich"] = 1.0  # attained at x = Q (e_1 + e_6)
+KNOWN_SUP["tight.kantorovich"] = 1.0  # attained at x = v_1 + v_6 (A's extreme eigenvectors)
 box("tight.kantorovich", [-1] * 6, [1] * 6, lambda z: dict(x=np.asarray(z, dtype=float)))
 
 
@@ -414,7 +418,7 @@ box("tight.cut_norm", [-1.0] * 16, [1.0] * 16,
 _Q20, _ = np.linalg.qr(_RNG6.standard_normal((20, 20)))
 _D20 = np.linspace(1.0, 4.0, 20)
 _AK20 = (_Q20 * _D20) @ _Q20.T
-_AK20INV = (_Q20 / _D20) @ _Q20.T
+_AK20 = (_AK20 + _AK20.T) / 2
 
 
 @certify.claim(id="tight.kantorovich20", source="Kantorovich 1948",
@@ -422,14 +426,14 @@ _AK20INV = (_Q20 / _D20) @ _Q20.T
                tag="USER", inputs=dict(x=cst.vectors(n=20, bound=1.0)),
                assume=lambda x: float(np.sum(np.asarray(x) ** 2)) > 1e-6)
 def kantorovich20(ctx, x):
-    m, M = _D20.min(), _D20.max()
+    A = ctx.asarray(_AK20)   # its own inverse and eigenvalues in the context: exactly Kantorovich for this A
+    ev = ctx.eigvalsh(A)
+    m, M = ev[0], ev[-1]
     nx2 = ctx.sum(x * x)
-    return certify.le(ctx.sum(x * (ctx.asarray(_AK20) @ x)) * ctx.sum(x * (ctx.asarray(_AK20INV) @ x)),
-                      (M + m) ** 2 / (4 * M * m) * nx2 * nx2)
+    return certify.le(ctx.sum(x * (A @ x)) * ctx.sum(x * ctx.solve(A, x)), (M + m) ** 2 / (4 * M * m) * nx2 * nx2)
 
 
-# attained at x = Q (e_1 + e_20) (scaled into the box); A and its inverse are float64 matrices, so the
-# claim's own A is within rounding of Q D Q^T and the sup within rounding of 1
+# attained at x = v_1 + v_20 (A's extreme eigenvectors, scaled into the box)
 KNOWN_SUP["tight.kantorovich20"] = 1.0
 box("tight.kantorovich20", [-1.0] * 20, [1.0] * 20, lambda z: dict(x=np.asarray(z, dtype=float)))
 
