@@ -669,12 +669,18 @@ def plain(ctx, x):
 '''
 
 
-def test_a_complex_array_input_is_saved_and_the_run_finishes_every_claim(tmp_path):
-    path = tmp_path / "cplx_claims.py"
-    path.write_text(COMPLEX_CLAIMS)
+def _run_claims_file(tmp_path, name, text):
+    """Write `text` as the claim file `name`, run it at smoke (seed 0, one job): (file, report dir, result)."""
+    path = tmp_path / name
+    path.write_text(text)
     rep = tmp_path / "rep"
     r = certify("run", str(path), "--no-default", "--profile", "smoke", "--seed", "0", "--jobs", "1",
                 "--report", str(rep), "--no-html", cwd=tmp_path)
+    return path, rep, r
+
+
+def test_a_complex_array_input_is_saved_and_the_run_finishes_every_claim(tmp_path):
+    path, rep, r = _run_claims_file(tmp_path, "cplx_claims.py", COMPLEX_CLAIMS)
     assert "Traceback" not in r.stderr, r.stderr
     assert r.returncode == 0, r.stdout + r.stderr
     recs = {c["id"]: c for c in json.loads((rep / "report.json").read_text())["claims"]}
@@ -715,11 +721,7 @@ def b(ctx, x):
 
 
 def test_a_record_that_cannot_be_written_is_an_error_and_the_run_goes_on(tmp_path):
-    path = tmp_path / "unwritable_claims.py"
-    path.write_text(UNWRITABLE_CLAIMS)
-    rep = tmp_path / "rep"
-    r = certify("run", str(path), "--no-default", "--profile", "smoke", "--seed", "0", "--jobs", "1",
-                "--report", str(rep), "--no-html", cwd=tmp_path)
+    _, rep, r = _run_claims_file(tmp_path, "unwritable_claims.py", UNWRITABLE_CLAIMS)
     assert "Traceback" not in r.stderr, r.stderr
     assert r.returncode == 1, r.stdout + r.stderr  # as for an error
     recs = {c["id"]: c for c in json.loads((rep / "report.json").read_text())["claims"]}

@@ -81,6 +81,7 @@ class Search:
         self.found_at: float | None = None
         self.last_violation: Example | None = None
         self.last_instance: dict | None = None
+        self.first_undecided: dict | None = None   # the first violation the reference could not decide
         self.error: str | None = None
         self.last_progress = 0.0
         self.trials = claim.trials or profile.trials
@@ -492,7 +493,7 @@ class Search:
             v.status = "inconclusive"
             first = col.unstable[0].get("reason", "") or ""
             v.reason = f"{len(col.unstable)} float64 violation(s) the reference could not decide ({first})"
-            if getattr(self, "first_undecided", None) is not None:
+            if self.first_undecided is not None:
                 v.reason += _undecided_at(self.first_undecided, first)
         else:
             v.reason = (f"no confirmed counterexample in {col.valid} valid instances; "
@@ -504,28 +505,26 @@ class Search:
         return v
 
 
-def _raised_at(instance) -> str:
-    """Where a claim's body raised, and what to do about it, for the one-line reason."""
+def _brief(instance) -> str:
+    """An instance in one short line for a reason text ("" when it cannot be described)."""
     from ..report.findings import instance_line
     from ..report.instances import describe_instance
 
     try:
-        where = instance_line(describe_instance(instance), limit=100)
+        return instance_line(describe_instance(instance), limit=100)
     except Exception:  # noqa: BLE001 - the reason must not fail on an odd instance
-        where = ""
-    return (f" — raised at {where or 'the saved instance'} (saved as the counterexample); if the claim does not "
-            "cover such inputs, exclude them with assume=, else fix the body (traceback in `error`)")
+        return ""
+
+
+def _raised_at(instance) -> str:
+    """Where a claim's body raised, and what to do about it, for the one-line reason."""
+    return (f" — raised at {_brief(instance) or 'the saved instance'} (saved as the counterexample); if the claim "
+            "does not cover such inputs, exclude them with assume=, else fix the body (traceback in `error`)")
 
 
 def _undecided_at(instance, why: str) -> str:
     """Where the reference could not decide, and for a NaN margin what usually causes it."""
-    from ..report.findings import instance_line
-    from ..report.instances import describe_instance
-
-    try:
-        where = instance_line(describe_instance(instance), limit=100)
-    except Exception:  # noqa: BLE001 - the reason must not fail on an odd instance
-        where = ""
+    where = _brief(instance)
     text = f"; the first at {where}" if where else ""
     if "NaN" in why and "non-finite inputs" not in why:
         text += ("; a NaN margin usually comes from 0 * log 0, 0 / 0, inf - inf or the log or sqrt of a negative "
