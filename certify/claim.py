@@ -211,7 +211,8 @@ class Claim:
             kwargs["rng"] = rng
         return self.fn(**kwargs)
 
-    def evaluate(self, ctx, instance: dict, *, rng=None, params: dict | None = None, fn: Callable | None = None):
+    def evaluate(self, ctx, instance: dict, *, rng=None, params: dict | None = None, fn: Callable | None = None,
+                 converted: bool = False):
         """The one way to evaluate a claim: convert `instance` into `ctx`'s arithmetic, call the function
         with the instance, the params (`params` replaces the claim's own), `ctx` and `rng` (a numpy
         Generator or None) where its signature takes them, and return the `Outcome`::
@@ -222,11 +223,13 @@ class Claim:
         `fn` evaluates another function on the claim's inputs and params (a baseline): only the arguments in
         its signature are passed. With ``ctx=None`` the instance is passed as is (scaling claims: the
         instance is ``{sweep variable: value}``) and the function's return value is returned unchanged
-        (the measurement)."""
+        (the measurement). ``converted=True`` says `instance` is already in `ctx`'s numbers (the search's float64
+        path converts while it copies)."""
         if fn is None and ctx is not None:
             # the search's hot path (a few microseconds around a body of ten): the claim's own function in a
             # context, with what its signature takes read once per record
-            kwargs = {**(self.params if params is None else params), **ctx.convert(instance)}
+            kwargs = {**(self.params if params is None else params),
+                      **(instance if converted else ctx.convert(instance))}
             wants_ctx, wants_rng = self._wants
             if wants_ctx:
                 kwargs["ctx"] = ctx

@@ -133,3 +133,25 @@ def test_an_undecidable_nan_margin_names_an_instance_and_the_usual_causes():
     v = certify.check("patho.kl_zero_log_zero", profile="smoke")
     assert v.status == "inconclusive"
     assert "the first at p=[" in v.reason and "0 * log 0" in v.reason, v.reason
+
+
+def test_a_body_that_writes_into_its_inputs_leaves_the_searched_instance_unchanged():
+    """The search evaluates float64 on a copy: an instance it keeps (worst, counterexample, replay) is the one
+    drawn, not what the body left behind; every kind of leaf the fast path copies or passes on."""
+    import numpy as np
+
+    from certify.search.trials import fp_outcome
+
+    @certify.claim(id="test.writes_inputs", statement="x_0 + p_{01} + t <= 100", tag="USER",
+                   inputs=dict(x=st.just(np.zeros(3)), pair=st.just([np.zeros(2), 1]), t=st.just(0.5)))
+    def writes_inputs(ctx, x, pair, t):
+        x[0] = 5.0
+        pair[0][1] = 7.0
+        return certify.le(x[0] + pair[0][1] + t, 100.0)
+
+    inst = {"x": np.array([1.0, 2.0, 3.0]), "pair": [np.array([0.5, 0.25]), 1], "t": 0.5}
+    before = {"x": inst["x"].copy(), "pair0": inst["pair"][0].copy()}
+    o = fp_outcome(certify.get_claim("test.writes_inputs"), inst)
+    assert float(o.margin) == 100.0 - 12.5
+    assert np.array_equal(inst["x"], before["x"]) and np.array_equal(inst["pair"][0], before["pair0"])
+    assert inst["pair"][1] == 1 and inst["t"] == 0.5

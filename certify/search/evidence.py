@@ -62,18 +62,25 @@ class Collector:
         (which `add` must record). Such an instance leaves only its margin, its constant and its evidence: no
         summary is built for it."""
         worst = self.worst
-        if outcome.violated or len(worst) < self.keep or len(self.firsts) < self.keep:
+        if len(worst) < self.keep or len(self.firsts) < self.keep:
             return None
-        rel = outcome.rel_margin
-        if type(rel) is not float or rel != rel:   # a float64 claim's margin is a float: rel_key is the rest
+        margin, rel = outcome.margin, outcome.rel_margin
+        if isinstance(margin, float):   # a float64 claim's numbers (Python or numpy floats): no conversions
+            if not margin >= 0:   # violated, or NaN
+                return None
+            rel = float(rel) if isinstance(rel, float) and rel == rel else rel_key(rel)
+        elif outcome.violated:
+            return None
+        else:
             rel = rel_key(rel)
         rank = rank_of(rel, outcome.lhs, outcome.rhs)
         if rank > worst[-1].rank:
             if outcome.evidence:
                 self._evidence(outcome.evidence)
             ratio, rhs = outcome.ratio, outcome.rhs
-            self._count(rel, None if ratio is None else _to_float(ratio), outcome.relation,
-                        None if rhs is None else _to_float(rhs))
+            ratio = None if ratio is None else float(ratio) if isinstance(ratio, float) else _to_float(ratio)
+            rhs = None if rhs is None else float(rhs) if isinstance(rhs, float) else _to_float(rhs)
+            self._count(rel, ratio, outcome.relation, rhs)
             return rank
         return None
 

@@ -42,6 +42,21 @@ def trial_rng(seed: int, instance, trial: int):
     return lambda: np.random.default_rng(key)
 
 
+def fresh_fp(instance: dict) -> dict:
+    """`fp.convert(copy_instance(instance))` in one walk over the common leaves (a Python scalar: shared; a float64
+    array: copied, already float64): the search pays it on every evaluation of a body of a few microseconds."""
+    out = {}
+    for k, v in instance.items():
+        t = type(v)
+        if t is float or t is int or t is bool or v is None:
+            out[k] = v
+        elif t is np.ndarray and v.dtype == np.float64:
+            out[k] = v.copy()
+        else:
+            out[k] = fp.convert(copy_instance(v))
+    return out
+
+
 def fp_outcome(claim, instance, rng_factory=None, *, quiet: bool = True) -> Outcome:
     """One float64 evaluation on a copy of the instance (the claim may write into its inputs).
 
@@ -50,9 +65,9 @@ def fp_outcome(claim, instance, rng_factory=None, *, quiet: bool = True) -> Outc
     rng = rng_factory() if rng_factory is not None else None
     try:
         if not quiet:
-            return claim.evaluate(fp, copy_instance(instance), rng=rng)
+            return claim.evaluate(fp, fresh_fp(instance), rng=rng, converted=True)
         with np.errstate(all="ignore"):
-            return claim.evaluate(fp, copy_instance(instance), rng=rng)
+            return claim.evaluate(fp, fresh_fp(instance), rng=rng, converted=True)
     except OverflowError as exc:
         # Python's float arithmetic raises (`a ** k`, `math.exp`, float() of a huge int) where numpy's float64
         # gives inf: the same float64 range problem, so the same path as a float64 NaN margin — a violation

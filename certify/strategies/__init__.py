@@ -22,6 +22,7 @@ Example (a claim over two vectors of one length and a matrix with a prescribed c
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Callable
 
@@ -130,6 +131,13 @@ def floats(lo: float, hi: float):
                      lambda x: float(min(hi, max(lo, x))))
 
 
+def _entry_lists(b: float):
+    """`size -> lists of size entries in [-b, b]` with 0 and +-b as edge values, one strategy per size built once:
+    a strategy built inside a draw is validated on every draw (half the cost of drawing a small vector)."""
+    elem = st.one_of(st.sampled_from([0.0, b, -b]), st.floats(-b, b, allow_nan=False))
+    return functools.lru_cache(maxsize=None)(lambda size: st.lists(elem, min_size=size, max_size=size))
+
+
 # ----------------------------------------------------------------------------- vectors
 def vectors(n=(1, 8), bound: float = 10.0, *, scale: str = "mixed"):
     """1-D float64 arrays in the box ``|x_i| <= bound``.
@@ -149,13 +157,13 @@ def vectors(n=(1, 8), bound: float = 10.0, *, scale: str = "mixed"):
     b = positive("vectors", "bound", bound, False)
     if scale not in ("mixed", "uniform"):
         fail("vectors", "scale", scale, "use 'mixed' or 'uniform'")
+    entries = _entry_lists(b)
 
     @st.composite
     def build(draw):
         size = draw(st.integers(lo, hi))
         if size <= _SMALL:
-            elem = st.one_of(st.sampled_from([0.0, b, -b]), st.floats(-b, b, allow_nan=False))
-            return np.array(draw(st.lists(elem, min_size=size, max_size=size)), dtype=float)
+            return np.array(draw(entries(size)), dtype=float)
         seed = draw(seeds())
         x = np.random.default_rng(seed).uniform(-1.0, 1.0, size)
         at_bound = draw(st.booleans())
@@ -219,13 +227,13 @@ def matrices(shape=((1, 8), (1, 8)), bound: float = 10.0):
     rlo, rhi = int_range("matrices", "shape[0]", shape[0], 1)
     clo, chi = int_range("matrices", "shape[1]", shape[1], 1)
     b = positive("matrices", "bound", bound, False)
+    entries = _entry_lists(b)
 
     @st.composite
     def build(draw):
         r, c = draw(st.integers(rlo, rhi)), draw(st.integers(clo, chi))
         if r * c <= _SMALL:
-            elem = st.one_of(st.sampled_from([0.0, b, -b]), st.floats(-b, b, allow_nan=False))
-            return np.array(draw(st.lists(elem, min_size=r * c, max_size=r * c)), dtype=float).reshape(r, c)
+            return np.array(draw(entries(r * c)), dtype=float).reshape(r, c)
         rng = np.random.default_rng(draw(seeds()))
         a = rng.uniform(-1, 1, size=(r, c))
         m = np.max(np.abs(a))
