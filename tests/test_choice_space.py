@@ -184,3 +184,20 @@ def test_one_float_with_hundreds_of_peaks_is_scanned_not_restarted():
         _, start = fresh_choices(s, seed)
         best = ChoiceRefiner(s, evaluate, seed=seed).refine([start], budget=12000)   # a cheap claim's at ci
         assert best.margin < 0, (seed, best.instance, best.margin)
+
+
+def test_a_larger_size_is_reached_when_a_move_needs_more_choices_than_the_sequence_holds():
+    """Regression: moving the n of `integers(1, 12).flatmap(n floats)` upwards asked for more choices than the
+    sequence held, an overrun, so no move ever left the size Hypothesis drew; the rest is now drawn at random.
+    Here the sum of n floats in [0, 1] exceeds 11.5 only at n = 12."""
+    s = st.integers(1, 12).flatmap(lambda n: st.lists(st.floats(0.0, 1.0), min_size=n, max_size=n))
+    sizes = []
+
+    def evaluate(xs):
+        sizes.append(len(xs))
+        return 11.5 - sum(xs)
+
+    start = (3, 1.0, 1.0, 1.0)
+    assert draw_from_choices(s, start)[0] == [1.0, 1.0, 1.0]
+    best = ChoiceRefiner(s, evaluate, seed=0).refine([start], budget=3000)
+    assert max(sizes) == 12 and best.margin < 0

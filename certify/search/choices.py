@@ -5,8 +5,8 @@ sequence — the integers, floats, booleans, strings and bytes the strategy aske
 sequence through the same strategy (`ConjectureData.for_choices`) rebuilds the instance. Moving the choices
 and replaying therefore only ever produces instances the strategy itself can produce: `map`, `filter`,
 `flatmap`, `tuples`, sizes of lists and `sampled_from` all keep their meaning, and the claim's `assume`
-still decides validity. A sequence the strategy rejects (filter, `assume` inside a composite, overrun) is
-simply not a candidate.
+still decides validity. A sequence the strategy rejects (filter, `assume` inside a composite) is simply not a
+candidate; one that ends before the strategy is done (a size moved up) is continued with random choices.
 
 `ChoiceRefiner.refine(seeds, budget)` takes the choice sequences of the worst instances found so far and
 spends an evaluation budget on them: first local moves (floats to the bounds of their box, sign flips,
@@ -50,12 +50,17 @@ def _draw(data, strategy):
         return data.draw(strategy)
 
 
-def draw_from_choices(strategy, choices) -> tuple[object, tuple] | None:
-    """Replay `choices` through `strategy`: (instance, nodes), or None if the strategy rejects them."""
+def draw_from_choices(strategy, choices, pad: random.Random | None = None) -> tuple[object, tuple] | None:
+    """Replay `choices` through `strategy`: (instance, nodes), or None if the strategy rejects them.
+
+    With `pad`, a strategy that asks for more choices than `choices` holds gets the rest drawn at random from
+    `pad` (instead of an overrun): a move of a size (the n of `integers(3, 6).flatmap(n x n matrices)`) then
+    yields the larger instance, its first entries as they were. `nodes` are the choices actually drawn."""
     from hypothesis.errors import HypothesisException, StopTest, UnsatisfiedAssumption
     from hypothesis.internal.conjecture.data import ConjectureData, Status
 
-    data = ConjectureData.for_choices(list(choices))
+    data = (ConjectureData.for_choices(list(choices)) if pad is None
+            else ConjectureData(prefix=list(choices), random=pad))
     try:
         value = _draw(data, strategy)
     except (StopTest, UnsatisfiedAssumption, HypothesisException):
@@ -174,6 +179,7 @@ class ChoiceRefiner:
         self.evaluate = evaluate  # instance -> margin (nan/None/invalid -> +inf: not a candidate)
         self.rng = random.Random(seed)
         self.np_rng = np.random.default_rng(seed)
+        self.pad_rng = random.Random(seed + 1)   # choices past the end of a moved sequence (used only there)
         self.float_scale = float_scale
         self.passthrough = tuple(passthrough)  # the caller's stop signals (a confirmed violation, time up)
         self.evals = 0
@@ -186,7 +192,7 @@ class ChoiceRefiner:
         key = _key(choices)
         if key in self._seen:
             return None
-        got = draw_from_choices(self.strategy, choices)
+        got = draw_from_choices(self.strategy, choices, pad=self.pad_rng)
         if got is None:
             self._seen[key] = math.inf
             return None
