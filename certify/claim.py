@@ -481,6 +481,14 @@ def claim(
             raise InvalidArgument(f"{where}: function {fn.__name__} lacks argument {missing[0]!r}")
         if kind in ("probability", "scaling") and "rng" not in sig:
             raise InvalidArgument(f"{where}: kind={kind!r} functions take an 'rng' argument")
+        # an argument certify would never pass (`context` for ctx, a misspelt input) failed only at run time, as if
+        # the claim raised on the first instance
+        unknown = [n for n, p in sig.items() if p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+                   and n not in needed and n not in ("ctx", "rng")]
+        if unknown:
+            raise InvalidArgument(f"{where}: function {fn.__name__} takes argument {unknown[0]!r}, which is not an "
+                                  f"input, a param, 'ctx' or 'rng'; name the context argument 'ctx' (inputs: "
+                                  f"{sorted(inputs) or 'none'}, params: {sorted(params) or 'none'})")
         module = getattr(fn, "__module__", "")
         path = ""
         try:

@@ -36,6 +36,7 @@ is ``marginal``: still a counterexample, but the instance satisfies the hypothes
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import linecache
 import math
@@ -83,6 +84,7 @@ class Confirmation:
     mode: str = "reference"
     marginal: bool = False
     marginal_note: str = ""
+    validation: dict | None = None   # probability claims: the fresh trials the candidate was judged on
 
     @property
     def confirmed(self) -> bool:
@@ -95,6 +97,7 @@ class Confirmation:
             "lhs": self.lhs, "rhs": self.rhs, "ratio": self.ratio, "size": self.size, "reason": self.reason,
             "rigorous": self.rigorous, "enclosure": self.enclosure, "mode": self.mode,
             "marginal": self.marginal, "marginal_note": self.marginal_note,
+            **({"validation": self.validation} if self.validation is not None else {}),
         }
 
 
@@ -328,20 +331,35 @@ def _watched_home(claim) -> str | None:
 def _evaluate_reference(claim, dps, instance, rng_factory, params):
     """(outcome, whether the evaluation rounded a computed value to float64); raises _Leaked when the claim's
     code converted the reference's numbers to float64 itself."""
-    w = _watched(dps, _watched_home(claim))
+    home = _watched_home(claim)
+    w = _watched(dps, home)
     try:
         o = evaluate(claim, w.ctx, instance, rng_factory, params)
     finally:
         w.home, leak = None, w.leak
     if leak is not None:
         raise _Leaked(LEAK_NOTE.format(where=leak))
+    if home is not None and _float64_result(o):
+        raise _Leaked(FLOAT_RESULT_NOTE)
     return o, bool(w.rounded or getattr(o, "output_only", False))
+
+
+FLOAT_RESULT_NOTE = ("the claim's result reached the reference as float64 numbers (every side a Python or numpy float: "
+                     "computed with math.*, float() or numpy float64 from exact inputs such as integers), so the "
+                     "margin was computed in float64 at every precision and cannot confirm anything. Compute the "
+                     "sides in the context (ctx.num(n), ctx.log, ctx.sqrt, ...)")
+
+
+def _float64_result(o) -> bool:
+    """Every value the reference's margin is read from is a float64 number (not one of the context's)."""
+    sides = [v for v in (o.lhs, o.rhs) if v is not None] or [o.margin]
+    return all(type(v) is float or isinstance(v, (np.floating, np.complexfloating)) for v in sides)
 
 
 def _float_leaves(v, exact: bool = False):
     """The float arrays (numpy, real or complex) and float scalars of an instance value, at any nesting of
     dicts, lists and tuples; with `exact`, also complex scalars, Fractions and Decimals (their magnitudes set
-    the working precision, `instance_dps`)."""
+    the working precision, `instance_dps`); fields of dataclasses too."""
     if isinstance(v, dict):
         for x in v.values():
             yield from _float_leaves(x, exact)
@@ -354,6 +372,9 @@ def _float_leaves(v, exact: bool = False):
         yield v
     elif exact and isinstance(v, (complex, np.complexfloating, Fraction, Decimal)):
         yield v
+    elif dataclasses.is_dataclass(v) and not isinstance(v, type):
+        for f in dataclasses.fields(v):
+            yield from _float_leaves(getattr(v, f.name), exact)
 
 
 def _nonfinite_inputs(instance) -> list[str]:
@@ -495,7 +516,7 @@ def confirm(claim, instance: dict, *, rng_factory=None, params=None, dps: int | 
         marginal=marginal, marginal_note=note,
         reason=reason or {"confirmed": "violated at dps and 2*dps, values agree",
                           "equality": "margin is zero to working precision (equality case)",
-                          "holds": "the reference says the claim holds here (float64 rounding)",
+                          "holds": "the reference says the claim holds here",
                           "unstable": "reference margins at dps and 2*dps disagree"}[status],
         rigorous=rigorous, enclosure=enclosure,
     )

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -27,6 +28,12 @@ def _is_mp(x) -> bool:
     """An exact-context number (mpmath mpf or a flint ball): keep it, never round it to float64."""
     mod = type(x).__module__
     return mod.startswith("mpmath") or mod.startswith("flint")
+
+
+def _keep(x) -> bool:
+    """A side value kept as it is: an exact-context number, or a Python int or Fraction (exact at any size: as a
+    float64 value 2**60 + 1 would equal 2**60, and 10**400 would be inf)."""
+    return _is_mp(x) or (type(x) is int) or isinstance(x, Fraction)
 
 
 def _flat(x):
@@ -47,8 +54,8 @@ def _flat_numbers(x):
             raise TypeError("not numeric")
         return x.reshape(-1)
     if isinstance(x, (list, tuple)):
-        return np.asarray(x, dtype=object if any(_is_mp(v) for v in x) else float).reshape(-1)
-    return np.array([x], dtype=object if _is_mp(x) else float)
+        return np.asarray(x, dtype=object if any(_keep(v) for v in x) else float).reshape(-1)
+    return np.array([x], dtype=object if _keep(x) else float)
 
 
 def _isnan(x) -> bool:

@@ -127,13 +127,6 @@ def _load(rdir: Path, claim_id: str, which: str, files: list[str], report: dict 
     rec = recs[0]
     entry, label = _saved_entry(rec, which, claim_id, rpath)
     npz = inside(rdir, entry["instance"]["npz"], f"{rpath}: claim {claim_id!r}: instance file")
-    try:
-        instance, desc = load_instance(npz)
-    except UnsavedValue as exc:
-        raise _NothingToReplay(f"{claim_id}: the saved {label} cannot be replayed: {exc}") from None
-    except Exception as exc:  # noqa: BLE001 - BadZipFile, pickle refusals, a layout that does not fit
-        raise InvalidArgument(f"{npz}: the saved instance cannot be read ({type(exc).__name__}: "
-                              f"{str(exc)[:150]}); the report is damaged") from None
     # code runs only from the catalogue or from files the user names: never from a path the report names
     discover()
     for f in files:
@@ -146,6 +139,13 @@ def _load(rdir: Path, claim_id: str, which: str, files: list[str], report: dict 
         raise InvalidArgument(f"claim {claim_id!r} is defined {where}, which is not part of the catalogue; replay "
                               "runs only code you name: if you trust that file, run `certify replay "
                               f"{rdir} {shown} {claim_id}`")
+    try:   # after the claim's code: an input of a class defined there (a dataclass) is rebuilt from it
+        instance, desc = load_instance(npz)
+    except UnsavedValue as exc:
+        raise _NothingToReplay(f"{claim_id}: the saved {label} cannot be replayed: {exc}") from None
+    except Exception as exc:  # noqa: BLE001 - BadZipFile, pickle refusals, a layout that does not fit
+        raise InvalidArgument(f"{npz}: the saved instance cannot be read ({type(exc).__name__}: "
+                              f"{str(exc)[:150]}); the report is damaged") from None
     if claim.kind != "scaling" and isinstance(instance, dict) and set(claim.inputs) - set(instance):
         raise InvalidArgument(f"claim {claim_id!r}: the saved instance has inputs {sorted(instance)} but the claim "
                               f"now takes {sorted(claim.inputs)}; the report was written by another version of the "
@@ -232,7 +232,7 @@ def _replay_bound(claim, entry, instance, label) -> ReplayResult:
 
 def _replay_probability(claim, entry, instance, label, seed) -> ReplayResult:
     """Re-run every trial with the recorded random streams; re-confirm the failures in high precision."""
-    from .search.trials import clopper_pearson, confirm_trials, failed_trials
+    from .search.trials import clopper_pearson, confirm_trials, failed_trials, validate_trials
 
     res = ReplayResult(claim.id, label, None)
     stats = entry.get("trials") or {}
@@ -249,12 +249,22 @@ def _replay_probability(claim, entry, instance, label, seed) -> ReplayResult:
     if not claim.takes_ctx:
         res.checks["status"] = ("unconfirmed", f"CP lower bound {lo:.4g}", lo > claim.verdict_delta)
         return _conclude(res)
-    c = confirm_trials(claim, instance, seed, fails, n)
+    validation = (entry.get("confirmation") or {}).get("validation")
+    if isinstance(validation, dict) and isinstance(validation.get("attempt"), int):
+        # the candidate was judged on fresh trials (validate_trials): the same test again
+        c = validate_trials(claim, instance, seed, n, validation["attempt"])
+        m, confidence = c.validation["trials"], c.validation["confidence"]
+        res.lines.append(f"  validation on {m} fresh trials (from trial {n}): {c.validation['float64_failures']} "
+                         "fail in float64")
+    else:   # a report written before validation: the search's own trials
+        c = confirm_trials(claim, instance, seed, fails, n)
+        m, confidence = n, 0.95
     if c.status == "unavailable":
         res.lines.append(f"  reference: {c.reason}")
     confirmed = c.detail.get("confirmed", 0)
-    lo_c = clopper_pearson(confirmed, n)[0]
-    res.lines.append(f"  confirmed in high precision: {confirmed} failures ({c.mode}); lower 95% bound {lo_c:.4g}"
+    lo_c = clopper_pearson(confirmed, m, confidence)[0]
+    res.lines.append(f"  confirmed in high precision: {confirmed} failures ({c.mode}); lower "
+                     f"{100 * confidence:.4g}% bound {lo_c:.4g}"
                      + (f"; {c.detail.get('fragile')} fragile" if c.detail.get("fragile") else ""))
     if c.marginal:
         res.lines.append(f"  MARGINAL: {c.marginal_note}")

@@ -43,7 +43,7 @@ class Example:
     @property
     def rank(self) -> float:
         """What the search ranks and steers by: the relative margin, except that an instance where the claim
-        holds with both sides exactly 0 ranks as 1 (the top of the scale). 0 <= 0 is tight only in a degenerate
+        holds with both sides exactly 0 (or both below the normal float64 range) ranks as 1 (the top of the scale). 0 <= 0 is tight only in a degenerate
         way (x = 0 in a homogeneous bound, u = v in a Lipschitz bound) and says nothing about how close the
         claim comes to failing; steering to it (relative margin 0, below every instance with a real scale) kept
         the search of such a bound at x = 0."""
@@ -53,9 +53,19 @@ class Example:
 DEGENERATE_RANK = 1.0
 
 
+_MIN_NORMAL = 2.2250738585072014e-308   # the smallest normal float64
+
+
 def is_degenerate(lhs, rhs) -> bool:
-    """Both sides of the comparison exactly 0 (None for a side the outcome does not have)."""
-    return lhs is not None and lhs == 0 and rhs is not None and rhs == 0
+    """Both sides of the comparison 0, or below the smallest normal float64 (None for a side the outcome does
+    not have): no scale to read a relative margin against. (0 <= 5e-324 has relative margin 1e-24 against
+    the floor of the scale: ranked as the tightest instance, it held a search for 11000 evaluations.)"""
+    if lhs is None or rhs is None:
+        return False
+    try:
+        return bool(abs(lhs) < _MIN_NORMAL and abs(rhs) < _MIN_NORMAL)
+    except Exception:  # noqa: BLE001 - sides of a type without abs/order: only exact zeros
+        return lhs == 0 and rhs == 0
 
 
 def rank_of(rel: float, lhs, rhs) -> float:

@@ -122,3 +122,22 @@ def test_no_mutant_reason_is_recorded_and_validated():
     assert get_claim("apitest.no_mutant").no_mutant_reason == "an identity"
     with pytest.raises(certify.InvalidArgument, match="no_mutant_reason"):
         certify.claim(id="apitest.no_mutant_bad", no_mutant_reason=3)
+
+
+def test_an_argument_certify_never_passes_is_refused_when_the_claim_is_declared():
+    """Regression: `def f(context, x)` was accepted and every run ended `error` ("missing 1 required positional
+    argument: 'context'"), with advice to exclude inputs by assume=."""
+    with pytest.raises(certify.InvalidArgument, match="takes argument 'context'.*name the context argument 'ctx'"):
+        @certify.claim(id="apitest.context_named", statement="x^2 >= 0", inputs=dict(x=st.floats(-1, 1)))
+        def context_named(context, x):
+            return certify.ge(x * x, 0)
+
+
+def test_a_body_returning_no_margin_is_told_to_fix_the_return_not_to_exclude_inputs():
+    @certify.claim(id="apitest.returns_none", statement="nothing", inputs=dict(x=st.floats(-1, 1)))
+    def returns_none(ctx, x):
+        return None
+
+    v = certify.check("apitest.returns_none", profile="smoke")
+    assert v.status == "error"
+    assert "fix what the body returns" in v.reason and "assume=" not in v.reason, v.reason

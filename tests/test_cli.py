@@ -739,3 +739,104 @@ def test_replay_of_an_error_claim_says_what_raised_in_one_line(run_dir, demo_pat
     lines = [ln for ln in (r.stdout + r.stderr).splitlines() if ln.strip()]
     assert len(lines) == 1, lines
     assert "ZeroDivisionError" in lines[0] and "k=" in lines[0] and "field 'error'" in lines[0], lines[0]
+
+
+RECORD_CLAIMS = '''
+import collections
+import dataclasses
+
+from hypothesis import strategies as st
+
+import certify
+
+
+@dataclasses.dataclass
+class Point:
+    x: float
+    y: float
+
+
+Pair = collections.namedtuple("Pair", "x y")
+
+
+class Plain:
+    def __init__(self, x, y):
+        self.x, self.y = x, y
+
+
+WIDE = st.floats(-1e10, 1e10)
+
+
+@certify.claim(id="rec.dataclass_cancel", statement="(x + y) - x >= y", inputs=dict(p=st.builds(Point, WIDE, WIDE)))
+def dataclass_cancel(ctx, p):
+    return certify.ge((p.x + p.y) - p.x, p.y)
+
+
+@certify.claim(id="rec.namedtuple_cancel", statement="(x + y) - x >= y", inputs=dict(p=st.builds(Pair, WIDE, WIDE)))
+def namedtuple_cancel(ctx, p):
+    return certify.ge((p.x + p.y) - p.x, p.y)
+
+
+@certify.claim(id="rec.plain_cancel", statement="(x + y) - x >= y", inputs=dict(p=st.builds(Plain, WIDE, WIDE)),
+               expect="inconclusive")
+def plain_cancel(ctx, p):
+    return certify.ge((p.x + p.y) - p.x, p.y)
+
+
+@certify.claim(id="rec.dataclass_false", statement="x y <= 0.999", expect="refuted",
+               inputs=dict(p=st.builds(Point, st.floats(0, 1), st.floats(0, 1))))
+def dataclass_false(ctx, p):
+    return certify.le(p.x * p.y, 0.999)
+'''
+
+
+def test_inputs_built_as_dataclasses_namedtuples_and_objects_are_never_refuted_by_float64_rounding(tmp_path):
+    """Regression: a dataclass input reached the reference unconverted, so `(x + y) - x >= y` (true) was refuted,
+    "confirmed" by float64 arithmetic at every precision; a namedtuple input made the search raise (copying it
+    passed a generator to its constructor); a dataclass counterexample could not be replayed (saved as a repr).
+    Dataclass fields are converted now; an object whose attributes hold floats makes the reference unavailable."""
+    path, rep, r = _run_claims_file(tmp_path, "rec_claims.py", RECORD_CLAIMS)
+    assert "Traceback" not in r.stderr, r.stderr
+    recs = {c["id"]: c for c in json.loads((rep / "report.json").read_text())["claims"]}
+    assert recs["rec.dataclass_cancel"]["status"] == "survived"
+    assert recs["rec.namedtuple_cancel"]["status"] == "survived"
+    assert recs["rec.plain_cancel"]["status"] == "inconclusive"
+    assert "whose attributes hold floats" in recs["rec.plain_cancel"]["reason"]
+    assert recs["rec.dataclass_false"]["status"] == "refuted"
+    assert r.returncode == 0, r.stdout + r.stderr
+    rp = certify("replay", str(rep), str(path), "rec.dataclass_false", cwd=tmp_path)
+    assert rp.returncode == 0 and "reproduced" in rp.stdout, rp.stdout + rp.stderr
+
+
+FLOAT_RESULT_CLAIMS = '''
+import math
+
+from hypothesis import strategies as st
+
+import certify
+
+
+@certify.claim(id="fr.lgamma_sumlog", statement="lgamma(n + 1) = sum log k", expect="inconclusive",
+               inputs=dict(n=st.integers(1, 300)))
+def lgamma_sumlog(ctx, n):
+    return certify.close(math.lgamma(n + 1), sum(math.log(k) for k in range(1, n + 1)), rtol=0)
+
+
+@certify.claim(id="fr.big_ints_differ", statement="n + 1 = n (false)", expect="refuted",
+               inputs=dict(n=st.integers(2**60, 2**61)))
+def big_ints_differ(ctx, n):
+    return certify.close(n + 1, n, rtol=0)
+'''
+
+
+def test_a_margin_computed_in_float64_from_integers_never_confirms_and_integer_sides_stay_exact(tmp_path):
+    """Regression: with integer inputs (passed unchanged) and math.* in the body, both sides were float64 numbers
+    under the reference too, so a rounding difference was "confirmed" and a true identity refuted; and integer
+    sides were rounded to float64 by certify.le/ge/close themselves (2**60 + 1 == 2**60), hiding a violation."""
+    path, rep, r = _run_claims_file(tmp_path, "fr_claims.py", FLOAT_RESULT_CLAIMS)
+    assert "Traceback" not in r.stderr, r.stderr
+    recs = {c["id"]: c for c in json.loads((rep / "report.json").read_text())["claims"]}
+    assert recs["fr.lgamma_sumlog"]["status"] == "inconclusive", recs["fr.lgamma_sumlog"]["reason"]
+    assert "reached the reference as float64 numbers" in recs["fr.lgamma_sumlog"]["reason"]
+    assert recs["fr.big_ints_differ"]["status"] == "refuted"
+    assert r.returncode == 0, r.stdout + r.stderr

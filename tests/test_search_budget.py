@@ -191,3 +191,14 @@ def test_draws_the_body_never_sees_are_capped_by_the_example_budget():
     v = Search(certify.get_claim("budgettest.rejected_draws"), profile, 0, None).run()
     assert v.search.get("draws_spent") == 10 * 200 + 1000 + 1, v.search
     assert v.budget["stopped_by"] == "examples" and v.status == "survived"
+
+
+def test_an_instance_whose_sides_are_both_below_the_float_range_ranks_after_every_informative_one():
+    """Regression: 0 <= 5e-324 has relative margin 1e-24 (the margin over the floor of the scale) and ranked as the
+    tightest instance, so refinement polished an underflowed point for 11000 evaluations."""
+    from certify.verdict import DEGENERATE_RANK, rank_of
+
+    assert rank_of(4.9e-24, 0.0, 5e-324) == DEGENERATE_RANK
+    assert rank_of(4.9e-24, 1e-310, 2e-310) == DEGENERATE_RANK
+    assert rank_of(0.01, 0.99, 1.0) == 0.01              # a real scale keeps its relative margin
+    assert rank_of(-0.5, 0.0, 5e-324) == -0.5           # a violation is never hidden

@@ -253,3 +253,30 @@ def test_a_robust_refutation_is_not_shown_as_marginal_because_shrinking_reached_
     assert v.status == "refuted"
     conf = v.minimal.confirmation
     assert not conf["marginal"] and "MARGINAL" not in v.reason, v.reason
+
+
+def _rate_claims():
+    from hypothesis import strategies as st
+
+    @certify.claim(id="trusttest.rate_at_delta", statement=r"\Pr[U < 0.1] \le 0.1", kind="probability", delta=0.1,
+                   inputs=dict(s=st.floats(0, 1)))
+    def rate_at_delta(ctx, rng, s):
+        return certify.ge(ctx.num(rng.uniform()), 0.1)
+
+    @certify.claim(id="trusttest.rate_half", statement=r"\Pr[U < 0.5] \le 0.1", kind="probability", delta=0.1,
+                   inputs=dict(s=st.floats(0, 1)), expect="refuted")
+    def rate_half(ctx, rng, s):
+        return certify.ge(ctx.num(rng.uniform()), 0.5)
+
+
+def test_a_probability_bound_that_holds_exactly_is_not_refuted_by_the_luckiest_of_many_instances():
+    """Regression: the search picks the instance whose trials failed most often, and the same trials re-run in high
+    precision "confirmed" it: a failure rate of exactly delta (Pr[U < 0.1] <= 0.1) was refuted on most seeds. A
+    candidate is now judged on fresh trials, at confidences whose error rates add up to 5% per search."""
+    _rate_claims()
+    verdicts = [certify.check("trusttest.rate_at_delta", profile="smoke", seed=s) for s in range(4)]
+    assert [v.status for v in verdicts] == ["survived"] * 4, [(v.status, v.reason) for v in verdicts]
+    false = certify.check("trusttest.rate_half", profile="smoke", seed=0)
+    assert false.status == "refuted", false.reason
+    validation = (false.counterexample.confirmation or {}).get("validation")
+    assert validation and validation["first_trial"] == 20 and validation["trials"] == 100   # smoke: 20 trials

@@ -4,6 +4,7 @@ tracker of the exact contexts."""
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import functools
 import importlib
@@ -101,6 +102,17 @@ def is_sparse(value) -> bool:
     return type(value).__module__.startswith("scipy.sparse")
 
 
+def _carries_floats(v) -> bool:
+    """A float, complex, Fraction or Decimal, or an array or list of them (one level)."""
+    if isinstance(v, (float, complex, np.floating, np.complexfloating, Fraction, Decimal)):
+        return True
+    if isinstance(v, np.ndarray):
+        return v.dtype.kind in "fc" or (v.dtype == object and any(_carries_floats(x) for x in v.flat))
+    if isinstance(v, (list, tuple)):
+        return any(isinstance(x, (float, complex, np.floating, np.ndarray)) for x in v)
+    return False
+
+
 def _rebuild(container, items):
     if hasattr(container, "_fields"):  # namedtuple
         return type(container)(*items)
@@ -139,13 +151,15 @@ def _where(path) -> str:
     return "input " + str(path[0]) + "".join(f"[{k!r}]" for k in path[1:])
 
 
-def inexact_input(ctx_name: str, value, path=()) -> InexactInput:
-    """The error for a number whose type `ctx_name` cannot convert exactly (`path`: where it sits in the instance)."""
+def inexact_input(ctx_name: str, value, path=(), why: str | None = None) -> InexactInput:
+    """The error for a number whose type `ctx_name` cannot convert exactly (`path`: where it sits in the instance;
+    `why`: the rest of the message, when it is not a number type)."""
     t = type(value)
     err = InexactInput(
         f"{ctx_name}: {_where(path)} is a {t.__module__}.{t.__qualname__} ({value!r:.60}) that certify cannot "
         f"convert exactly; left as it is, the reference would compute with it in its own inexact arithmetic. "
-        f"Convert it in the strategy to float, int or fractions.Fraction (or to an array of them)")
+        f"Convert it in the strategy to float, int or fractions.Fraction (or to an array of them)" if why is None
+        else f"{ctx_name}: {_where(path)} is a {t.__module__}.{t.__qualname__} {why}")
     err.value = value
     return err
 
@@ -215,6 +229,10 @@ class Context:
             return type(value)(self._convert(v, path) for v in value)
         if isinstance(value, (bool, np.bool_, str, bytes)) or value is None:
             return value
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            # st.builds(SomeDataclass, ...): its fields are instance values like any other (frozen ones too)
+            return dataclasses.replace(value, **{f.name: self._convert(getattr(value, f.name), (*path, f.name))
+                                                 for f in dataclasses.fields(value) if f.init})
         if isinstance(value, np.ndarray) and value.dtype == object \
                 and any(isinstance(v, (list, tuple, np.ndarray, dict)) for v in value.flat):
             out = np.empty(value.shape, dtype=object)  # a container of instance values, e.g. ragged matrices
@@ -224,7 +242,7 @@ class Context:
         try:
             return self._leaf(value)
         except InexactInput as exc:
-            raise inexact_input(self.name, exc.value, path) from None
+            raise inexact_input(self.name, exc.value, path, getattr(exc, "why", None)) from None
 
     def _leaf(self, value):
         """One instance value that is not a container (see `convert`); float64 keeps integers as they are."""
@@ -232,7 +250,12 @@ class Context:
             return self.asarray(value) if value.dtype.kind in "fcO" else value
         if isinstance(value, (float, np.floating)) or self._is_number(value):
             return self.num(value)
+        self._check_opaque(value)
         return value
+
+    def _check_opaque(self, value) -> None:
+        """An object certify passes on unconverted (not a number, container or dataclass): the exact contexts
+        refuse one whose attributes hold floats, which the body would compute with in float64."""
 
     def _is_number(self, value) -> bool:
         return False
@@ -416,6 +439,18 @@ class ExactContext(Context):
         if _number_like(value) or self._is_number(value):
             return self.num(value)  # InexactInput for a number type `_scalar` cannot read exactly
         return super()._leaf(value)
+
+    def _check_opaque(self, value) -> None:
+        state = getattr(value, "__dict__", None)
+        if isinstance(state, dict) and not isinstance(value, type) and any(_carries_floats(v) for v in state.values()):
+            # `st.builds(SomeClass, x=st.floats())`: the body would compute with its float attributes in float64 at
+            # every precision, and a rounding error would be "confirmed". (Dataclasses are converted.)
+            err = InexactInput("opaque object")
+            err.value = value
+            err.why = (f"whose attributes hold floats ({', '.join(k for k, v in state.items() if _carries_floats(v))}), "
+                       "which certify cannot convert: the reference would compute with them in float64. Make the "
+                       "class a dataclass (certify converts its fields), or pass the numbers as inputs of their own")
+            raise err
 
     def asarray(self, x, dtype=None):
         """An object array of this context's numbers, converted as by `num`, at any nesting of lists, tuples

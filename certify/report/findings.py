@@ -169,7 +169,8 @@ def _refuted(c: dict) -> dict | None:
     how = ce.get("confirmation") if isinstance(ce.get("confirmation"), str) else None
     text = counterexample_line(ex) if ex else "no counterexample saved"
     if marginal:
-        text += " — MARGINAL: within float64 rounding of the instance; check the encoding"
+        text += (" — MARGINAL: within float64 rounding of the instance (its entries are shown rounded; the exact "
+                 "values are in the saved instance); check the encoding")
     if how == "output-only":
         text += " — confirmed on the float64 output only"
     if c.get("expected") == "refuted":

@@ -18,7 +18,9 @@ Hypothesis strategies draw:
 * numpy object arrays of ints, Fractions, Decimals, floats, complex numbers, bools, strings or None (an npz
   string array of tagged exact texts); object arrays of mpmath numbers are saved rounded to float64 (layout
   ``"from": "mpf"``);
-* scipy sparse matrices (dense in the npz, rebuilt as CSR).
+* scipy sparse matrices (dense in the npz, rebuilt as CSR);
+* dataclass instances and namedtuples (``st.builds``): their class as "module:qualname" and their fields, saved
+  as above; replay finds the class in the claim's module (which it loads), never importing a module by name.
 
 Anything else is saved only as its ``repr`` (layout ``"type": "repr"``): the report records it, but it cannot be
 rebuilt, and `load_instance` raises `UnsavedValue` naming the input and its type.
@@ -26,8 +28,10 @@ rebuilt, and `load_instance` raises `UnsavedValue` naming the input and its type
 
 from __future__ import annotations
 
+import dataclasses
 import decimal
 import math
+import sys
 from fractions import Fraction
 from pathlib import Path
 
@@ -171,10 +175,45 @@ def _flatten(value, prefix, arrays, layout):
         layout[prefix] = {"type": "str", "value": value}
     elif value is None:
         layout[prefix] = {"type": "none"}
+    elif _record_fields(value) is not None and _class_path(type(value)) is not None:
+        # a dataclass or namedtuple (st.builds): its class, found again in the claim's loaded module, and its fields
+        names = _record_fields(value)
+        layout[prefix] = {"type": "object", "class": _class_path(type(value)), "fields": names}
+        for name in names:
+            _flatten(getattr(value, name), _child(prefix, name), arrays, layout)
     elif isinstance(value, (list, tuple, set, frozenset)):
         _flatten_seq(value, prefix, arrays, layout)
     else:
         layout[prefix] = {"type": "repr", "value": repr(value)[:2000], "of": type(value).__name__}
+
+
+def _record_fields(value) -> list[str] | None:
+    """The constructor fields of a dataclass instance or a namedtuple, else None."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return [f.name for f in dataclasses.fields(value) if f.init]
+    if isinstance(value, tuple) and hasattr(type(value), "_fields"):
+        return list(type(value)._fields)
+    return None
+
+
+def _class_path(cls) -> str | None:
+    """"module:qualname" of a class that can be found again by name (not one defined inside a function)."""
+    if "<locals>" in cls.__qualname__:
+        return None
+    return f"{cls.__module__}:{cls.__qualname__}"
+
+
+def _resolve_class(path: str, key: str):
+    """The class saved as "module:qualname", from a module already loaded (the claim's own, which replay loads):
+    replay never imports a module a report names."""
+    module, _, qualname = path.partition(":")
+    obj = sys.modules.get(module)
+    for part in qualname.split("."):
+        obj = getattr(obj, part, None) if obj is not None else None
+    if not isinstance(obj, type):
+        raise UnsavedValue(f"input {key!r} is a {qualname} from module {module!r}, which is not loaded: replay "
+                           "rebuilds it only from the claim's own module (run the replay with the claim file)")
+    return obj
 
 
 def _flatten_array(value: np.ndarray, prefix, arrays, layout):
@@ -314,6 +353,9 @@ def load_instance(path_stem: Path) -> tuple[dict, dict]:
             return spec["value"]
         if t == "none":
             return None
+        if t == "object":
+            cls = _resolve_class(spec["class"], key)
+            return cls(**{name: build(_child(key, name)) for name in spec["fields"]})
         if t == "repr":
             if "of" not in spec:  # written before certify recorded the type (and saved complex numbers so)
                 raise UnsavedValue(f"input {key!r} is saved only as its repr {str(spec.get('value'))[:60]!r} by an "

@@ -98,45 +98,80 @@ def _sparse_array(strategy):
 
 
 def dense_redraw(strategies: dict, instance: dict):
-    """(strategy, seeds) to refine `instance` with every entry of its sparse float arrays a choice of its own.
+    """(strategy, seeds) to refine `instance` with every entry of its float arrays a choice of its own.
 
-    The strategy draws each sparse `arrays(...)` input densely (the same dtype, shape, elements and uniqueness,
-    no fill: every entry drawn from the elements strategy, which the original strategy can also do) and
-    holds the other inputs at their values in `instance`. The seeds are choice sequences of that strategy: one
-    that replays to `instance` exactly (checked), unless its arrays lie wholly at the bottom of the float
-    range, and one of a random dense draw. (Hypothesis likes arrays filled with 2.2e-308; a homogeneous bound
-    evaluated there underflows, and its float64 margin, small and meaningless, ranks such an instance first.)
-    So refinement moves every entry of those arrays, and what it produces is still a value the user's
-    strategy can draw. None when no input is a sparse float array."""
+    Two kinds of input hide entries from choice-space moves: a sparse `hypothesis.extra.numpy.arrays(...)` (a fill
+    value plus a few explicitly drawn entries) and a `certify.strategies` box input (`cst.vectors`,
+    `cst.matrices`: an entry is either an edge value, 0 or +-bound, drawn as an index, or a float; a long vector
+    is filled from a seed). The strategy returned draws each such input densely -- a sparse array with the same
+    dtype, shape, elements and uniqueness and no fill, a box input as its size and one float of the box per
+    entry (`certify_dense`), both values the user's strategy can also draw -- and holds the other inputs at
+    their values in `instance`. The seeds are choice sequences of that strategy: one that replays to
+    `instance` exactly (checked), unless its sparse arrays lie wholly at the bottom of the float range, and one
+    of a random dense draw. (Hypothesis likes arrays filled with 2.2e-308; a homogeneous bound evaluated there
+    underflows, and its float64 margin, small and meaningless, ranks such an instance first.) None when no
+    input is of either kind."""
     from hypothesis import strategies as st
     from hypothesis.extra.numpy import arrays
     from hypothesis.internal.conjecture.data import ConjectureData
 
-    sparse = {n: a for n, s in strategies.items() if (a := _sparse_array(s)) is not None}
-    if not sparse or not all(isinstance(instance.get(n), np.ndarray) for n in sparse):
+    parts: dict = {}      # input -> (dense strategy, its choice segment for the instance's value, or None)
+    for n, s in strategies.items():
+        a = _sparse_array(s)
+        if a is not None and isinstance(instance.get(n), np.ndarray):
+            d = arrays(a.dtype, a.shape, elements=a.element_strategy, fill=st.nothing(), unique=a.unique)
+            parts[n] = (d, _sparse_segment(d, instance[n]))
+            continue
+        dense = getattr(s, "certify_dense", None)
+        if dense is not None:
+            d, encode = dense
+            try:
+                seg = encode(instance.get(n))
+            except Exception:  # noqa: BLE001 - a value the encoder does not read: no dense form of it
+                seg = None
+            if seg is not None:
+                parts[n] = (d, tuple(seg))
+    if not parts:
         return None
-    dense = st.fixed_dictionaries({
-        n: (arrays(sparse[n].dtype, sparse[n].shape, elements=sparse[n].element_strategy, fill=st.nothing(),
-                   unique=sparse[n].unique) if n in sparse else st.just(instance[n]))
-        for n in strategies})
+    dense = st.fixed_dictionaries({n: parts[n][0] if n in parts else st.just(instance[n]) for n in strategies})
     data = ConjectureData(random=random.Random(0))
     try:
         _draw(data, dense)
     except Exception:  # noqa: BLE001 - a strategy that cannot draw densely: no dense refinement
         return None
-    nodes = tuple(data.nodes)
-    seeds = [tuple(node.value for node in nodes)]
-    floats = [i for i, node in enumerate(nodes) if node.type == "float"]
-    entries = [float(v) for n in strategies if n in sparse for v in np.asarray(instance[n]).ravel()]
-    finite = [abs(v) for v in entries if math.isfinite(v)]
-    if len(floats) == len(entries) and finite and max(finite) > 1e-150:
-        choices = [node.value for node in nodes]
-        for i, v in zip(floats, entries, strict=True):
-            choices[i] = v
-        got = draw_from_choices(dense, tuple(choices))
-        if got is not None and all(_same_array(got[0][n], instance[n]) for n in sparse):
-            seeds.insert(0, tuple(choices))
+    seeds = [tuple(node.value for node in data.nodes)]
+    if all(parts[n][1] is not None for n in parts):
+        # the inputs' segments in order; what `fixed_dictionaries` itself draws after them is padded
+        exact = tuple(c for n in strategies if n in parts for c in parts[n][1])
+        got = draw_from_choices(dense, exact, pad=random.Random(0))
+        if got is not None and all(_same_array(got[0][n], instance[n]) for n in parts):
+            seeds.insert(0, tuple(node.value for node in got[1]))
     return dense, seeds
+
+
+def _sparse_segment(dense_array, value) -> tuple | None:
+    """The choices by which `dense_array` (a dense `arrays` strategy) draws `value`: the node layout of a random
+    draw with its float entries replaced by value's. None for an array wholly at the bottom of the float range
+    (see `dense_redraw`) or a layout that does not match."""
+    from hypothesis.internal.conjecture.data import ConjectureData
+
+    entries = [float(v) for v in np.asarray(value).ravel()]
+    finite = [abs(v) for v in entries if math.isfinite(v)]
+    if not finite or max(finite) <= 1e-150:
+        return None
+    data = ConjectureData(random=random.Random(0))
+    try:
+        _draw(data, dense_array)
+    except Exception:  # noqa: BLE001
+        return None
+    nodes = tuple(data.nodes)
+    floats = [i for i, node in enumerate(nodes) if node.type == "float"]
+    if len(floats) != len(entries):
+        return None
+    choices = [node.value for node in nodes]
+    for i, v in zip(floats, entries, strict=True):
+        choices[i] = v
+    return tuple(choices)
 
 
 def _same_array(a, b) -> bool:
@@ -253,9 +288,16 @@ class ChoiceRefiner:
                 for c in cands:
                     if c != x and _valid_float(n, c):
                         yield with_([(i, c)])
+                if len(floats) > 1:
+                    # a transfer between two coordinates keeps their sum: moves along a constraint such as
+                    # sum(x) = 1, where every one-coordinate move leaves the set `assume` accepts
+                    j = self.rng.choice(floats)
+                    for d in (1e-3 * width * self.rng.gauss(0, 1), 0.05 * width * self.rng.gauss(0, 1)):
+                        if j != i and _valid_float(n, x + d) and _valid_float(nodes[j], vals[j] - d):
+                            yield with_([(i, x + d), (j, vals[j] - d)])
             elif n.type == "integer":
                 lo, hi = n.constraints.get("min_value"), n.constraints.get("max_value")
-                for c in (x - 1, x + 1, lo, hi):
+                for c in (x - 1, x + 1, lo, hi, 2 * x, x // 2):
                     if c is not None and c != x and (lo is None or c >= lo) and (hi is None or c <= hi):
                         yield with_([(i, c)])
             elif n.type == "boolean":
@@ -309,7 +351,8 @@ class ChoiceRefiner:
                 lo, hi = nodes[i].constraints.get("min_value"), nodes[i].constraints.get("max_value")
                 v = nodes[i].value
                 cands = []
-                for c in (v + 2 * stride[i] if stride.get(i) else None, v + 1, v - 1, v + 2, v - 2, hi, lo):
+                for c in (v + 2 * stride[i] if stride.get(i) else None, v + 1, v - 1, v + 2, v - 2, 2 * v, v // 2,
+                          hi, lo):
                     if (c is not None and c != v and c not in cands and (lo is None or c >= lo)
                             and (hi is None or c <= hi)):
                         cands.append(c)
@@ -424,10 +467,13 @@ class ChoiceRefiner:
         opts = {"bounds": [0.0, 1.0], "seed": int(self.np_rng.integers(1, 2**31 - 1)), "verbose": -9,
                 "popsize": popsize, "maxfevals": budget, "tolx": 1e-13, "tolfun": 1e-14,
                 "tolfunhist": 1e-14, "tolstagnation": 60 + 20 * len(idx)}
+        # a run whose best has not improved for this many generations ends, so that restarts get the budget: on a
+        # plateau (every one-coordinate change neutral or worse) CMA-ES's own stagnation test took 5000 evaluations
+        patience, run_best, since = max(30, 4 * len(idx)), math.inf, 0
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             es = cma.CMAEvolutionStrategy(x0, sigma0, opts)
-            while not es.stop() and self.evals < stop:
+            while not es.stop() and self.evals < stop and since < patience:
                 xs = es.ask()
                 fs = []
                 for z in xs:
@@ -444,6 +490,12 @@ class ChoiceRefiner:
                 finite = [f for f in fs if math.isfinite(f)]
                 cap = (max(finite) + 1.0 + abs(max(finite))) if finite else 1e300
                 es.tell(xs, [f if math.isfinite(f) else cap for f in fs])
+                gen_best = min(finite) if finite else math.inf
+                if gen_best < run_best and (math.isinf(run_best)
+                                            or gen_best < run_best - 1e-12 * max(1.0, abs(run_best))):
+                    run_best, since = gen_best, 0
+                else:
+                    since += 1
         return True
 
     # -- driver -------------------------------------------------------------------------------------------
@@ -473,6 +525,10 @@ class ChoiceRefiner:
             self._integer_walk(min(int(0.3 * budget), stop - polish - self.evals))
         if self.best is not None and budget >= 2000:
             self._scan_one_float(min(budget // 3, stop - polish - self.evals))
+        if self.best is not None and budget >= 400 and self._at_vertex():
+            # the greedy pass ended at a vertex of the box (a maximum of a convex or bilinear form is at one):
+            # iterated local search over vertices first, where CMA-ES restarted from it only returns to it
+            self._kicks(min(budget // 2, stop - polish - self.evals))
         popsize, run, polished, idle = None, 0, False, 0
         pending = list(seeds[1:])
         while stop - self.evals >= 8 and idle < 3:
@@ -514,9 +570,10 @@ class ChoiceRefiner:
     # -- discrete choices: iterated local search ------------------------------------------------------------
     def _kicks(self, budget: int, idle_limit: int = 200, stale_limit: int = 100) -> None:
         """Spend what CMA-ES left (all of it where a strategy draws no floats: permutations, integers, sets of
-        sampled values) on iterated local search over the discrete choices: 1-3 random integer or boolean
-        choices of the best sequence set to random values of their range, then greedy local moves; the best
-        sequence moves when that lowers the margin. Greedy moves alone stop one move away from the point
+        sampled values) on iterated local search: 1-3 random choices of the best sequence kicked -- an integer or
+        boolean to a random value of its range, a float at a bound of its box to the other bound, any other
+        float to 0 or a uniform point of its box -- then greedy local moves; the best sequence moves when that
+        lowers the margin. (Also run before CMA-ES when the greedy pass ends at a vertex of the box.) Greedy moves alone stop one move away from the point
         (a permutation one transposition from the reverse one, whose swaps are drawn as nested integers).
         Kicks end after `stale_limit` in a row that do not lower the best margin: where it cannot go lower (an
         identity, every instance an equality case) each kick only adds float64 violations to confirm."""
@@ -528,7 +585,7 @@ class ChoiceRefiner:
             if got is None:
                 return
             nodes = got[1]
-            discrete = [i for i, n in enumerate(nodes) if n.type in ("integer", "boolean")]
+            discrete = [i for i, n in enumerate(nodes) if n.type in ("integer", "boolean", "float")]
             if not discrete:
                 return
             seq = [n.value for n in nodes]
@@ -536,6 +593,16 @@ class ChoiceRefiner:
                 n = nodes[i]
                 if n.type == "boolean":
                     seq[i] = not seq[i]
+                    continue
+                if n.type == "float":
+                    # at a bound of its box: to the other one (a vertex to a neighbouring vertex); else to 0 (a
+                    # support switched off) or a uniform point of its box
+                    lo, hi = _finite_box(n, self.float_scale)
+                    if self._at_bound(n):
+                        seq[i] = lo if seq[i] == hi else hi
+                    else:
+                        c = 0.0 if self.rng.random() < 0.5 else self.rng.uniform(lo, hi)
+                        seq[i] = c if _valid_float(n, c) else self.rng.uniform(lo, hi)
                     continue
                 lo, hi = n.constraints.get("min_value"), n.constraints.get("max_value")
                 lo = seq[i] - 16 if lo is None else lo
@@ -545,6 +612,21 @@ class ChoiceRefiner:
             self._local(tuple(seq), min(stop - self.evals, 4 * len(nodes) + 8))
             idle = idle + 1 if self.evals == before else 0   # every kick already seen: the space is spent
             stale = 0 if self.best.margin < incumbent else stale + 1
+
+    def _at_bound(self, node) -> bool:
+        """A float choice at a bound of its (finite) box: a vertex coordinate, kicked to the other bound."""
+        if node.type != "float":
+            return False
+        lo, hi = _float_bounds(node)
+        return math.isfinite(lo) and math.isfinite(hi) and lo < hi and node.value in (lo, hi)
+
+    def _at_vertex(self) -> bool:
+        """The best sequence draws at least two floats, each at a bound of its box."""
+        got = draw_from_choices(self.strategy, self.best.choices)
+        if got is None:
+            return False
+        floats = [n for n in got[1] if n.type == "float"]
+        return len(floats) >= 2 and all(self._at_bound(n) for n in floats)
 
     _n_floats = 2
 

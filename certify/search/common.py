@@ -8,6 +8,7 @@ Contract: `digest` is a stable 64-bit hash of an instance (dicts by sorted key, 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import math
 
@@ -46,9 +47,13 @@ def copy_instance(v):
     if isinstance(v, np.ndarray):
         return v.copy()
     if isinstance(v, (list, tuple)):
-        return type(v)(copy_instance(x) for x in v)
+        items = [copy_instance(x) for x in v]
+        return type(v)(*items) if hasattr(v, "_fields") else type(v)(items)   # a namedtuple takes fields
     if hasattr(v, "copy") and hasattr(v, "toarray"):
         return v.copy()
+    if dataclasses.is_dataclass(v) and not isinstance(v, type):
+        return dataclasses.replace(v, **{f.name: copy_instance(getattr(v, f.name))
+                                         for f in dataclasses.fields(v) if f.init})
     return v
 
 

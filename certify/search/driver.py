@@ -28,7 +28,7 @@ from .common import digest
 from .constants import claim_constants
 from .evidence import Collector
 from .refine import refinable_inputs, refine
-from .trials import confirm_trials, fp_outcome, run_trials
+from .trials import fp_outcome, run_trials, validate_trials
 
 __all__ = ["Search"]
 
@@ -86,6 +86,7 @@ class Search:
         self.last_progress = 0.0
         self.trials = claim.trials or profile.trials
         self.refinement: dict = {}
+        self.validations = 0   # candidates of a probability claim judged on fresh trials so far
         self.strategies = dict(claim.inputs)
         self.facts: dict = {}  # read by benchmarks through Verdict.search
         self.scale = 1.0       # the power of two the profile's counts were scaled by (see profiles.sized)
@@ -105,7 +106,9 @@ class Search:
         try:
             if self.claim.kind != "probability":
                 return confirm(self.claim, instance)
-            return confirm_trials(self.claim, instance, self.seed, stats["failed_trials"], stats["trials"])
+            # judged on fresh trials (see validate_trials), the k-th candidate of this search at its own confidence
+            self.validations += 1
+            return validate_trials(self.claim, instance, self.seed, stats["trials"], self.validations - 1)
         finally:
             self.times["confirm_s"] += time.perf_counter() - t
 
@@ -327,6 +330,8 @@ class Search:
             before = starts[0].rank if starts else None
             choice = self._refine_choices(starts, budget - value_budget)
             if value_budget:
+                # what choice-space refinement left unspent (no floats to move, kicks that stopped) is value space's
+                value_budget += max(0, budget - value_budget - choice["evals"])
                 starts = list(col.worst[: self.profile.refine_starts])
                 value = refine(self.strategies, starts, value_budget, self.seed, self.deadline,
                                self._refine_eval, self._assume_ok, self._time_up)
@@ -408,9 +413,16 @@ class Search:
     # -- verdict -----------------------------------------------------------------------
     def _verdict(self) -> Verdict:
         c, col = self.claim, self.col
+        refinement = self.refinement or {
+            "evals": 0, "ran": False,
+            "reason": ("the search stopped at a confirmed counterexample before refining" if self.found is not None
+                       else "the claim raised before refinement" if self.error is not None
+                       else "no instance satisfied the hypotheses" if col.valid == 0
+                       else "the time cap ended the search before refinement" if self.time_stopped
+                       else "refinement did not run")}
         v = Verdict(claim_id=c.id, status="survived", expected=c.expect, kind=c.kind, examples=col.examples,
                     valid_examples=col.valid, float_artifacts=col.artifacts, unstable=col.unstable,
-                    margins=col.margins, ratio_extreme=col.ratio_extreme, refinement=self.refinement,
+                    margins=col.margins, ratio_extreme=col.ratio_extreme, refinement=refinement,
                     budget={"examples": self.profile.examples, "seconds": self.profile.seconds,
                             "refine_evals": self.profile.refine_evals, "cost_scale": self.scale,
                             "trials": self.trials if c.kind == "probability" else None,
@@ -440,7 +452,7 @@ class Search:
             v.reason = self.error.strip().splitlines()[-1][:200]
             if self.last_instance is not None:
                 v.counterexample = Example(instance=self.last_instance, outcome={}, rel=math.nan)
-                v.reason += _raised_at(self.last_instance)
+                v.reason += _raised_at(self.last_instance, "a claim returned" in v.reason)
             v.plots = col.plots(v.worst)
             return v
         if self.found is not None:
@@ -516,10 +528,14 @@ def _brief(instance) -> str:
         return ""
 
 
-def _raised_at(instance) -> str:
-    """Where a claim's body raised, and what to do about it, for the one-line reason."""
-    return (f" — raised at {_brief(instance) or 'the saved instance'} (saved as the counterexample); if the claim "
-            "does not cover such inputs, exclude them with assume=, else fix the body (traceback in `error`)")
+def _raised_at(instance, returned: bool = False) -> str:
+    """Where a claim's body raised, and what to do about it, for the one-line reason (`returned`: the body
+    returned something that is no margin, a mistake of the body whatever the input)."""
+    where = f" — raised at {_brief(instance) or 'the saved instance'} (saved as the counterexample)"
+    if returned:
+        return where + "; fix what the body returns (traceback in `error`)"
+    return where + ("; if the claim does not cover such inputs, exclude them with assume=, else fix the body "
+                    "(traceback in `error`)")
 
 
 def _undecided_at(instance, why: str) -> str:

@@ -35,6 +35,10 @@ def clopper_pearson(k: int, n: int, confidence: float = 0.95) -> tuple[float, fl
     return lo, hi
 
 
+def _pct(confidence: float) -> str:
+    return f"{100 * confidence:.4g}%"
+
+
 def trial_rng(seed: int, instance, trial: int):
     """The random stream of one trial on one instance, as a factory (every call restarts it): the same draws
     in float64, in mpmath confirmation, in baselines and in `certify replay`."""
@@ -75,10 +79,10 @@ def fp_outcome(claim, instance, rng_factory=None, *, quiet: bool = True) -> Outc
         return Outcome(margin=math.nan, rel_margin=math.nan, fp_error=f"OverflowError: {exc}")
 
 
-def failed_trials(claim, instance, seed: int, n: int) -> tuple[list[int], list[Outcome]]:
-    """The trials (of n) that fail in float64, and every trial's outcome."""
+def failed_trials(claim, instance, seed: int, n: int, first: int = 0) -> tuple[list[int], list[Outcome]]:
+    """The trials (of n, numbered from `first`) that fail in float64, and every trial's outcome."""
     fails, outs = [], []
-    for t in range(n):
+    for t in range(first, first + n):
         o = fp_outcome(claim, instance, trial_rng(seed, instance, t))
         outs.append(o)
         if o.violated:
@@ -102,10 +106,43 @@ def run_trials(claim, instance, seed: int, n: int) -> tuple[Outcome, dict]:
     return out, stats
 
 
-def confirm_trials(claim, instance, seed: int, failed: list[int], n: int) -> Confirmation:
+FAMILY_ALPHA = 0.05   # the chance, over a whole search, that a claim whose failure rate is <= delta is refuted
+
+
+def validation_size(n: int) -> int:
+    """Fresh trials that validate a candidate found with n trials per instance."""
+    return max(2 * n, 100)
+
+
+def validation_confidence(attempt: int) -> float:
+    """The confidence of the `attempt`-th validation of one search (from 0): the error rates 0.025, 0.0125, ...
+    add up to FAMILY_ALPHA however many candidates the search validates."""
+    return 1.0 - FAMILY_ALPHA / 2.0 ** (attempt + 1)
+
+
+def validate_trials(claim, instance, seed: int, n: int, attempt: int) -> Confirmation:
+    """Decide a candidate of a probability claim on trials it was not selected by.
+
+    The search picks, among thousands of instances, the one whose n trials failed most often: at a true failure
+    rate of exactly delta (or 0.07 against delta 0.1) some instance shows 15 of 60 failures by chance, and the
+    same trials re-run cannot tell that luck from a violation (true bounds were refuted so). The candidate is
+    judged instead on `validation_size(n)` fresh trials (numbered from n: independent draws), each failure
+    re-run whole in high precision, against a Clopper-Pearson bound at `validation_confidence(attempt)`. The
+    result carries `validation` = {first_trial, trials, attempt, confidence}: replay repeats exactly this test."""
+    m = validation_size(n)
+    confidence = validation_confidence(attempt)
+    fails, _ = failed_trials(claim, instance, seed, m, first=n)
+    c = confirm_trials(claim, instance, seed, fails, m, confidence=confidence)
+    c.validation = {"first_trial": n, "trials": m, "attempt": attempt, "confidence": confidence,
+                    "float64_failures": len(fails)}
+    return c
+
+
+def confirm_trials(claim, instance, seed: int, failed: list[int], n: int,
+                   confidence: float = 0.95) -> Confirmation:
     """Confirm the failed trials one by one, each re-run whole in the reference context with its own draws
     (mode "reference-replay"; "output-only" when the trial's algorithm runs in float64, and then a trial counts
-    only if its failure is robust, see `certify.confirm.robust`). An unavailable reference is returned as is;
+    only if its failure is robust, see `certify.confirm.robust`, and not marginal). An unavailable reference is returned as is;
     otherwise the result is confirmed iff the CP lower bound of the confirmed rate exceeds delta, and marginal
     when it does so only thanks to marginal trials. `detail["confirmed"]` is the number of confirmed failures."""
     delta = claim.verdict_delta
@@ -125,14 +162,19 @@ def confirm_trials(claim, instance, seed: int, failed: list[int], n: int) -> Con
         if c.confirmed:
             confirmed += 1
             solid += 0 if c.marginal else 1
-            if clopper_pearson(solid, n)[0] > delta:
+            if clopper_pearson(solid, n, confidence)[0] > delta:
                 break
-    lo, hi = clopper_pearson(confirmed, n)
+    # an output-only trial ran its algorithm in float64: a failure there within rounding of holding (marginal) is
+    # float64 rounding of that path, not evidence (the robustness check passes some of them by chance, and with
+    # enough trials those alone refuted "(3a)/3 <= a holds w.p. 0.99"); with the whole trial re-run in high
+    # precision a marginal failure is a real one, counted and flagged
+    counted = solid if mode == "output-only" else confirmed
+    lo, hi = clopper_pearson(counted, n, confidence)
     status = "confirmed" if lo > delta else ("unstable" if any(d["status"] == "unstable" for d in details)
                                              else "holds")
     fragile = sum(d["status"] == "fragile" for d in details)
     equal = sum(d["status"] == "equality" for d in details)
-    marginal = status == "confirmed" and clopper_pearson(solid, n)[0] <= delta
+    marginal = status == "confirmed" and clopper_pearson(solid, n, confidence)[0] <= delta
     stop = " (stopped once the lower bound exceeded delta)" if checked < len(failed) else ""
     how = ("re-run whole in high precision with the same draws" if mode == "reference-replay" else
            "checked in high precision on the output of the float64 algorithm (output-only) and robust to "
@@ -146,7 +188,8 @@ def confirm_trials(claim, instance, seed: int, failed: list[int], n: int) -> Con
                                       + MARGINAL_NOTE.format(k=MARGINAL_ROUNDOFFS)) if marginal else "",
                        reason=f"{confirmed} of the {checked} float64 failures checked are confirmed ({how}){stop}"
                               f"{extra}; {len(failed)} of {n} trials fail in float64; Clopper-Pearson "
-                              f"95% interval of the confirmed rate [{lo:.4g}, {hi:.4g}] vs delta={delta:g}")
+                              f"{_pct(confidence)} interval of the confirmed rate [{lo:.4g}, {hi:.4g}] vs "
+                              f"delta={delta:g}")
     out.detail = {"trials": details[:20], "last": last.as_dict() if last else None, "confirmed": confirmed,
                   "checked": checked, "fragile": fragile, "equality": equal}
     return out

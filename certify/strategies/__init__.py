@@ -40,13 +40,18 @@ __all__ = [
 _SMALL = 16  # up to this many entries, draw element-wise
 
 
-def refinable(strategy, contains: Callable | None, project: Callable | None = None):
+def refinable(strategy, contains: Callable | None, project: Callable | None = None, *,
+              dense: tuple | None = None):
     """Make `strategy` movable by refinement; returns the same strategy object.
 
     * ``contains(value) -> bool`` -- membership of the strategy's set (None: refinement holds the input
       fixed). A test that raises counts as "not a member".
     * ``project(value) -> value`` -- optional: pulls a perturbed value back into the set (clip to a box,
       rescale into a ball); refinement rejects what is still outside after projecting.
+    * ``dense=(strategy, encode)`` -- optional: a strategy drawing values of the same set with every entry a
+      float choice of its own, and ``encode(value) -> choices`` (the choice sequence by which it draws `value`,
+      or None): choice-space refinement then moves every entry, also those the strategy draws as edge values
+      or fills from a seed.
 
     Example::
 
@@ -55,6 +60,8 @@ def refinable(strategy, contains: Callable | None, project: Callable | None = No
     strategy.certify_contains = contains
     if project is not None:
         strategy.certify_project = project
+    if dense is not None:
+        strategy.certify_dense = dense
     return strategy
 
 
@@ -131,6 +138,31 @@ def floats(lo: float, hi: float):
                      lambda x: float(min(hi, max(lo, x))))
 
 
+_DENSE_MAX = 64   # entries up to which refinement moves every entry of a box input as a choice of its own
+
+
+def _dense_box(b: float, sizes: tuple, shape_of: Callable):
+    """`dense=` of a box input (entries in [-b, b]): its sizes (as drawn: integers in their ranges), then one
+    float of the box per entry, row-major; `shape_of(sizes)` is the value's shape."""
+    floats = functools.lru_cache(maxsize=None)(
+        lambda k: st.lists(st.floats(-b, b, allow_nan=False), min_size=k, max_size=k))
+
+    @st.composite
+    def dense(draw):
+        dims = tuple(draw(st.integers(lo, hi)) for lo, hi in sizes)
+        return np.array(draw(floats(math.prod(dims))), dtype=float).reshape(shape_of(dims))
+
+    def encode(value):
+        if not isinstance(value, np.ndarray) or value.dtype != np.float64 or value.size > _DENSE_MAX:
+            return None
+        dims = value.shape if len(sizes) == value.ndim else None
+        if dims is None or not all(lo <= d <= hi for d, (lo, hi) in zip(dims, sizes, strict=True)):
+            return None
+        return (*dims, *(float(v) for v in value.ravel()))
+
+    return dense(), encode
+
+
 def _entry_lists(b: float):
     """`size -> lists of size entries in [-b, b]` with 0 and +-b as edge values, one strategy per size built once:
     a strategy built inside a draw is validated on every draw (half the cost of drawing a small vector)."""
@@ -171,7 +203,7 @@ def vectors(n=(1, 8), bound: float = 10.0, *, scale: str = "mixed"):
         return x / m * b if at_bound and m > 0 else x * b
 
     return refinable(build(), lambda x: x.ndim == 1 and lo <= x.size <= hi and np.all(np.abs(x) <= b),
-                     lambda x: np.clip(x, -b, b))
+                     lambda x: np.clip(x, -b, b), dense=_dense_box(b, ((lo, hi),), lambda dims: dims))
 
 
 def simplex_points(n=(1, 8), *, min_prob: float = 1e-300):
@@ -240,7 +272,8 @@ def matrices(shape=((1, 8), (1, 8)), bound: float = 10.0):
         return a / m * b if draw(st.booleans()) and m > 0 else a * b
 
     return refinable(build(), lambda a: a.ndim == 2 and rlo <= a.shape[0] <= rhi and clo <= a.shape[1] <= chi
-                     and np.all(np.abs(a) <= b), lambda a: np.clip(a, -b, b))
+                     and np.all(np.abs(a) <= b), lambda a: np.clip(a, -b, b),
+                     dense=_dense_box(b, ((rlo, rhi), (clo, chi)), lambda dims: dims))
 
 
 _SPECTRA = ("logspaced", "two_cluster", "outlier", "nearsing", "rankdef", "equal")
