@@ -291,8 +291,15 @@ def main(argv=None) -> int:
     ap.add_argument("--summarize-only", action="store_true", help="with --partial: score the tasks it holds, "
                     "run nothing (a stopped run's report says how many runs each claim had)")
     ap.add_argument("--out", default=str(HERE / "results" / "search_power"))
+    ap.add_argument("--module", default="claims_plain", help="the claims module in bench/, laid out like "
+                    "claims_plain (TRUTH, KNOWN_SUP, BOXES, PLAIN_TIGHT, HELDOUT), e.g. claims_tight7")
     args = ap.parse_args(argv)
+    import importlib
     import importlib.metadata as md
+
+    global CP
+    if args.module != "claims_plain":
+        CP = importlib.import_module(args.module)
 
     claims = select(args.claims.split(","))
     t0 = time.perf_counter()

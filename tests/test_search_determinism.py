@@ -73,3 +73,31 @@ def test_the_first_run_in_a_fresh_clone_searches_like_every_later_run(tmp_path):
     assert list((tmp_path / "hypothesis-home" / "constants").iterdir())  # the second run read the cache
     assert len(runs[0]) > 10
     assert runs[0] == runs[1]
+
+
+CST_CLAIM = textwrap.dedent("""
+    from certify import strategies as cst
+    import certify
+
+    @certify.claim(id="det.cst_sum", source="derived", statement="sum x_i <= 39.9", tag="USER",
+                   inputs=dict(x=cst.vectors(n=(2, 10), bound=4.0)))
+    def cst_sum(ctx, x):
+        return certify.le(ctx.sum(ctx.abs(x)), 39.9)
+""")
+
+RUN_CST = RUN.replace("det.bounded_sum", "det.cst_sum").replace(
+    "print(json.dumps([float(m) for m in v.margins]))",
+    "print(json.dumps([[float(m) for m in v.margins], v.refinement, v.worst.instance['x'].tolist()]))")
+
+
+def test_loaded_modules_do_not_change_the_refinement(tmp_path):
+    """Regression: refinement's own random draws (the random dense seed of a cst.vectors input, choices past the
+    end of a moved sequence) were made outside the claim's constant pool, so a forked worker of a pytest session
+    refined differently from a fresh Dask worker (tests/test_cluster.py, in the whole suite only)."""
+    (tmp_path / "det_claims.py").write_text(CST_CLAIM)
+    (tmp_path / "noise_constants.py").write_text(NOISE)
+    runs = [json.loads(subprocess.run([sys.executable, "-c", RUN_CST, str(tmp_path), mode], capture_output=True,
+                                      text=True, timeout=300, check=True).stdout.strip().splitlines()[-1])
+            for mode in ("plain", "noise")]
+    assert runs[0][1].get("choice_space_evals", 0) > 0
+    assert runs[0] == runs[1]

@@ -289,7 +289,9 @@ class Search:
             self.error = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__, limit=12))
         if self.error is None and self.found is None and self.col.valid > 0:
             try:
-                self._refine()
+                # refinement draws at random too (a random dense seed, choices past a moved sequence's end)
+                with claim_constants(self.claim):
+                    self._refine()
             except _Violation:
                 pass
             except Exception as exc:  # noqa: BLE001

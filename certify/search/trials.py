@@ -142,7 +142,7 @@ def confirm_trials(claim, instance, seed: int, failed: list[int], n: int,
                    confidence: float = 0.95) -> Confirmation:
     """Confirm the failed trials one by one, each re-run whole in the reference context with its own draws
     (mode "reference-replay"; "output-only" when the trial's algorithm runs in float64, and then a trial counts
-    only if its failure is robust, see `certify.confirm.robust`, and not marginal). An unavailable reference is returned as is;
+    only if its failure is robust, see `certify.confirm.robust`). An unavailable reference is returned as is;
     otherwise the result is confirmed iff the CP lower bound of the confirmed rate exceeds delta, and marginal
     when it does so only thanks to marginal trials. `detail["confirmed"]` is the number of confirmed failures."""
     delta = claim.verdict_delta
@@ -164,12 +164,7 @@ def confirm_trials(claim, instance, seed: int, failed: list[int], n: int,
             solid += 0 if c.marginal else 1
             if clopper_pearson(solid, n, confidence)[0] > delta:
                 break
-    # an output-only trial ran its algorithm in float64: a failure there within rounding of holding (marginal) is
-    # float64 rounding of that path, not evidence (the robustness check passes some of them by chance, and with
-    # enough trials those alone refuted "(3a)/3 <= a holds w.p. 0.99"); with the whole trial re-run in high
-    # precision a marginal failure is a real one, counted and flagged
-    counted = solid if mode == "output-only" else confirmed
-    lo, hi = clopper_pearson(counted, n, confidence)
+    lo, hi = clopper_pearson(confirmed, n, confidence)
     status = "confirmed" if lo > delta else ("unstable" if any(d["status"] == "unstable" for d in details)
                                              else "holds")
     fragile = sum(d["status"] == "fragile" for d in details)
