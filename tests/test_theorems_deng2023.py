@@ -87,3 +87,21 @@ def test_main_claim_body_in_both_contexts_agrees():
         lhs_fp, lhs_mp = float(p.lhs), float(err_mp[label].lhs)
         assert lhs_fp > 0, label  # a sparsifier with m < d columns has a non-zero error
         assert abs(lhs_fp - lhs_mp) <= 1e-12 + 1e-9 * abs(lhs_mp), (label, lhs_fp, lhs_mp)
+
+
+def test_leverage_sampling_never_draws_a_column_of_probability_zero():
+    """Regression: numpy's multinomial gives its last category whatever the others leave, so a last column of
+    sampling probability 0 got draws when the rest summed to 1 - 1e-16: a weight count / (m p) = inf, a NaN
+    in Y, and the claim ended `error` (found by the catalogue run at `ci`, on an X with 78 zero columns)."""
+    from certify.search.trials import fp_outcome, trial_rng
+
+    X = np.zeros((4, 84))
+    cols = [2, 44, 46, 69, 80, 81]
+    X[:, cols] = [[0.0, 0.0, 1.3064664816405591e-05, 0.0, 0.0, 0.7735321074247451],
+                  [0.00013095607206971695, -0.17670459863732874, 0.0, 0.0, 0.0, 0.0],
+                  [0.0, 0.0, 0.0, 0.04947965019569137, 0.0, 0.0],
+                  [0.0, 0.0, 0.0, 0.0, 0.3907369238379785, 0.0]]
+    claim = certify.get_claim("deng2023.leverage_sampling_sandwich")
+    inst = {"X": X}
+    margins = [float(fp_outcome(claim, inst, trial_rng(0, inst, t)).margin) for t in range(30, 45)]
+    assert all(np.isfinite(margins)), margins

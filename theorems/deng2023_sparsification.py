@@ -415,7 +415,12 @@ def leverage_sampling_sandwich(ctx, X, rng, eps, delta, C_ch, C_s, C_k, theta, s
     # beta ~ 1e-9 and tens of GB with explicit draws)
     # (numpy's multinomial takes at most 2^63 - 1 draws: beyond 2^62 draws the relative spread of every count
     # is below 1e-9, so capping changes eps_meas by less than float64 resolves)
-    counts = rng.multinomial(min(int(m), 2**62), p / p.sum())
+    # numpy's multinomial gives the last category whatever the others leave (1 - sum of the rest, not its p): a
+    # last column with p = 0 got draws, and weight count / (m p) = inf, when the rest summed to 1 - 1e-16. Only
+    # the support is drawn from (the same draws where every p > 0).
+    support = np.flatnonzero(p > 0)
+    counts = np.zeros(p.shape[0], dtype=np.int64)
+    counts[support] = rng.multinomial(min(int(m), 2**62), p[support] / p[support].sum())
     m = min(int(m), 2**62)
     nz = np.flatnonzero(counts)
     weights = ctx.asarray(counts[nz].astype(float)) / (ctx.num(float(m)) * ctx.asarray(p[nz] / p.sum()))
