@@ -284,3 +284,16 @@ def test_a_probability_bound_that_holds_exactly_is_not_refuted_by_the_luckiest_o
     assert false.status == "refuted", false.reason
     validation = (false.counterexample.confirmation or {}).get("validation")
     assert validation and validation["first_trial"] == 20 and validation["trials"] == 100   # smoke: 20 trials
+
+
+def test_a_probability_claim_drawing_from_the_global_generator_is_told_why_nothing_confirms():
+    """p7a E4: drawing from np.random instead of `rng` made every trial unreplayable; the claim ended inconclusive
+    (safe) with a reason that never said so."""
+    @certify.claim(id="trusttest.global_rng", statement=r"\Pr[U < 0.7] \le 0.1", kind="probability", delta=0.1,
+                   inputs=dict(s=st.floats(0, 1)), expect=None)
+    def global_rng(ctx, rng, s):
+        return certify.ge(ctx.num(np.random.uniform()), 0.7)
+
+    v = certify.check("trusttest.global_rng", profile="smoke", seed=0)
+    assert v.status != "refuted"
+    assert "draws its randomness elsewhere than from `rng`" in v.reason, v.reason

@@ -176,6 +176,11 @@ def confirm_trials(claim, instance, seed: int, failed: list[int], n: int,
            "rounding-level perturbations")
     extra = "".join([f"; {fragile} fragile (rounding of the float64 path)" if fragile else "",
                      f"; {equal} equality case(s)" if equal else ""])
+    if checked >= 5 and confirmed == 0 and mode == "reference-replay":
+        # every failure vanished when its trial was re-run with the same draws: the trial did not replay
+        extra += ("; not one failure recurred when its trial was re-run with the same draws: if the claim draws "
+                  "its randomness elsewhere than from `rng` (np.random, random, a Generator of its own), its "
+                  "trials cannot be replayed, so nothing can be confirmed; draw every random number from `rng`")
     out = Confirmation(status, claim.dps, margin_dps=delta - lo, margin_2dps=delta - lo,
                        rel_margin=(delta - lo) / delta, lhs=confirmed / n, rhs=delta,
                        ratio=(confirmed / n) / delta, mode=mode, marginal=marginal,
