@@ -68,14 +68,16 @@ _N6 = 6
                statement=r"|p'(1)| \le n^2 \max_k |p(\cos(k\pi/n))|,\ \deg p = 6", tag="USER",
                inputs=dict(c=vec(7, -1.0, 1.0)), assume=lambda c: float(np.max(np.abs(c))) > 1e-3)
 def duffin_schaeffer(ctx, c):
+    return _duffin(ctx, c)
+
+
+def _duffin(ctx, c):
     dp1 = ctx.sum(ctx.asarray(np.arange(7.0)) * c)
-    vals = []
+    m = None
     for k in range(_N6 + 1):
         x = ctx.cos(k * ctx.pi / _N6) if k not in (0, _N6) else ctx.asarray(1.0 if k == 0 else -1.0)
-        vals.append(ctx.abs(sum(c[j] * x ** j for j in range(7))))
-    m = vals[0]
-    for v in vals[1:]:
-        m = ctx.maximum(m, v)
+        v = ctx.abs(sum(c[j] * x ** j for j in range(7)))
+        m = v if m is None else ctx.maximum(m, v)
     return certify.le(ctx.abs(dp1), _N6 ** 2 * m)
 
 
@@ -272,6 +274,10 @@ box("tight7.mirsky", [-1] * 15, [1] * 15, lambda z: dict(A=_sym5(np.asarray(z, d
                statement=r"2^{1-n} \le \max_k |p(\cos(k\pi/n))|,\ p = x^8 + \sum_{j<8} c_j x^j", tag="USER",
                inputs=dict(c=cst.vectors(n=8, bound=2.5)))
 def cheb_monic(ctx, c):
+    return _cheb(ctx, c)
+
+
+def _cheb(ctx, c):
     m = None
     for k in range(9):
         x = ctx.cos(k * ctx.pi / 8) if k not in (0, 4, 8) else ctx.asarray({0: 1.0, 4: 0.0, 8: -1.0}[k])
@@ -296,27 +302,8 @@ def b_duffin_cst(ctx, c):
     return _duffin(ctx, c)
 
 
-def _duffin(ctx, c):
-    dp1 = ctx.sum(ctx.asarray(np.arange(7.0)) * c)
-    m = None
-    for k in range(_N6 + 1):
-        x = ctx.cos(k * ctx.pi / _N6) if k not in (0, _N6) else ctx.asarray(1.0 if k == 0 else -1.0)
-        v = ctx.abs(sum(c[j] * x ** j for j in range(7)))
-        m = v if m is None else ctx.maximum(m, v)
-    return certify.le(ctx.abs(dp1), _N6 ** 2 * m)
-
-
 KNOWN_SUP["tight7.b_duffin_cst"] = 1.0
 box("tight7.b_duffin_cst", [-1] * 7, [1] * 7, lambda z: dict(c=np.asarray(z, dtype=float)))
-
-
-def _cheb(ctx, c):
-    m = None
-    for k in range(9):
-        x = ctx.cos(k * ctx.pi / 8) if k not in (0, 4, 8) else ctx.asarray({0: 1.0, 4: 0.0, 8: -1.0}[k])
-        v = ctx.abs(x ** 8 + sum(c[j] * x ** j for j in range(8)))
-        m = v if m is None else ctx.maximum(m, v)
-    return certify.le(ctx.asarray(2.0) ** -7, m)
 
 
 @certify.claim(id="tight7.b_cheb_plain", source="Chebyshev 1854 (as tight7.cheb_monic)",

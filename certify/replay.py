@@ -232,7 +232,7 @@ def _replay_bound(claim, entry, instance, label) -> ReplayResult:
 
 def _replay_probability(claim, entry, instance, label, seed) -> ReplayResult:
     """Re-run every trial with the recorded random streams; re-confirm the failures in high precision."""
-    from .search.trials import clopper_pearson, confirm_trials, failed_trials, validate_trials
+    from .search.trials import clopper_pearson, confirm_trials, failed_trials, percent, validate_trials
 
     res = ReplayResult(claim.id, label, None)
     stats = entry.get("trials") or {}
@@ -264,7 +264,7 @@ def _replay_probability(claim, entry, instance, label, seed) -> ReplayResult:
     confirmed = c.detail.get("confirmed", 0)
     lo_c = clopper_pearson(confirmed, m, confidence)[0]
     res.lines.append(f"  confirmed in high precision: {confirmed} failures ({c.mode}); lower "
-                     f"{100 * confidence:.4g}% bound {lo_c:.4g}"
+                     f"{percent(confidence)} bound {lo_c:.4g}"
                      + (f"; {c.detail.get('fragile')} fragile" if c.detail.get("fragile") else ""))
     if c.marginal:
         res.lines.append(f"  MARGINAL: {c.marginal_note}")

@@ -175,10 +175,9 @@ def _flatten(value, prefix, arrays, layout):
         layout[prefix] = {"type": "str", "value": value}
     elif value is None:
         layout[prefix] = {"type": "none"}
-    elif _record_fields(value) is not None and _class_path(type(value)) is not None:
+    elif (names := _record_fields(value)) is not None and (cls := _class_path(type(value))) is not None:
         # a dataclass or namedtuple (st.builds): its class, found again in the claim's loaded module, and its fields
-        names = _record_fields(value)
-        layout[prefix] = {"type": "object", "class": _class_path(type(value)), "fields": names}
+        layout[prefix] = {"type": "object", "class": cls, "fields": names}
         for name in names:
             _flatten(getattr(value, name), _child(prefix, name), arrays, layout)
     elif isinstance(value, (list, tuple, set, frozenset)):

@@ -200,6 +200,14 @@ def _valid_float(node, x: float) -> bool:
     return not (x != 0.0 and abs(x) < small)
 
 
+def _at_bound(node) -> bool:
+    """A float choice at a bound of its (finite) box: a vertex coordinate, kicked to the other bound."""
+    if node.type != "float":
+        return False
+    lo, hi = _float_bounds(node)
+    return math.isfinite(lo) and math.isfinite(hi) and lo < hi and node.value in (lo, hi)
+
+
 def _finite_box(node, scale: float) -> tuple[float, float]:
     lo, hi = _float_bounds(node)
     return (lo if math.isfinite(lo) else -scale), (hi if math.isfinite(hi) else scale)
@@ -598,7 +606,7 @@ class ChoiceRefiner:
                     # at a bound of its box: to the other one (a vertex to a neighbouring vertex); else to 0 (a
                     # support switched off) or a uniform point of its box
                     lo, hi = _finite_box(n, self.float_scale)
-                    if self._at_bound(n):
+                    if _at_bound(n):
                         seq[i] = lo if seq[i] == hi else hi
                     else:
                         c = 0.0 if self.rng.random() < 0.5 else self.rng.uniform(lo, hi)
@@ -613,20 +621,13 @@ class ChoiceRefiner:
             idle = idle + 1 if self.evals == before else 0   # every kick already seen: the space is spent
             stale = 0 if self.best.margin < incumbent else stale + 1
 
-    def _at_bound(self, node) -> bool:
-        """A float choice at a bound of its (finite) box: a vertex coordinate, kicked to the other bound."""
-        if node.type != "float":
-            return False
-        lo, hi = _float_bounds(node)
-        return math.isfinite(lo) and math.isfinite(hi) and lo < hi and node.value in (lo, hi)
-
     def _at_vertex(self) -> bool:
         """The best sequence draws at least two floats, each at a bound of its box."""
         got = draw_from_choices(self.strategy, self.best.choices)
         if got is None:
             return False
         floats = [n for n in got[1] if n.type == "float"]
-        return len(floats) >= 2 and all(self._at_bound(n) for n in floats)
+        return len(floats) >= 2 and all(_at_bound(n) for n in floats)
 
     _n_floats = 2
 

@@ -35,7 +35,8 @@ def clopper_pearson(k: int, n: int, confidence: float = 0.95) -> tuple[float, fl
     return lo, hi
 
 
-def _pct(confidence: float) -> str:
+def percent(confidence: float) -> str:
+    """A confidence as the reason texts write it (97.5%)."""
     return f"{100 * confidence:.4g}%"
 
 
@@ -188,7 +189,7 @@ def confirm_trials(claim, instance, seed: int, failed: list[int], n: int,
                                       + MARGINAL_NOTE.format(k=MARGINAL_ROUNDOFFS)) if marginal else "",
                        reason=f"{confirmed} of the {checked} float64 failures checked are confirmed ({how}){stop}"
                               f"{extra}; {len(failed)} of {n} trials fail in float64; Clopper-Pearson "
-                              f"{_pct(confidence)} interval of the confirmed rate [{lo:.4g}, {hi:.4g}] vs "
+                              f"{percent(confidence)} interval of the confirmed rate [{lo:.4g}, {hi:.4g}] vs "
                               f"delta={delta:g}")
     out.detail = {"trials": details[:20], "last": last.as_dict() if last else None, "confirmed": confirmed,
                   "checked": checked, "fragile": fragile, "equality": equal}
