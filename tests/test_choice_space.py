@@ -201,3 +201,134 @@ def test_a_larger_size_is_reached_when_a_move_needs_more_choices_than_the_sequen
     assert draw_from_choices(s, start)[0] == [1.0, 1.0, 1.0]
     best = ChoiceRefiner(s, evaluate, seed=0).refine([start], budget=3000)
     assert max(sizes) == 12 and best.margin < 0
+
+
+# -- float templates: CMA-ES moves built without a replay, replayed where they count ------------------------------
+def _template_of(strategy, seed=0):
+    from certify.search.choices import _FloatTemplate
+
+    _, ch = fresh_choices(strategy, seed)
+    value, nodes = draw_from_choices(strategy, ch)
+    idx = [i for i, n in enumerate(nodes) if n.type == "float"]
+    return _FloatTemplate.check(strategy, nodes, value, idx, random.Random(0)), nodes, idx
+
+
+def test_a_float_template_builds_what_the_strategy_draws():
+    from certify.search.choices import _same
+
+    s = st.fixed_dictionaries({"x": st.lists(st.floats(-1, 1), min_size=5, max_size=5).map(np.array),
+                               "t": st.tuples(st.floats(0, 2), st.integers(1, 3)), "y": st.floats(-4, 4)})
+    t, nodes, idx = _template_of(s)
+    assert t is not None and len(idx) == 7
+    rng = np.random.default_rng(1)
+    vals = [n.value for n in nodes]
+    for _ in range(20):
+        moved = list(vals)
+        for i in idx:
+            lo, hi = nodes[i].constraints["min_value"], nodes[i].constraints["max_value"]
+            moved[i] = float(rng.uniform(lo, hi))
+        assert _same(t.build(tuple(moved)), draw_from_choices(s, tuple(moved))[0])
+
+
+def test_no_float_template_where_the_strategy_does_more_than_place_its_floats():
+    one = st.lists(st.floats(-1, 1), min_size=4, max_size=4)
+    for s in (one.map(np.sort),                                          # a permutation of the choices
+              one.map(lambda v: np.array(v + [1.0])),                    # a leaf that is no choice
+              one.map(lambda v: np.array(v, dtype=np.float32)),          # a rounded copy
+              one.map(lambda v: (np.array(v), int(10 * v[0]))),          # a value derived from a float
+              one.map(lambda v: np.array(v) / (1 + np.abs(v).sum()))):   # a map that is not the identity
+        assert _template_of(s, seed=3)[0] is None, s
+
+
+def test_built_moves_give_the_search_the_replayed_path_exactly():
+    # the same CMA-ES run with and without templates: the same margins at the same moves, so the same best
+    s = st.lists(st.floats(-2.5, 2.5), min_size=6, max_size=6).map(np.array)
+
+    def margin(x):
+        nodes = np.cos(np.arange(7) * np.pi / 6)
+        return float(np.max(np.abs(np.polyval(np.append(x, 1.0)[::-1], nodes))) - 0.1 * x[0])
+
+    _, ch = fresh_choices(s, 2)
+    plain = ChoiceRefiner(s, margin, seed=4)
+    plain.refine([ch], budget=3000)
+    fast = ChoiceRefiner(s, margin, seed=4, peek=lambda x: (margin(x), False, None))
+    fast.refine([ch], budget=3000)
+    assert fast.fast_evals > 1500
+    assert fast.evals == plain.evals and fast.best.margin == plain.best.margin
+    assert fast.best.choices == plain.best.choices
+
+
+def test_a_built_move_the_strategy_rejects_is_never_kept():
+    # x[0] < 0.9 by a filter: the template passes its two random probes, and CMA-ES presses against the filter,
+    # where built moves beyond it look better; every instance evaluated or kept is one the strategy draws
+    s = st.lists(st.floats(-1, 1), min_size=3, max_size=3).filter(lambda v: v[0] < 0.9).map(np.array)
+    evaluated = []
+
+    def margin(x):
+        return float(-x[0] + 0.01 * x[1] ** 2)
+
+    def evaluate(x):
+        evaluated.append(x)
+        return margin(x)
+
+    _, ch = fresh_choices(s, 3)
+    r = ChoiceRefiner(s, evaluate, seed=3, peek=lambda x: (margin(x), False, None))
+    r.refine([ch], budget=1500)
+    assert any(t is not None for t in r._templates.values())   # a template was built, and used
+    assert evaluated and all(x[0] < 0.9 for x in evaluated)
+    assert r.best.instance[0] < 0.9 and r.best.margin < -0.85
+
+
+def test_moves_that_count_are_recorded_after_a_replay():
+    # peek says every move must be recorded: those that are not a new best are replayed at the end, lowest first
+    s = st.lists(st.floats(-1, 1), min_size=4, max_size=4).map(np.array)
+    recorded = []
+
+    def evaluate(x):
+        recorded.append(x.copy())
+        return float(np.sum((x - 0.3) ** 2))
+
+    _, ch = fresh_choices(s, 0)
+    r = ChoiceRefiner(s, evaluate, seed=0, peek=lambda x: (float(np.sum((x - 0.3) ** 2)), True, None))
+    r.refine([ch], budget=800)
+    assert r.fast_evals > 0
+    assert len(recorded) >= 800 - r.fast_evals + min(r.fast_evals, ChoiceRefiner._DEFER)
+
+
+def test_box_inputs_with_a_dense_form_cover_value_space():
+    # where every refinable input is a box vector or matrix whose dense form moves every entry, most of the
+    # refinement budget goes to CMA-ES in choice space (driver._refine); an input without one keeps the split
+    from certify import strategies as cst
+    from certify.search.choices import dense_covers
+
+    small, long, simplex = cst.vectors(n=7, bound=1.0), cst.vectors(n=100, bound=1.0), cst.simplex_points(n=4)
+    inst = {"a": np.zeros(7), "b": np.zeros(100), "p": np.full(4, 0.25)}
+    strategies = {"a": small, "b": long, "p": simplex}
+    assert dense_covers(strategies, inst, ["a"])
+    assert not dense_covers(strategies, inst, ["a", "b"])     # more than 64 entries: no dense form of it
+    assert not dense_covers(strategies, inst, ["a", "p"])     # no dense form at all
+
+
+@certify.claim(id="choicetest.cheb", source="derived", statement="2^-5 <= max_k |p(cos(k pi / 6))|, p monic",
+               tag="USER", inputs=dict(c=st.lists(st.floats(-2.0, 2.0), min_size=6, max_size=6).map(np.array)))
+def _cheb6(ctx, c):
+    m = None
+    for k in range(7):
+        x = ctx.cos(k * ctx.pi / 6)
+        v = ctx.abs(x ** 6 + sum(c[j] * x ** j for j in range(6)))
+        m = v if m is None else ctx.maximum(m, v)
+    return certify.le(ctx.asarray(2.0) ** -5, m)
+
+
+def test_a_plain_float_claim_is_refined_mostly_by_built_moves():
+    from dataclasses import replace
+
+    from certify.profiles import get_profile
+    from certify.search import run_claim
+
+    profile = replace(get_profile("ci"), examples=200, refine_evals=3000, eval_seconds=None)
+    v = run_claim(certify.get_claim("choicetest.cheb"), profile, 0, with_mutants=False, with_baselines=False)
+    assert v.status == "survived"
+    assert v.refinement["built_evals"] > v.refinement["choice_space_evals"] // 2
+    c = v.worst.instance["c"]
+    assert c.shape == (6,) and np.all(np.abs(c) <= 2.0)

@@ -119,6 +119,29 @@ def test_an_instance_that_holds_as_zero_against_zero_ranks_after_every_informati
     assert 0.0 in col.margins  # the margin sample keeps the true relative margin of x = 0
 
 
+def test_the_quiet_rank_is_the_rank_add_gives_and_asks_for_a_record_where_add_keeps_one():
+    # a move built without a replay (choices._FloatTemplate) is judged by quiet_rank and recorded only when it
+    # says so: it must agree with add on the rank, and ask whenever add would change worst or ratio_extreme
+    from certify.outcome import ge, le
+    from certify.search.evidence import Collector
+
+    rng = np.random.default_rng(0)
+    for make in (le, ge):
+        col = Collector(certify.get_claim("budgettest.cheap"), keep=1)
+        for _ in range(400):
+            # a negative lhs: lhs / rhs and the relative margin disagree (-0.5 <= 1 and -2 <= 1 both 1.5)
+            a, b = float(rng.uniform(-3.0, -0.1) if make is le else rng.uniform(0.1, 1.0)), float(rng.uniform(0.1, 1.0))
+            o = make(min(a, b), max(a, b)) if make is le else make(max(a, b), min(a, b))
+            rank, record, _ = col.quiet_rank(o)
+            worst = [e.rank for e in col.worst]
+            extreme = col.ratio_extreme
+            ex = col.add({"x": a}, o)
+            changed = [e.rank for e in col.worst] != worst or col.ratio_extreme != extreme
+            assert rank is None or rank == ex.rank
+            assert record or not changed
+        assert col.quiet_rank(make(1.0, 0.5) if make is le else make(0.5, 1.0))[:2] == (None, True)  # violated
+
+
 @certify.claim(id="budgettest.strict_filter", source="derived", statement="x <= 2", tag="USER",
                inputs=dict(x=st.lists(st.floats(0.0, 1.0), min_size=6, max_size=6)
                            .filter(lambda v: min(v) > 0.2).map(np.array)))

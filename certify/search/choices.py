@@ -27,12 +27,13 @@ from __future__ import annotations
 
 import math
 import random
+import struct
 from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
 
-__all__ = ["ChoiceRefiner", "Candidate", "draw_from_choices", "record_choices", "dense_redraw"]
+__all__ = ["ChoiceRefiner", "Candidate", "draw_from_choices", "record_choices", "dense_redraw", "dense_covers"]
 
 
 @dataclass(order=True)
@@ -149,6 +150,19 @@ def dense_redraw(strategies: dict, instance: dict):
     return dense, seeds
 
 
+def dense_covers(strategies: dict, instance: dict, names) -> bool:
+    """Every input in `names` has a dense form (`certify_dense`) that encodes its value in `instance`: choice-space
+    refinement of `dense_redraw`'s strategy then moves every entry of those inputs."""
+    for n in names:
+        dense = getattr(strategies[n], "certify_dense", None)
+        try:
+            if dense is None or dense[1](instance.get(n)) is None:
+                return False
+        except Exception:  # noqa: BLE001 - a value the encoder does not read
+            return False
+    return True
+
+
 def _sparse_segment(dense_array, value) -> tuple | None:
     """The choices by which `dense_array` (a dense `arrays` strategy) draws `value`: the node layout of a random
     draw with its float entries replaced by value's. None for an array wholly at the bottom of the float range
@@ -200,6 +214,127 @@ def _valid_float(node, x: float) -> bool:
     return not (x != 0.0 and abs(x) < small)
 
 
+_HELD = (int, bool, str, bytes, type(None))
+
+
+def _float_leaves(value, out: list) -> bool:
+    """Append the float leaves of `value` (Python and numpy float scalars, entries of float64 arrays, row-major) to
+    `out`, in order; False where `value` holds something `_rebuild` cannot rebuild (an object, a float32 array)."""
+    t = type(value)
+    if t is dict:
+        return all(_float_leaves(v, out) for v in value.values())
+    if t is list or t is tuple:
+        return all(_float_leaves(v, out) for v in value)
+    if t is float or t is np.float64:
+        out.append(float(value))
+        return True
+    if t is np.ndarray:
+        if value.dtype == np.float64:
+            out.extend(value.ravel().tolist())
+            return True
+        return value.dtype.kind in "biu"   # held as drawn
+    return t in _HELD or isinstance(value, (np.integer, np.bool_))
+
+
+def _rebuild(value, floats: list, pos: list):
+    """`value` with its float leaves (see `_float_leaves`) replaced, in order, by `floats` from `pos[0]` on."""
+    t = type(value)
+    if t is dict:
+        return {k: _rebuild(v, floats, pos) for k, v in value.items()}
+    if t is list:
+        return [_rebuild(v, floats, pos) for v in value]
+    if t is tuple:
+        return tuple(_rebuild(v, floats, pos) for v in value)
+    if t is float or t is np.float64:
+        pos[0] += 1
+        return t(floats[pos[0] - 1])
+    if t is np.ndarray:
+        if value.dtype != np.float64:
+            return value.copy()
+        i = pos[0]
+        pos[0] += value.size
+        return np.array(floats[i:pos[0]], dtype=np.float64).reshape(value.shape)
+    return value
+
+
+def _same(a, b) -> bool:
+    """The same value, bit for bit (0.0 and -0.0 differ; arrays by dtype, shape and bytes)."""
+    t = type(a)
+    if t is not type(b):
+        return False
+    if t is dict:
+        return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
+    if t is list or t is tuple:
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if t is np.ndarray:
+        return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+    if t is float or t is np.float64:
+        return math.copysign(1.0, a) == math.copysign(1.0, b) and (a == b or (a != a and b != b))
+    try:
+        return bool(a == b)
+    except Exception:  # noqa: BLE001 - values without a plain equality
+        return False
+
+
+class _FloatTemplate:
+    """An instance as a function of its sequence's float choices, where the strategy puts each float, as drawn, at
+    one leaf of the instance (a float, an entry of a float64 array; in any order) and draws nothing else from
+    them: `st.lists(st.floats(...)).map(np.array)`, tuples of floats, a dense box input. Building an instance
+    from it is a copy where a replay through Hypothesis costs several times a cheap claim's body.
+
+    Checked before use: on a random move of all the sequence's floats, replayed through the strategy, each leaf
+    must be one of the moved floats (which gives the order), and the template must rebuild that replay, a second
+    random move's replay and the sequence's own instance bit for bit. A template is still not proof that the
+    strategy draws a given move (a `filter` or an `assume` in a composite may reject it): the refiner replays every
+    candidate that counts (a new best, one the search records) and ends the template at the first replay that
+    differs from its build."""
+
+    def __init__(self, instance, order: list):
+        self.instance, self.order = instance, order   # order: the float choice at each leaf, in leaf order
+        self.broken = False
+
+    def build(self, choices: tuple):
+        return _rebuild(self.instance, [choices[i] for i in self.order], [0])
+
+    @classmethod
+    def check(cls, strategy, nodes: tuple, instance, idx: list, rng: random.Random):
+        leaves: list = []
+        if not idx or not _float_leaves(instance, leaves) or len(leaves) != len(idx):
+            return None
+        vals = [n.value for n in nodes]
+        t = None
+        for _ in range(2):
+            moved = list(vals)
+            for i in idx:
+                lo, hi = _finite_box(nodes[i], 1e3)
+                c = rng.uniform(lo, hi)
+                moved[i] = c if _valid_float(nodes[i], c) else vals[i]
+            moved = tuple(moved)
+            got = draw_from_choices(strategy, moved)
+            if (got is None or len(got[1]) != len(nodes)
+                    or any(a.type != b.type or (a.type != "float" and not _same(a.value, b.value))
+                           for a, b in zip(got[1], nodes, strict=True))):
+                return None
+            if t is None:
+                # which choice is at which leaf: read off this move, whose floats are distinct
+                where = {_bits(moved[i]): i for i in idx}
+                got_leaves: list = []
+                _float_leaves(got[0], got_leaves)
+                order = [where.get(_bits(x)) for x in got_leaves]
+                if len(where) != len(idx) or len(order) != len(idx) or sorted(o for o in order if o is not None) != idx:
+                    return None
+                t = cls(instance, order)
+                if not _same(instance, t.build(tuple(vals))):
+                    return None
+            if not _same(got[0], t.build(moved)):
+                return None
+        return t
+
+
+def _bits(x: float) -> bytes:
+    return struct.pack("<d", x)
+
+
 def _at_bound(node) -> bool:
     """A float choice at a bound of its (finite) box: a vertex coordinate, kicked to the other bound."""
     if node.type != "float":
@@ -217,9 +352,18 @@ class ChoiceRefiner:
     """Lower a margin by moving the choices of a strategy's draws; see the module docstring."""
 
     def __init__(self, strategy, evaluate: Callable[[object], float], seed: int = 0,
-                 float_scale: float = 1e3, passthrough: tuple = ()):
+                 float_scale: float = 1e3, passthrough: tuple = (),
+                 peek: Callable[[object], tuple] | None = None):
         self.strategy = strategy
         self.evaluate = evaluate  # instance -> margin (nan/None/invalid -> +inf: not a candidate)
+        # instance -> (margin, whether the search must record it), recording nothing: how candidates built from a
+        # float template (see _FloatTemplate) are judged before one that counts is replayed. None: always replay
+        self.peek = peek
+        self._templates: dict[tuple, _FloatTemplate | None] = {}
+        self.template_rng = random.Random(seed + 2)
+        self.fast_evals = 0
+        self._deferred: list = []        # (-margin, order, choices): moves to record at the end (_score_built)
+        self._ratio_deferred: tuple | None = None
         self.rng = random.Random(seed)
         self.np_rng = np.random.default_rng(seed)
         self.pad_rng = random.Random(seed + 1)   # choices past the end of a moved sequence (used only there)
@@ -255,6 +399,81 @@ class ChoiceRefiner:
         if self.best is None or cand < self.best:
             self.best = cand
         return m, instance, nodes
+
+    def _template(self, nodes: tuple, instance, idx: list) -> _FloatTemplate | None:
+        """The float template of a sequence whose float choices `idx` move and other choices stay (cached by
+        those), or None where there is none or no `peek` to judge its candidates."""
+        if self.peek is None:
+            return None
+        key = _key(tuple(n.value if k not in idx else 0.0 for k, n in enumerate(nodes)))
+        if key not in self._templates:
+            if len(self._templates) > 256:
+                self._templates.clear()
+            self._templates[key] = _FloatTemplate.check(self.strategy, nodes, instance, idx, self.template_rng)
+        t = self._templates[key]
+        return None if t is None or t.broken else t
+
+    def _score_built(self, choices: tuple, template: _FloatTemplate) -> tuple[float, object, tuple | None] | None:
+        """`_score` for a sequence that differs from `template`'s only in its float choices: the instance is built,
+        not replayed, and judged by `peek`; a candidate that counts (a new best, or one the search records) is
+        replayed and evaluated as `_score` does, so only instances the strategy draws are ever kept."""
+        key = _key(choices)
+        if key in self._seen:
+            return None
+        instance = template.build(choices)
+        try:
+            m, record, ratio = self.peek(instance)
+        except self.passthrough:
+            raise
+        except Exception:  # noqa: BLE001 - as in _score: not a candidate
+            m, record, ratio = math.inf, False, None
+        if m is None or m != m:
+            m, record = (math.inf, record) if m != m else (m, True)
+        if m is None or self.best is None or m < self.best.margin:
+            # a new best (or a violation): replayed now, so that the search only ever moves from and reports
+            # instances the strategy draws
+            r = self._score(choices)
+            if r is None or not _same(r[1], instance):
+                template.broken = True   # the strategy does not draw what the template builds here
+            return r
+        self.evals += 1
+        self.fast_evals += 1
+        self._seen[key] = m
+        self._order += 1
+        if record:
+            # one the search must record (among its worst, or a more extreme constant) that is not a new best:
+            # kept, and replayed and recorded at the end (`_record_deferred`), when only the lowest still count
+            self._defer(m, ratio, choices)
+        return m, instance, None
+
+    _DEFER = 32
+
+    def _defer(self, m: float, ratio: float | None, choices: tuple) -> None:
+        import heapq
+
+        heapq.heappush(self._deferred, (-m, self._order, choices))
+        if len(self._deferred) > self._DEFER:
+            heapq.heappop(self._deferred)   # the highest margin
+        if ratio is not None and (self._ratio_deferred is None or ratio > self._ratio_deferred[0]):
+            self._ratio_deferred = (ratio, choices)
+
+    def _record_deferred(self) -> None:
+        """Replay and evaluate the deferred moves of `_score_built` (lowest margin first), as `_score` would have,
+        the most extreme constant among them too; a move the strategy does not draw is dropped."""
+        todo = [c for _, _, c in sorted(self._deferred, key=lambda e: (-e[0], e[1]))]
+        if self._ratio_deferred is not None and self._ratio_deferred[1] not in todo:
+            todo.append(self._ratio_deferred[1])
+        self._deferred, self._ratio_deferred = [], None
+        for choices in todo:
+            got = draw_from_choices(self.strategy, choices)
+            if got is None:
+                continue
+            try:
+                self.evaluate(got[0])
+            except self.passthrough:
+                raise
+            except Exception:  # noqa: BLE001 - as in _score
+                continue
 
     # -- local moves ------------------------------------------------------------------------------------
     def _moves(self, nodes: tuple):
@@ -439,13 +658,14 @@ class ChoiceRefiner:
         got = draw_from_choices(self.strategy, start)
         if got is None:
             return None
-        _, nodes = got
+        instance, nodes = got
         idx = [i for i, n in enumerate(nodes) if n.type == "float"]
         if not idx:
             return None
         boxes = [_finite_box(nodes[i], self.float_scale) for i in idx]
         lo = np.array([b[0] for b in boxes])
         hi = np.array([b[1] for b in boxes])
+        self._frame_instance = instance
         return nodes, [n.value for n in nodes], idx, lo, hi, np.where(hi > lo, hi - lo, 1.0)
 
     def _cmaes(self, start: tuple, budget: int, popsize: int | None = None, sigma0: float = 0.25,
@@ -464,6 +684,7 @@ class ChoiceRefiner:
             return False
         nodes, vals, idx, lo, hi, width = frame
         self._n_floats = len(idx)
+        template = self._template(nodes, self._frame_instance, idx)
         if random_start:
             x0 = self.np_rng.uniform(0.0, 1.0, len(idx))
         else:
@@ -486,11 +707,15 @@ class ChoiceRefiner:
                 fs = []
                 for z in xs:
                     v = list(vals)
-                    for k, i in enumerate(idx):
-                        c = float(lo[k] + np.clip(z[k], 0.0, 1.0) * width[k])
+                    for k, c in enumerate((lo + np.clip(np.asarray(z)[:len(idx)], 0.0, 1.0) * width).tolist()):
+                        i = idx[k]
                         v[i] = c if _valid_float(nodes[i], c) else vals[i]
-                    r = self._score(tuple(v))
-                    fs.append(self._seen.get(_key(tuple(v)), math.inf) if r is None else r[0])
+                    v = tuple(v)
+                    if template is not None and not template.broken:
+                        r = self._score_built(v, template)
+                    else:
+                        r = self._score(v)
+                    fs.append(self._seen.get(_key(v), math.inf) if r is None else r[0])
                     if self.evals >= stop:
                         break
                 if len(fs) < len(xs):
@@ -573,6 +798,7 @@ class ChoiceRefiner:
             self._kicks(stop - polish - self.evals)
         if self.best is not None and stop - self.evals > 0:
             self._local(self.best.choices, stop - self.evals)
+        self._record_deferred()
         return self.best
 
     # -- discrete choices: iterated local search ------------------------------------------------------------

@@ -23,7 +23,7 @@ from ..confirm import Confirmation, confirm
 from ..outcome import Outcome
 from ..profiles import Profile, sized
 from ..verdict import Example, Verdict
-from .choices import ChoiceRefiner, dense_redraw, record_choices
+from .choices import ChoiceRefiner, dense_covers, dense_redraw, record_choices
 from .common import digest
 from .constants import claim_constants
 from .evidence import Collector
@@ -326,11 +326,16 @@ class Search:
                           refine_start_rels=[e.rank for e in starts],
                           refine_distinct_starts=len({digest(e.instance) for e in starts}))
         budget = self.profile.refine_evals
-        # value space (membership tests) where the strategies have them; Hypothesis' choice space always
-        value_budget = budget // 2 if refinable_inputs(self.strategies) else 0
+        # value space (membership tests) where the strategies have them; Hypothesis' choice space always. Where
+        # every refinable input has a dense form (a box vector or matrix, each entry a float choice), CMA-ES in
+        # choice space moves what value space would, and value space's (1+1) moves stall on ridges (a minimax of
+        # |p| at nodes: 0.13 of the sup with half the budget each, 1.0 with seven eighths in choice space)
+        refinable = refinable_inputs(self.strategies)
+        redraw, covered = self._dense_form(starts, refinable)
+        value_budget = 0 if not refinable else budget // 8 if covered else budget // 2
         try:
             before = starts[0].rank if starts else None
-            choice = self._refine_choices(starts, budget - value_budget)
+            choice = self._refine_choices(starts, budget - value_budget, redraw)
             if value_budget:
                 # what choice-space refinement left unspent (no floats to move, kicks that stopped) is value space's
                 value_budget += max(0, budget - value_budget - choice["evals"])
@@ -343,11 +348,24 @@ class Search:
             self.refinement = {"evals": value.get("evals", 0) + choice["evals"], "rejected": value.get("rejected", 0),
                                "before": before, "after": after,
                                "improved": bool(before is not None and after is not None and after < before),
-                               "choice_space_evals": choice["evals"], "value_space_evals": value.get("evals", 0)}
+                               "choice_space_evals": choice["evals"], "value_space_evals": value.get("evals", 0),
+                               "built_evals": choice.get("built_evals", 0)}
         finally:
             self.facts["refine_after"] = col.worst[0].rank if col.worst else None
 
-    def _refine_choices(self, starts, budget: int) -> dict:
+    def _dense_form(self, starts, refinable: list) -> tuple:
+        """(the dense redraw of the worst start that has one (see `dense_redraw`), or None; whether it moves
+        every entry of every input in `refinable`)."""
+        redraw, instance = None, None
+        for e in starts:   # stop at the first that seeds; no redraw of the starts after it
+            r = dense_redraw(self.strategies, e.instance)
+            if r is not None and (redraw is None or len(r[1]) > 1):
+                redraw, instance = r, e.instance
+            if redraw is not None and len(redraw[1]) > 1:
+                break
+        return redraw, bool(refinable) and redraw is not None and dense_covers(self.strategies, instance, refinable)
+
+    def _refine_choices(self, starts, budget: int, redraw) -> dict:
         """Refinement in Hypothesis' choice space, for any strategy (see certify.search.choices)."""
         from hypothesis import strategies as st
 
@@ -363,31 +381,39 @@ class Search:
                 return math.inf
             return self._refine_eval(instance)
 
-        evals = 0
+        def quiet_margin_of(instance):
+            # a move built from a float template: judged here, recorded only after its replay (see ChoiceRefiner)
+            if time.perf_counter() > self.deadline:
+                self._time_up()
+                raise _TimeUp()
+            if not self._assume_ok(instance):
+                return math.inf, False, None
+            outcome, _ = self._evaluate(instance)
+            self.col.examples += 1
+            self.col.valid += 1
+            return self.col.quiet_rank(outcome)
+
+        peek = quiet_margin_of if self.claim.kind != "probability" else None
+        evals = built = 0
         # sparse float arrays (hypothesis.extra.numpy.arrays with a fill): three quarters of the budget move every
         # entry of the worst instance's arrays, redrawn densely; the rest the choices as Hypothesis drew them
         # (from the worst instance whose arrays can seed it; else a random dense draw beside the worst instance)
-        redraw = None
-        for e in starts:   # stop at the first that seeds; no redraw of the starts after it
-            r = dense_redraw(self.strategies, e.instance)
-            if r is not None and (redraw is None or len(r[1]) > 1):
-                redraw = r
-            if redraw is not None and len(redraw[1]) > 1:
-                break
         if redraw is not None:
-            dense = ChoiceRefiner(redraw[0], margin_of, seed=self.seed, passthrough=(_Violation, _TimeUp))
+            dense = ChoiceRefiner(redraw[0], margin_of, seed=self.seed, passthrough=(_Violation, _TimeUp), peek=peek)
             try:
                 dense.refine(redraw[1], 3 * budget // 4)
             except _TimeUp:
-                return {"evals": dense.evals, "dense_evals": dense.evals}
+                return {"evals": dense.evals, "dense_evals": dense.evals, "built_evals": dense.fast_evals}
             evals += dense.evals
+            built += dense.fast_evals
         r = ChoiceRefiner(st.fixed_dictionaries(self.strategies), margin_of, seed=self.seed,
-                          passthrough=(_Violation, _TimeUp))
+                          passthrough=(_Violation, _TimeUp), peek=peek)
         try:
             r.refine(seeds, budget - evals)
         except _TimeUp:
             pass
-        return {"evals": evals + r.evals, **({"dense_evals": evals} if redraw is not None else {})}
+        return {"evals": evals + r.evals, "built_evals": built + r.fast_evals,
+                **({"dense_evals": evals} if redraw is not None else {})}
 
     def _refine_eval(self, cand) -> float:
         self.last_instance = cand   # what the report shows if the body raises here

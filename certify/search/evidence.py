@@ -84,6 +84,40 @@ class Collector:
             return rank
         return None
 
+    def quiet_rank(self, outcome: Outcome) -> tuple[float | None, bool, float | None]:
+        """(the rank `add` would give `outcome`, whether `add` must see it, its empirical constant oriented so that
+        larger is more extreme, or None), recording nothing. `add` must see an instance that would enter `worst`
+        or move `ratio_extreme`, and a violated one (its rank is then None: the reference decides it). For a
+        refinement move built without a replay through the strategy (`choices._FloatTemplate`), recorded only
+        once a replay shows the strategy draws it; moves that need no record leave no trace in the margin
+        sample either."""
+        worst = self.worst
+        if len(worst) < self.keep or len(self.firsts) < self.keep:
+            return None, True, None
+        margin, rel = outcome.margin, outcome.rel_margin
+        if isinstance(margin, float):
+            if not margin >= 0:
+                return None, True, None
+            rel = float(rel) if isinstance(rel, float) and rel == rel else rel_key(rel)
+        elif outcome.violated:
+            return None, True, None
+        else:
+            rel = rel_key(rel)
+        rank = rank_of(rel, outcome.lhs, outcome.rhs)
+        ratio = outcome.ratio
+        ratio = None if ratio is None else float(ratio) if isinstance(ratio, float) else _to_float(ratio)
+        rhs = outcome.rhs
+        rhs = None if rhs is None else float(rhs) if isinstance(rhs, float) else _to_float(rhs)
+        r = self._usable_ratio(ratio, outcome.relation, rhs)
+        if r is not None and outcome.relation == "ge":
+            r = -r
+        if rank <= worst[-1].rank:
+            return rank, True, r
+        extreme = self.ratio_extreme
+        if extreme is not None and outcome.relation == "ge":
+            extreme = -extreme
+        return rank, r is not None and (extreme is None or r > extreme), r
+
     def add(self, instance, outcome: Outcome, trial_stats=None) -> Example:
         rank = self.add_unranked(outcome)
         if rank is not None:
@@ -164,20 +198,26 @@ class Collector:
             self.worst.sort(key=worst_key)
             del self.worst[self.keep:]
 
-    def _ratio_value(self, ratio, relation, rhs):
-        if relation not in ("le", "ge", "close"):
-            return
+    @staticmethod
+    def _usable_ratio(ratio, relation, rhs) -> float | None:
+        """The empirical constant an outcome gives (a float, not NaN), or None: none for a relation other than
+        le / ge / close, or a bound side <= 0 (lhs / rhs is not a constant there: its sign and size mean nothing)."""
+        if relation not in ("le", "ge", "close") or ratio is None:
+            return None
         if relation != "close" and not (isinstance(rhs, (int, float)) and rhs > 0):
-            # lhs / rhs with a bound side <= 0 is not a constant (its sign and size mean nothing)
-            self.ratio_skipped += 1
-            return
-        if ratio is None:
-            return
+            return None
         try:
             r = float(ratio)
         except (TypeError, ValueError, OverflowError):
+            return None
+        return None if r != r else r
+
+    def _ratio_value(self, ratio, relation, rhs):
+        if relation in ("le", "ge") and not (isinstance(rhs, (int, float)) and rhs > 0):
+            self.ratio_skipped += 1
             return
-        if r != r:
+        r = self._usable_ratio(ratio, relation, rhs)
+        if r is None:
             return
         if self.ratio_extreme is None:
             self.ratio_extreme = r
