@@ -332,3 +332,26 @@ def test_a_plain_float_claim_is_refined_mostly_by_built_moves():
     assert v.refinement["built_evals"] > v.refinement["choice_space_evals"] // 2
     c = v.worst.instance["c"]
     assert c.shape == (6,) and np.all(np.abs(c) <= 2.0)
+
+
+@certify.claim(id="choicetest.bowl", source="derived", statement="|x - 0.3|^2 >= 0", tag="USER",
+               inputs=dict(x=st.lists(st.floats(-1.0, 1.0), min_size=3, max_size=3).map(np.array)))
+def _bowl(ctx, x):
+    return certify.ge(ctx.sum((x - 0.3) ** 2) + 1.0, 1.0)
+
+
+def test_refinement_goes_on_while_it_still_improves_and_only_then():
+    from dataclasses import replace
+
+    from certify.profiles import get_profile
+    from certify.search import run_claim
+
+    profile = replace(get_profile("ci"), examples=200, refine_evals=600, eval_seconds=60.0, min_examples=0,
+                      min_refine_evals=0, refine_boost=1)
+    ridge = run_claim(certify.get_claim("choicetest.cheb"), profile, 0, with_mutants=False, with_baselines=False)
+    assert ridge.refinement["extended_evals"] >= 600          # CMA-ES still climbing a minimax ridge at 600
+    bowl = run_claim(certify.get_claim("choicetest.bowl"), profile, 0, with_mutants=False, with_baselines=False)
+    assert bowl.refinement["extended_evals"] == 0             # converged: no more than the budget
+    fixed = run_claim(certify.get_claim("choicetest.cheb"), replace(profile, eval_seconds=None), 0,
+                      with_mutants=False, with_baselines=False)
+    assert fixed.refinement["extended_evals"] == 0            # explicit counts are the budget

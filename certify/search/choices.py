@@ -363,6 +363,8 @@ class ChoiceRefiner:
         self.template_rng = random.Random(seed + 2)
         self.fast_evals = 0
         self._deferred: list = []        # (-margin, order, choices): moves to record at the end (_score_built)
+        self.last_gain = 0               # self.evals when the best last fell by more than rounding
+        self._ipop: int | None = None     # CMA-ES population of the next restart: a later refine() goes on doubling it
         self._ratio_deferred: tuple | None = None
         self.rng = random.Random(seed)
         self.np_rng = np.random.default_rng(seed)
@@ -397,6 +399,8 @@ class ChoiceRefiner:
         self._order += 1
         cand = Candidate(m, self._order, real, instance)
         if self.best is None or cand < self.best:
+            if self.best is None or m < self.best.margin - 1e-9 * max(1.0, abs(self.best.margin)):
+                self.last_gain = self.evals
             self.best = cand
         return m, instance, nodes
 
@@ -762,7 +766,7 @@ class ChoiceRefiner:
             # the greedy pass ended at a vertex of the box (a maximum of a convex or bilinear form is at one):
             # iterated local search over vertices first, where CMA-ES restarted from it only returns to it
             self._kicks(min(budget // 2, stop - polish - self.evals))
-        popsize, run, polished, idle = None, 0, False, 0
+        popsize, run, polished, idle = self._ipop, 0, False, 0
         pending = list(seeds[1:])
         while stop - self.evals >= 8 and idle < 3:
             if stop - self.evals - (0 if polished else polish) < 8:
@@ -793,7 +797,7 @@ class ChoiceRefiner:
             if self.evals == before:
                 break
             base = 4 + int(3 * math.log(max(self._n_floats, 2)))
-            popsize = min(2 * (popsize or base), 64 * base)
+            popsize = self._ipop = min(2 * (popsize or base), 64 * base)
         if self.best is not None and stop - self.evals > polish:
             self._kicks(stop - polish - self.evals)
         if self.best is not None and stop - self.evals > 0:

@@ -90,6 +90,7 @@ class Search:
         self.strategies = dict(claim.inputs)
         self.facts: dict = {}  # read by benchmarks through Verdict.search
         self.scale = 1.0       # the power of two the profile's counts were scaled by (see profiles.sized)
+        self.cpu0 = time.process_time()   # CPU time at the start of the search proper (after the cost probes)
 
     # -- one instance ------------------------------------------------------------------
     def _evaluate(self, instance) -> tuple[Outcome, dict | None]:
@@ -225,6 +226,7 @@ class Search:
         self.profile, self.scale = sized(self.profile, min(costs) if costs else None)
         # the probe paid compilation, which never counts: the seconds cap starts now
         self.deadline = time.perf_counter() + self.profile.seconds
+        self.cpu0 = time.process_time()
 
     def _hypothesis(self, n_examples: int, hyp_seed: int):
         from hypothesis import HealthCheck, Phase, Verbosity, given, settings
@@ -349,7 +351,8 @@ class Search:
                                "before": before, "after": after,
                                "improved": bool(before is not None and after is not None and after < before),
                                "choice_space_evals": choice["evals"], "value_space_evals": value.get("evals", 0),
-                               "built_evals": choice.get("built_evals", 0)}
+                               "built_evals": choice.get("built_evals", 0),
+                               "extended_evals": choice.get("extended_evals", 0)}
         finally:
             self.facts["refine_after"] = col.worst[0].rank if col.worst else None
 
@@ -394,26 +397,55 @@ class Search:
             return self.col.quiet_rank(outcome)
 
         peek = quiet_margin_of if self.claim.kind != "probability" else None
-        evals = built = 0
+        cpu0 = time.process_time()
         # sparse float arrays (hypothesis.extra.numpy.arrays with a fill): three quarters of the budget move every
         # entry of the worst instance's arrays, redrawn densely; the rest the choices as Hypothesis drew them
         # (from the worst instance whose arrays can seed it; else a random dense draw beside the worst instance)
+        refiners = []
         if redraw is not None:
             dense = ChoiceRefiner(redraw[0], margin_of, seed=self.seed, passthrough=(_Violation, _TimeUp), peek=peek)
-            try:
-                dense.refine(redraw[1], 3 * budget // 4)
-            except _TimeUp:
-                return {"evals": dense.evals, "dense_evals": dense.evals, "built_evals": dense.fast_evals}
-            evals += dense.evals
-            built += dense.fast_evals
+            refiners.append(dense)
         r = ChoiceRefiner(st.fixed_dictionaries(self.strategies), margin_of, seed=self.seed,
                           passthrough=(_Violation, _TimeUp), peek=peek)
+        refiners.append(r)
+        extended = 0
         try:
-            r.refine(seeds, budget - evals)
+            if redraw is not None:
+                dense.refine(redraw[1], 3 * budget // 4)
+            r.refine(seeds, budget - refiners[0].evals if redraw is not None else budget)
+            ahead = [x for x in refiners if x.best is not None]
+            if ahead:
+                lead = min(ahead, key=lambda x: x.best.margin)
+                before = lead.evals
+                self._extend(lead, cpu0, sum(x.evals for x in refiners), budget)
+                extended = lead.evals - before
         except _TimeUp:
             pass
-        return {"evals": evals + r.evals, "built_evals": built + r.fast_evals,
-                **({"dense_evals": evals} if redraw is not None else {})}
+        return {"evals": sum(x.evals for x in refiners), "built_evals": sum(x.fast_evals for x in refiners),
+                "extended_evals": extended, **({"dense_evals": dense.evals} if redraw is not None else {})}
+
+    def _extend(self, refiner, cpu0: float, done: int, budget: int, most: int = 8) -> None:
+        """Refinement that still improves at its end goes on, in rounds that double what it has spent, while the
+        search's CPU time fits the profile's `eval_seconds` at the refinement's own measured cost per evaluation
+        and the total stays within `most` times `budget`. (A CMA-ES run on a minimax ridge -- the max of |p| at
+        Chebyshev nodes -- needs 10-50 thousand evaluations; a search that has converged does not ask for more,
+        so the cost sizing of every other claim stands.) The rounds are powers of two of the budget: as
+        reproducible on one machine as the cost sizing itself (see profiles.sized)."""
+        if self.profile.eval_seconds is None or done <= 0:
+            return
+        start, spent = 0, done
+        while refiner.best is not None:
+            count = refiner.evals - start
+            if count <= 0 or refiner.last_gain < start + 0.75 * count:
+                return   # no gain in the last quarter of the last round
+            cost = (time.process_time() - cpu0) / spent
+            extra = spent
+            if spent + extra > most * budget or (time.process_time() - self.cpu0) + cost * extra > \
+                    self.profile.eval_seconds:
+                return
+            start = refiner.evals
+            refiner.refine([refiner.best.choices], extra)
+            spent += refiner.evals - start
 
     def _refine_eval(self, cand) -> float:
         self.last_instance = cand   # what the report shows if the body raises here
