@@ -355,3 +355,20 @@ def test_refinement_goes_on_while_it_still_improves_and_only_then():
     fixed = run_claim(certify.get_claim("choicetest.cheb"), replace(profile, eval_seconds=None), 0,
                       with_mutants=False, with_baselines=False)
     assert fixed.refinement["extended_evals"] == 0            # explicit counts are the budget
+
+
+def test_restarts_that_end_apart_mark_a_landscape_with_several_optima():
+    s = st.lists(st.floats(-5.0, 5.0), min_size=2, max_size=2).map(np.array)
+
+    def rastrigin(x):
+        return float(20 + np.sum(x ** 2 - 10 * np.cos(2 * np.pi * x)))
+
+    def bowl(x):
+        return float(np.sum((x - 0.3) ** 2))
+
+    _, ch = fresh_choices(s, 0)
+    rugged, smooth = ChoiceRefiner(s, rastrigin, seed=1), ChoiceRefiner(s, bowl, seed=1)
+    rugged.refine([ch], budget=4000)
+    smooth.refine([ch], budget=4000)
+    assert len(rugged.run_ends) >= 2 and rugged.restarts_disagree(0)
+    assert len(smooth.run_ends) >= 2 and not smooth.restarts_disagree(0)

@@ -365,6 +365,7 @@ class ChoiceRefiner:
         self._deferred: list = []        # (-margin, order, choices): moves to record at the end (_score_built)
         self.last_gain = 0               # self.evals when the best last fell by more than rounding
         self._ipop: int | None = None     # CMA-ES population of the next restart: a later refine() goes on doubling it
+        self.run_ends: list = []          # (self.evals, best margin) at the end of each CMA-ES run
         self._ratio_deferred: tuple | None = None
         self.rng = random.Random(seed)
         self.np_rng = np.random.default_rng(seed)
@@ -733,10 +734,19 @@ class ChoiceRefiner:
                     run_best, since = gen_best, 0
                 else:
                     since += 1
+        if math.isfinite(run_best) and budget >= 200:
+            self.run_ends.append((self.evals, run_best))
         return True
 
+    def restarts_disagree(self, since: int, spread: float = 1e-6) -> bool:
+        """CMA-ES runs (of at least 200 evaluations) that ended after evaluation `since` ended at margins more than
+        `spread` apart: the landscape has several local optima, where more restarts may find a lower one."""
+        ends = [m for at, m in self.run_ends if at > since]
+        return len(ends) >= 2 and max(ends) - min(ends) > spread
+
     # -- driver -------------------------------------------------------------------------------------------
-    def refine(self, seeds: list[tuple], budget: int, local_share: float | None = None) -> Candidate | None:
+    def refine(self, seeds: list[tuple], budget: int, local_share: float | None = None,
+               explore: bool = False, sigma_best: float = 0.25) -> Candidate | None:
         """Spend `budget` evaluations refining from the given choice sequences (best first).
 
         A greedy pass of local moves from every seed (`local_share` of the budget, by default 10%, 30% below
@@ -767,6 +777,7 @@ class ChoiceRefiner:
             # iterated local search over vertices first, where CMA-ES restarted from it only returns to it
             self._kicks(min(budget // 2, stop - polish - self.evals))
         popsize, run, polished, idle = self._ipop, 0, False, 0
+        from_best_stale = explore   # explore: the best is a local optimum; restarts start from uniform points
         pending = list(seeds[1:])
         while stop - self.evals >= 8 and idle < 3:
             if stop - self.evals - (0 if polished else polish) < 8:
@@ -778,15 +789,21 @@ class ChoiceRefiner:
                 self._local(self.best.choices, stop - self.evals)
                 continue
             kind = run % 3
-            if kind == 0 and self.best is not None:
-                start, rnd, sigma = self.best.choices, False, 0.25
+            if kind == 0 and self.best is not None and not from_best_stale:
+                start, rnd, sigma = self.best.choices, False, sigma_best
             elif kind == 1 and pending:
                 start, rnd, sigma = pending.pop(0), False, 0.25
             else:
                 start, rnd, sigma = (self.best.choices if self.best is not None else seeds[0]), True, 0.3
-            before = self.evals
+            before, incumbent = self.evals, self.best.margin if self.best is not None else math.inf
             room = stop - self.evals - (0 if polished else polish)
             ran = self._cmaes(start, room, popsize=popsize, sigma0=sigma, random_start=rnd)
+            if kind == 0 and not rnd:
+                # a run from the best that did not lower it: the best is a local optimum CMA-ES returns to, so
+                # the next runs that would start there start from a uniform point, until the best moves
+                from_best_stale = self.best is None or not self.best.margin < incumbent
+            elif self.best is not None and self.best.margin < incumbent:
+                from_best_stale = False
             run += 1
             if not ran:
                 if self.best is None or all(not self._has_floats(s) for s in [self.best.choices] + pending):
