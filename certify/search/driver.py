@@ -65,6 +65,7 @@ def _attempts(inner, on_draw):
 
 
 class Search:
+    built_moves = True   # CMA-ES moves built from a float template (choices._FloatTemplate); False: all replayed
     def __init__(self, claim: Claim, profile: Profile, seed: int, progress):
         self.claim = claim
         self.profile = profile
@@ -396,7 +397,7 @@ class Search:
             self.col.valid += 1
             return self.col.quiet_rank(outcome)
 
-        peek = quiet_margin_of if self.claim.kind != "probability" else None
+        peek = quiet_margin_of if self.claim.kind != "probability" and self.built_moves else None
         cpu0 = time.process_time()
         # sparse float arrays (hypothesis.extra.numpy.arrays with a fill): three quarters of the budget move every
         # entry of the worst instance's arrays, redrawn densely; the rest the choices as Hypothesis drew them
