@@ -78,9 +78,18 @@ def get_claim(claim_or_id):
 
 
 def _suggest(name: str) -> str:
+    """The registered id `name` was probably meant to be, or "". Ids of one module share their prefix
+    (``p7a.log_exp``, ``p7a.nope``), which alone made any two look 60 % alike: within the prefix the name after it
+    must be close; across prefixes the whole id, more strictly."""
     import difflib
 
-    hits = difflib.get_close_matches(name, list(_REGISTRY), n=1, cutoff=0.6)
+    prefix, _, tail = name.rpartition(".")
+    same = {i.rpartition(".")[2]: i for i in _REGISTRY if i.rpartition(".")[0] == prefix}
+    hits = difflib.get_close_matches(tail, list(same), n=1, cutoff=0.6)
+    if hits:
+        return same[hits[0]]
+    hits = difflib.get_close_matches(name, [i for i in _REGISTRY if i.rpartition(".")[0] != prefix], n=1,
+                                     cutoff=0.75)
     return hits[0] if hits else ""
 
 

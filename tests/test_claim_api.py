@@ -141,3 +141,12 @@ def test_a_body_returning_no_margin_is_told_to_fix_the_return_not_to_exclude_inp
     v = certify.check("apitest.returns_none", profile="smoke")
     assert v.status == "error"
     assert "fix what the body returns" in v.reason and "assume=" not in v.reason, v.reason
+
+
+def test_an_unknown_id_is_not_matched_by_its_module_prefix_alone():
+    # regression: "apitest.nope" was answered "did you mean apitest.params?" (the shared prefix made them 60 % alike)
+    with pytest.raises(certify.UnknownClaim) as info:
+        certify.get_claim("apitest.nope")
+    assert "did you mean" not in str(info.value) and "certify list" in str(info.value)
+    with pytest.raises(certify.UnknownClaim, match="did you mean apitest.params"):
+        certify.get_claim("apitesst.params")   # a typo in the prefix still finds it
