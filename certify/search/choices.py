@@ -19,12 +19,18 @@ next-best seeds while budget remains; what CMA-ES leaves (everything, for a stra
 random kicks of the discrete choices followed by local moves. Every evaluation counts against the budget, and
 the whole procedure is a deterministic function of its seed.
 
+Where the strategy only places its float choices at leaves of the instance, CMA-ES moves build the instance from
+a checked template instead of replaying the sequence (`_FloatTemplate`), and are judged by the caller's `peek`;
+a move that counts (a new best, a violation, one the caller must record) is replayed through the strategy before
+it is kept, so the search takes the same path as with replays, and every instance it keeps is drawn.
+
 This module relies on Hypothesis internals (`ConjectureData`, `BuildContext`, choice nodes and their
 constraints), stable across the supported range (see pyproject's pin); `tests/test_choice_space.py` guards it.
 """
 
 from __future__ import annotations
 
+import heapq
 import math
 import random
 import struct
@@ -297,7 +303,7 @@ class _FloatTemplate:
         return _rebuild(self.instance, [choices[i] for i in self.order], [0])
 
     @classmethod
-    def check(cls, strategy, nodes: tuple, instance, idx: list, rng: random.Random):
+    def check(cls, strategy, nodes: tuple, instance, idx: list, rng: random.Random, scale: float = 1e3):
         leaves: list = []
         if not idx or not _float_leaves(instance, leaves) or len(leaves) != len(idx):
             return None
@@ -306,7 +312,7 @@ class _FloatTemplate:
         for _ in range(2):
             moved = list(vals)
             for i in idx:
-                lo, hi = _finite_box(nodes[i], 1e3)
+                lo, hi = _finite_box(nodes[i], scale)
                 c = rng.uniform(lo, hi)
                 moved[i] = c if _valid_float(nodes[i], c) else vals[i]
             moved = tuple(moved)
@@ -414,7 +420,8 @@ class ChoiceRefiner:
         if key not in self._templates:
             if len(self._templates) > 256:
                 self._templates.clear()
-            self._templates[key] = _FloatTemplate.check(self.strategy, nodes, instance, idx, self.template_rng)
+            self._templates[key] = _FloatTemplate.check(self.strategy, nodes, instance, idx, self.template_rng,
+                                                        self.float_scale)
         t = self._templates[key]
         return None if t is None or t.broken else t
 
@@ -432,8 +439,8 @@ class ChoiceRefiner:
             raise
         except Exception:  # noqa: BLE001 - as in _score: not a candidate
             m, record, ratio = math.inf, False, None
-        if m is None or m != m:
-            m, record = (math.inf, record) if m != m else (m, True)
+        if m is not None and m != m:
+            m = math.inf
         if m is None or self.best is None or m < self.best.margin:
             # a new best (or a violation): replayed now, so that the search only ever moves from and reports
             # instances the strategy draws
@@ -454,8 +461,6 @@ class ChoiceRefiner:
     _DEFER = 32
 
     def _defer(self, m: float, ratio: float | None, choices: tuple) -> None:
-        import heapq
-
         heapq.heappush(self._deferred, (-m, self._order, choices))
         if len(self._deferred) > self._DEFER:
             heapq.heappop(self._deferred)   # the highest margin
