@@ -802,7 +802,12 @@ class ChoiceRefiner:
                 start, rnd, sigma = (self.best.choices if self.best is not None else seeds[0]), True, 0.3
             before, incumbent = self.evals, self.best.margin if self.best is not None else math.inf
             room = stop - self.evals - (0 if polished else polish)
-            ran = self._cmaes(start, room, popsize=popsize, sigma0=sigma, random_start=rnd)
+            # a run that goes on from the best along a ridge (sigma_best below a restart's) keeps the base
+            # population: a large one moves a narrow step a generation for many evaluations
+            continuing = kind == 0 and not rnd and sigma_best < 0.25
+            if continuing:
+                room = room // 2   # and at most half the round: restarts from uniform points get the rest
+            ran = self._cmaes(start, room, popsize=None if continuing else popsize, sigma0=sigma, random_start=rnd)
             if kind == 0 and not rnd:
                 # a run from the best that did not lower it: the best is a local optimum CMA-ES returns to, so
                 # the next runs that would start there start from a uniform point, until the best moves
