@@ -66,6 +66,7 @@ def _attempts(inner, on_draw):
 
 class Search:
     built_moves = True   # CMA-ES moves built from a float template (choices._FloatTemplate); False: all replayed
+
     def __init__(self, claim: Claim, profile: Profile, seed: int, progress):
         self.claim = claim
         self.profile = profile
@@ -392,10 +393,9 @@ class Search:
                 raise _TimeUp()
             if not self._assume_ok(instance):
                 return math.inf, False, None
-            outcome, _ = self._evaluate(instance)
-            self.col.examples += 1
-            self.col.valid += 1
-            return self.col.quiet_rank(outcome)
+            # not counted in examples: the report's counts, margin sample and evidence hold recorded instances
+            # only, each one the strategy drew (refinement.built_evals counts these moves)
+            return self.col.quiet_rank(self._evaluate(instance)[0])
 
         peek = quiet_margin_of if self.claim.kind != "probability" and self.built_moves else None
         cpu0 = time.process_time()
@@ -409,7 +409,7 @@ class Search:
         r = ChoiceRefiner(st.fixed_dictionaries(self.strategies), margin_of, seed=self.seed,
                           passthrough=(_Violation, _TimeUp), peek=peek)
         refiners.append(r)
-        extended = 0
+        lead, before = None, 0
         try:
             if redraw is not None:
                 dense.refine(redraw[1], 3 * budget // 4)
@@ -419,17 +419,17 @@ class Search:
                 lead = min(ahead, key=lambda x: x.best.margin)
                 before = lead.evals
                 self._extend(lead, cpu0, sum(x.evals for x in refiners), budget)
-                extended = lead.evals - before
         except _TimeUp:
             pass
         return {"evals": sum(x.evals for x in refiners), "built_evals": sum(x.fast_evals for x in refiners),
-                "extended_evals": extended, **({"dense_evals": dense.evals} if redraw is not None else {})}
+                "extended_evals": lead.evals - before if lead is not None else 0,
+                **({"dense_evals": dense.evals} if redraw is not None else {})}
 
     def _extend(self, refiner, cpu0: float, done: int, budget: int, most: int = 8) -> None:
-        """Refinement that still improves at its end, or whose CMA-ES restarts ended at different local optima, goes
-        on, in rounds that double what it has spent, while the
-        search's CPU time fits the profile's `eval_seconds` at the refinement's own measured cost per evaluation
-        and the total stays within `most` times `budget`. (A CMA-ES run on a minimax ridge -- the max of |p| at
+        """Refinement that still improves at its end, or whose CMA-ES restarts ended at different local optima,
+        goes on, in rounds that double what it has spent, while the search's CPU time fits the profile's
+        `eval_seconds` at the refinement's own measured cost per evaluation and the total stays within `most`
+        times `budget`. (A CMA-ES run on a minimax ridge -- the max of |p| at
         Chebyshev nodes -- needs 10-50 thousand evaluations; a search that has converged does not ask for more,
         so the cost sizing of every other claim stands.) The rounds are powers of two of the budget: as
         reproducible on one machine as the cost sizing itself (see profiles.sized)."""
