@@ -151,7 +151,7 @@ def dense_redraw(strategies: dict, instance: dict):
         # the inputs' segments in order; what `fixed_dictionaries` itself draws after them is padded
         exact = tuple(c for n in strategies if n in parts for c in parts[n][1])
         got = draw_from_choices(dense, exact, pad=random.Random(0))
-        if got is not None and all(_same_array(got[0][n], instance[n]) for n in parts):
+        if got is not None and all(_same(got[0][n], instance[n]) for n in parts):
             seeds.insert(0, tuple(node.value for node in got[1]))
     return dense, seeds
 
@@ -192,11 +192,6 @@ def _sparse_segment(dense_array, value) -> tuple | None:
     for i, v in zip(floats, entries, strict=True):
         choices[i] = v
     return tuple(choices)
-
-
-def _same_array(a, b) -> bool:
-    a, b = np.asarray(a), np.asarray(b)
-    return a.shape == b.shape and a.dtype == b.dtype and a.tobytes() == b.tobytes()
 
 
 def _key(choices: tuple) -> tuple:
@@ -619,7 +614,7 @@ class ChoiceRefiner:
         frame = self._float_frame(self.best.choices)
         if frame is None or len(frame[2]) != 1 or budget < 64:
             return
-        nodes, vals, (i,), lo, hi, _ = frame
+        nodes, vals, (i,), lo, hi, _, _ = frame
         lo, hi = float(lo[0]), float(hi[0])
         stop = self.evals + budget
         n = max(16, (budget - polish * 40) * 4 // 5)   # a fifth of the rest for the parabolas
@@ -664,7 +659,7 @@ class ChoiceRefiner:
 
     # -- CMA-ES over the continuous choices ---------------------------------------------------------------
     def _float_frame(self, start: tuple):
-        """(nodes, values, float indices, lower, upper, width) of a sequence's float choices, or None."""
+        """(nodes, values, float indices, lower, upper, width, instance) of a sequence's float choices, or None."""
         got = draw_from_choices(self.strategy, start)
         if got is None:
             return None
@@ -675,8 +670,7 @@ class ChoiceRefiner:
         boxes = [_finite_box(nodes[i], self.float_scale) for i in idx]
         lo = np.array([b[0] for b in boxes])
         hi = np.array([b[1] for b in boxes])
-        self._frame_instance = instance
-        return nodes, [n.value for n in nodes], idx, lo, hi, np.where(hi > lo, hi - lo, 1.0)
+        return nodes, [n.value for n in nodes], idx, lo, hi, np.where(hi > lo, hi - lo, 1.0), instance
 
     def _cmaes(self, start: tuple, budget: int, popsize: int | None = None, sigma0: float = 0.25,
                random_start: bool = False) -> bool:
@@ -692,9 +686,9 @@ class ChoiceRefiner:
         frame = self._float_frame(start)
         if frame is None or budget < 8:
             return False
-        nodes, vals, idx, lo, hi, width = frame
+        nodes, vals, idx, lo, hi, width, instance = frame
         self._n_floats = len(idx)
-        template = self._template(nodes, self._frame_instance, idx)
+        template = self._template(nodes, instance, idx)
         if random_start:
             x0 = self.np_rng.uniform(0.0, 1.0, len(idx))
         else:

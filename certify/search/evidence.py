@@ -64,23 +64,14 @@ class Collector:
         worst = self.worst
         if len(worst) < self.keep or len(self.firsts) < self.keep:
             return None
-        margin, rel = outcome.margin, outcome.rel_margin
-        if isinstance(margin, float):   # a float64 claim's numbers (Python or numpy floats): no conversions
-            if not margin >= 0:   # violated, or NaN
-                return None
-            rel = float(rel) if isinstance(rel, float) and rel == rel else rel_key(rel)
-        elif outcome.violated:
+        held = _holding(outcome)
+        if held is None:
             return None
-        else:
-            rel = rel_key(rel)
-        rank = rank_of(rel, outcome.lhs, outcome.rhs)
+        rel, rank = held
         if rank > worst[-1].rank:
             if outcome.evidence:
                 self._evidence(outcome.evidence)
-            ratio, rhs = outcome.ratio, outcome.rhs
-            ratio = None if ratio is None else float(ratio) if isinstance(ratio, float) else _to_float(ratio)
-            rhs = None if rhs is None else float(rhs) if isinstance(rhs, float) else _to_float(rhs)
-            self._count(rel, ratio, outcome.relation, rhs)
+            self._count(rel, _float(outcome.ratio), outcome.relation, _float(outcome.rhs))
             return rank
         return None
 
@@ -94,21 +85,11 @@ class Collector:
         worst = self.worst
         if len(worst) < self.keep or len(self.firsts) < self.keep:
             return None, True, None
-        margin, rel = outcome.margin, outcome.rel_margin
-        if isinstance(margin, float):
-            if not margin >= 0:
-                return None, True, None
-            rel = float(rel) if isinstance(rel, float) and rel == rel else rel_key(rel)
-        elif outcome.violated:
+        held = _holding(outcome)
+        if held is None:
             return None, True, None
-        else:
-            rel = rel_key(rel)
-        rank = rank_of(rel, outcome.lhs, outcome.rhs)
-        ratio = outcome.ratio
-        ratio = None if ratio is None else float(ratio) if isinstance(ratio, float) else _to_float(ratio)
-        rhs = outcome.rhs
-        rhs = None if rhs is None else float(rhs) if isinstance(rhs, float) else _to_float(rhs)
-        r = self._usable_ratio(ratio, outcome.relation, rhs)
+        rank = held[1]
+        r = self._usable_ratio(_float(outcome.ratio), outcome.relation, _float(outcome.rhs))
         if r is not None and outcome.relation == "ge":
             r = -r
         if rank <= worst[-1].rank:
@@ -259,6 +240,24 @@ class Collector:
                             "x": [num(v) for v in ev["x"]], "y": [num(v) for v in ys]}
                     out.append({"name": name, "kind": "curve", "series": series, **meta})
         return out
+
+
+def _holding(outcome: Outcome) -> tuple[float, float] | None:
+    """(relative margin, rank) of an outcome that holds; None for a violated one (or a NaN margin)."""
+    margin, rel = outcome.margin, outcome.rel_margin
+    if isinstance(margin, float):   # a float64 claim's numbers (Python or numpy floats): no conversions
+        if not margin >= 0:   # violated, or NaN
+            return None
+        rel = float(rel) if isinstance(rel, float) and rel == rel else rel_key(rel)
+    elif outcome.violated:
+        return None
+    else:
+        rel = rel_key(rel)
+    return rel, rank_of(rel, outcome.lhs, outcome.rhs)
+
+
+def _float(x) -> float | None:
+    return None if x is None else float(x) if isinstance(x, float) else _to_float(x)
 
 
 def worst_key(ex: Example):
