@@ -3,6 +3,7 @@ of plain-strategy claims are reached."""
 
 import math
 import random
+from types import SimpleNamespace
 
 import numpy as np
 from hypothesis import strategies as st
@@ -230,10 +231,38 @@ def test_a_float_template_builds_what_the_strategy_draws():
         assert _same(t.build(tuple(moved)), draw_from_choices(s, tuple(moved))[0])
 
 
+def test_a_float_template_keeps_leaves_no_float_moves():
+    # cst.vectors draws an entry as a float or as an edge value (0, +-bound): the edge entries are constants of
+    # the template and the float entries move; a constant leaf appended by a map is one too
+    from certify import strategies as cst
+    from certify.search.choices import _same
+
+    one = st.lists(st.floats(-1, 1), min_size=4, max_size=4)
+    for s, seed in ((one.map(lambda v: np.array(v + [1.0])), 3), (cst.vectors(n=8, bound=2.5), None)):
+        seeds = [seed] if seed is not None else range(40)
+        for k in seeds:   # a cst vector whose entries are drawn as floats and as edge values both
+            t, nodes, idx = _template_of(s, seed=k)
+            value = draw_from_choices(s, tuple(n.value for n in nodes))[0]
+            if seed is None and not (0 < len(idx) < value.size):
+                continue
+            assert t is not None, (s, k)
+            assert sum(o is None for o in t.order) == value.size - len(idx) > 0
+            rng = np.random.default_rng(k)
+            for _ in range(10):
+                moved = [n.value for n in nodes]
+                for i in idx:
+                    moved[i] = float(rng.uniform(nodes[i].constraints["min_value"], nodes[i].constraints["max_value"]))
+                assert _same(t.build(tuple(moved)), draw_from_choices(s, tuple(moved))[0])
+            break
+        else:
+            raise AssertionError("no cst vector drawn with both kinds of entries")
+
+
 def test_no_float_template_where_the_strategy_does_more_than_place_its_floats():
     one = st.lists(st.floats(-1, 1), min_size=4, max_size=4)
     for s in (one.map(np.sort),                                          # a permutation of the choices
-              one.map(lambda v: np.array(v + [1.0])),                    # a leaf that is no choice
+              one.map(lambda v: np.array(v + [v[0] ** 2])),              # a leaf computed from a float
+              one.map(lambda v: np.array(v + v[:1])),                    # a float at two leaves
               one.map(lambda v: np.array(v, dtype=np.float32)),          # a rounded copy
               one.map(lambda v: (np.array(v), int(10 * v[0]))),          # a value derived from a float
               one.map(lambda v: np.array(v) / (1 + np.abs(v).sum()))):   # a map that is not the identity
@@ -372,3 +401,41 @@ def test_restarts_that_end_apart_mark_a_landscape_with_several_optima():
     smooth.refine([ch], budget=4000)
     assert len(rugged.run_ends) >= 2 and rugged.restarts_disagree(0)
     assert len(smooth.run_ends) >= 2 and not smooth.restarts_disagree(0)
+
+
+class _ClimbingRefiner:
+    """A refinement that improves at every move and costs 1 ms of CPU per move on the clock below: what
+    `Search._extend` sees of a CMA-ES run still climbing a ridge."""
+
+    def __init__(self, clock, evals):
+        self.clock, self.evals, self.last_gain, self.rounds = clock, evals, evals, []
+        self.best = SimpleNamespace(choices=(0.0,))
+
+    def refine(self, seeds, budget, explore=False, sigma_best=0.25):
+        self.rounds.append(budget)
+        self.evals += budget
+        self.last_gain = self.evals
+        self.clock[0] += 1e-3 * budget
+
+    def restarts_disagree(self, since):
+        return False
+
+
+def test_extension_rounds_use_the_allowance_in_whole_budgets(monkeypatch):
+    # a doubling that no longer fits the allowance is cut to the whole budgets that do; none past the allowance
+
+    from certify.search import driver
+
+    clock = [1.0]   # CPU seconds: 1 s before the search, 1000 moves of 1 ms spent in refinement
+    monkeypatch.setattr(driver.time, "process_time", lambda: clock[0])
+    search = SimpleNamespace(profile=SimpleNamespace(eval_seconds=8.5), cpu0=0.0)
+    r = _ClimbingRefiner(clock, 1000)
+    clock[0] += 1.0
+    driver.Search._extend(search, r, cpu0=1.0, done=1000, budget=1000, most=8)
+    # spent 2 s: a round of 1000 (3 s), of 2000 (5 s), then 3.5 s of room: 3 whole budgets, not a doubling of 4000
+    assert r.rounds == [1000, 2000, 3000]
+    assert clock[0] <= 8.5
+    r = _ClimbingRefiner(clock, 1000)
+    clock[0] = 2.0
+    driver.Search._extend(search, r, cpu0=1.0, done=1000, budget=1000, most=4)
+    assert r.rounds == [1000, 2000]   # `most` times the budget in all, however much time is left

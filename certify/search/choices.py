@@ -280,27 +280,31 @@ def _same(a, b) -> bool:
 class _FloatTemplate:
     """An instance as a function of its sequence's float choices, where the strategy puts each float, as drawn, at
     one leaf of the instance (a float, an entry of a float64 array; in any order) and draws nothing else from
-    them: `st.lists(st.floats(...)).map(np.array)`, tuples of floats, a dense box input. Building an instance
-    from it is a copy where a replay through Hypothesis costs several times a cheap claim's body.
+    them: `st.lists(st.floats(...)).map(np.array)`, tuples of floats, a dense box input, a `cst.vectors` entry
+    drawn as a float beside entries drawn as edge values (leaves that no float moves are constants). Building an
+    instance from it is a copy where a replay through Hypothesis costs several times a cheap claim's body.
 
-    Checked before use: on a random move of all the sequence's floats, replayed through the strategy, each leaf
-    must be one of the moved floats (which gives the order), and the template must rebuild that replay, a second
-    random move's replay and the sequence's own instance bit for bit. A template is still not proof that the
+    Checked before use: on a random move of all the sequence's floats, replayed through the strategy, each float
+    must be at exactly one leaf (which gives the order) and every other leaf must keep its value, and the
+    template must rebuild that replay, a second random move's replay and the sequence's own instance bit for
+    bit. A template is still not proof that the
     strategy draws a given move (a `filter` or an `assume` in a composite may reject it): the refiner replays every
     candidate that counts (a new best, one the search records) and ends the template at the first replay that
     differs from its build."""
 
-    def __init__(self, instance, order: list):
-        self.instance, self.order = instance, order   # order: the float choice at each leaf, in leaf order
+    def __init__(self, instance, order: list, leaves: list):
+        # order: the float choice at each leaf, in leaf order (None: a leaf no float moves, kept from `leaves`)
+        self.instance, self.order, self.leaves = instance, order, leaves
         self.broken = False
 
     def build(self, choices: tuple):
-        return _rebuild(self.instance, [choices[i] for i in self.order], [0])
+        floats = [x if i is None else choices[i] for i, x in zip(self.order, self.leaves, strict=True)]
+        return _rebuild(self.instance, floats, [0])
 
     @classmethod
     def check(cls, strategy, nodes: tuple, instance, idx: list, rng: random.Random, scale: float = 1e3):
         leaves: list = []
-        if not idx or not _float_leaves(instance, leaves) or len(leaves) != len(idx):
+        if not idx or not _float_leaves(instance, leaves) or len(leaves) < len(idx):
             return None
         vals = [n.value for n in nodes]
         t = None
@@ -322,9 +326,10 @@ class _FloatTemplate:
                 got_leaves: list = []
                 _float_leaves(got[0], got_leaves)
                 order = [where.get(_bits(x)) for x in got_leaves]
-                if len(where) != len(idx) or len(order) != len(idx) or sorted(o for o in order if o is not None) != idx:
+                if (len(where) != len(idx) or len(order) != len(leaves)
+                        or sorted(o for o in order if o is not None) != idx):
                     return None
-                t = cls(instance, order)
+                t = cls(instance, order, leaves)
                 if not _same(instance, t.build(tuple(vals))):
                     return None
             if not _same(got[0], t.build(moved)):

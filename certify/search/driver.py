@@ -427,12 +427,12 @@ class Search:
 
     def _extend(self, refiner, cpu0: float, done: int, budget: int, most: int = 8) -> None:
         """Refinement that still improves at its end, or whose CMA-ES restarts ended at different local optima,
-        goes on, in rounds that double what it has spent, while the search's CPU time fits the profile's
-        `eval_seconds` at the refinement's own measured cost per evaluation and the total stays within `most`
-        times `budget`. (A CMA-ES run on a minimax ridge -- the max of |p| at
+        goes on, in rounds that double what it has spent (the last one as many whole budgets as fit) while the
+        search's CPU time fits the profile's `eval_seconds` at the refinement's own measured cost per evaluation
+        and the total stays within `most` times `budget`. (A CMA-ES run on a minimax ridge -- the max of |p| at
         Chebyshev nodes -- needs 10-50 thousand evaluations; a search that has converged does not ask for more,
-        so the cost sizing of every other claim stands.) The rounds are powers of two of the budget: as
-        reproducible on one machine as the cost sizing itself (see profiles.sized)."""
+        so the cost sizing of every other claim stands.) The rounds are whole budgets: as reproducible on one
+        machine as the cost sizing itself (see profiles.sized)."""
         if self.profile.eval_seconds is None or done <= 0:
             return
         start, spent = 0, done
@@ -442,9 +442,13 @@ class Search:
             if count <= 0 or not (gaining or refiner.restarts_disagree(start)):
                 return   # no gain in the last quarter of the last round, and its restarts agree
             cost = (time.process_time() - cpu0) / spent
-            extra = spent
-            if spent + extra > most * budget or (time.process_time() - self.cpu0) + cost * extra > \
-                    self.profile.eval_seconds:
+            # a round doubles what was spent; where that no longer fits, the last round is what does, in whole
+            # budgets (a doubling alone left up to half of the allowance unused)
+            room = (self.profile.eval_seconds - (time.process_time() - self.cpu0)) / max(cost, 1e-9)
+            extra = min(spent, most * budget - spent)
+            if extra > room:
+                extra = budget * int(room // budget)
+            if extra < budget:
                 return
             start = refiner.evals
             # still gaining: on from the best, with a step a fifth of a restart's (a CMA-ES run crawling along a
