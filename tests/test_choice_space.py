@@ -390,7 +390,9 @@ def test_restarts_that_end_apart_mark_a_landscape_with_several_optima():
     s = st.lists(st.floats(-5.0, 5.0), min_size=2, max_size=2).map(np.array)
 
     def rastrigin(x):
-        return float(20 + np.sum(x ** 2 - 10 * np.cos(2 * np.pi * x)))
+        # tilted, so that its local optima lie at different heights (restarts that converge to two of them
+        # disagree; a run its budget cut ends nowhere and does not count)
+        return float(20 + np.sum(x ** 2 - 10 * np.cos(2 * np.pi * x)) + x[0] + 0.5 * x[1])
 
     def bowl(x):
         return float(np.sum((x - 0.3) ** 2))
@@ -421,8 +423,8 @@ class _ClimbingRefiner:
         return False
 
 
-def test_extension_rounds_use_the_allowance_in_whole_budgets(monkeypatch):
-    # a doubling that no longer fits the allowance is cut to the whole budgets that do; none past the allowance
+def test_extension_rounds_use_the_allowance_in_quarter_budgets(monkeypatch):
+    # a doubling that no longer fits the allowance is cut to the quarters of the budget that do; none past it
 
     from certify.search import driver
 
@@ -432,10 +434,38 @@ def test_extension_rounds_use_the_allowance_in_whole_budgets(monkeypatch):
     r = _ClimbingRefiner(clock, 1000)
     clock[0] += 1.0
     driver.Search._extend(search, r, cpu0=1.0, done=1000, budget=1000, most=8)
-    # spent 2 s: a round of 1000 (3 s), of 2000 (5 s), then 3.5 s of room: 3 whole budgets, not a doubling of 4000
-    assert r.rounds == [1000, 2000, 3000]
+    # spent 2 s: a round of 1000 (3 s), of 2000 (5 s), then 3.5 s of room: 14 quarters, not a doubling of 4000
+    assert r.rounds == [1000, 2000, 3500]
     assert clock[0] <= 8.5
     r = _ClimbingRefiner(clock, 1000)
     clock[0] = 2.0
     driver.Search._extend(search, r, cpu0=1.0, done=1000, budget=1000, most=4)
     assert r.rounds == [1000, 2000]   # `most` times the budget in all, however much time is left
+
+
+def test_the_dense_form_takes_over_a_better_instance_the_choices_as_drawn_found():
+    # cst.vectors draws an entry as an edge value or a float; moves of the choices as drawn leave edge entries in
+    # place, the dense form moves every entry: an extension goes on from the better of the two, in the dense form
+    from certify import strategies as cst
+    from certify.search import driver
+    from certify.search.choices import _same, dense_redraw
+
+    strategies = {"c": cst.vectors(n=6, bound=1.0)}
+
+    def margin(instance):
+        return float(np.sum((instance["c"] - 0.5) ** 2))
+
+    drawn = ChoiceRefiner(st.fixed_dictionaries(strategies), margin, seed=0)
+    _, ch = fresh_choices(st.fixed_dictionaries(strategies), 3)
+    drawn.refine([ch], 200)
+    search = SimpleNamespace(strategies=strategies)
+    dense_strategy, seeds = dense_redraw(strategies, drawn.best.instance)
+    far = ChoiceRefiner(dense_strategy, lambda inst: 100.0 + margin(inst), seed=0)
+    far.consider(seeds[-1])
+    driver.Search._carry_over(search, drawn, far)   # the dense form's best is worse: it takes the instance
+    assert _same(far.best.instance, drawn.best.instance) and far.best.margin == 100.0 + drawn.best.margin
+    near = ChoiceRefiner(dense_strategy, lambda inst: margin(inst) - 100.0, seed=0)
+    near.consider(seeds[-1])
+    evals = near.evals
+    driver.Search._carry_over(search, drawn, near)   # already lower: nothing to take
+    assert near.evals == evals

@@ -225,3 +225,32 @@ def test_an_instance_whose_sides_are_both_below_the_float_range_ranks_after_ever
     assert rank_of(4.9e-24, 1e-310, 2e-310) == DEGENERATE_RANK
     assert rank_of(0.01, 0.99, 1.0) == 0.01              # a real scale keeps its relative margin
     assert rank_of(-0.5, 0.0, 5e-324) == -0.5           # a violation is never hidden
+
+
+_stalls = {"n": 0}
+
+
+@certify.claim(id="budgettest.stalls_twice", source="derived", statement="x <= 2", tag="USER",
+               inputs=dict(x=st.floats(0.0, 1.0)))
+def _stalls_twice(ctx, x):
+    import time
+
+    _stalls["n"] += 1
+    if _stalls["n"] in (2, 3):   # the first two timed probes: a path Hypothesis takes for the first time, a stall
+        t = time.process_time()
+        while time.process_time() - t < 0.03:
+            pass
+    return certify.le(ctx.asarray(x), 2.0)
+
+
+def test_two_slow_probes_do_not_size_a_cheap_claim_as_a_slow_one():
+    # the fastest of two timed probes read 30 ms here (both stalled) and cut the budget to a fraction
+    from dataclasses import replace
+
+    from certify.search.driver import Search
+
+    _stalls["n"] = 0
+    profile = replace(get_profile("ci"), examples=50, refine_evals=50, min_examples=0, min_refine_evals=0)
+    v = Search(certify.get_claim("budgettest.stalls_twice"), profile, 0, None).run()
+    assert v.budget["time_split"]["probe_s_per_eval"] < 0.01, v.budget
+    assert v.budget["cost_scale"] == 1.0

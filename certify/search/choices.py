@@ -156,6 +156,16 @@ def dense_redraw(strategies: dict, instance: dict):
     return dense, seeds
 
 
+def dense_choices(strategies: dict, dense_strategy, instance: dict) -> tuple | None:
+    """The choices by which `dense_strategy` (a `dense_redraw` strategy for `strategies`) draws `instance` exactly
+    (checked by a replay), or None: an instance found elsewhere, carried over to the dense form."""
+    again = dense_redraw(strategies, instance)
+    if again is None:
+        return None
+    got = draw_from_choices(dense_strategy, again[1][0])
+    return again[1][0] if got is not None and _same(got[0], instance) else None
+
+
 def dense_covers(strategies: dict, instance: dict, names) -> bool:
     """Every input in `names` has a dense form (`certify_dense`) that encodes its value in `instance`: choice-space
     refinement of `dense_redraw`'s strategy then moves every entry of those inputs."""
@@ -369,9 +379,10 @@ class ChoiceRefiner:
         self.template_rng = random.Random(seed + 2)
         self.fast_evals = 0
         self._deferred: list = []        # (-margin, order, choices): moves to record at the end (_score_built)
-        self.last_gain = 0               # self.evals when the best last fell by more than rounding
+        self.last_gain = 0               # self.evals when the best last fell by more than GAIN
         self._ipop: int | None = None     # CMA-ES population of the next restart: a later refine() goes on doubling it
         self.run_ends: list = []          # (self.evals, best margin) at the end of each CMA-ES run
+        self.run_converged = False        # whether the last CMA-ES run stopped by itself (not cut by its budget)
         self._ratio_deferred: tuple | None = None
         self.rng = random.Random(seed)
         self.np_rng = np.random.default_rng(seed)
@@ -406,7 +417,7 @@ class ChoiceRefiner:
         self._order += 1
         cand = Candidate(m, self._order, real, instance)
         if self.best is None or cand < self.best:
-            if self.best is None or m < self.best.margin - 1e-9 * max(1.0, abs(self.best.margin)):
+            if self.best is None or m < self.best.margin - self.GAIN * max(1.0, abs(self.best.margin)):
                 self.last_gain = self.evals
             self.best = cand
         return m, instance, nodes
@@ -459,6 +470,9 @@ class ChoiceRefiner:
         return m, instance, None
 
     _DEFER = 32
+    # a fall of the best margin that counts as progress (relative above 1): where a margin converges to 0 (an
+    # equality case) CMA-ES lowers it by ever smaller steps, progress no ratio of the report, at 7 digits, shows
+    GAIN = 1e-7
 
     def _defer(self, m: float, ratio: float | None, choices: tuple) -> None:
         heapq.heappush(self._deferred, (-m, self._order, choices))
@@ -553,14 +567,31 @@ class ChoiceRefiner:
         improved = True
         while improved and self.evals < stop:
             improved = False
+            floats = [i for i, n in enumerate(nodes) if n.type == "float"]
+            template = self._template(nodes, instance, floats)
             for cand in self._moves(nodes):
                 if self.evals >= stop:
                     return
-                r = self._score(cand)
+                r = self._score_move(cand, nodes, template)
+                if r is not None and r[0] < cur and r[2] is None:
+                    # built and lower than where the walk stands, but no new best: replayed, as the walk goes on
+                    # from it (a replay that differs ends the template and the move)
+                    got = draw_from_choices(self.strategy, cand, pad=self.pad_rng)
+                    if got is None or not _same(got[0], r[1]):
+                        template.broken = True
+                        continue
+                    r = (r[0], *got)
                 if r is not None and r[0] < cur:
                     cur, instance, nodes = r
                     improved = True
                     break
+
+    def _score_move(self, cand: tuple, nodes: tuple, template: _FloatTemplate | None):
+        """`_score_built` where `cand` moves only float choices of `nodes` and a template builds them, else `_score`."""
+        if (template is not None and not template.broken and len(cand) == len(nodes)
+                and all(n.type == "float" or _same(c, n.value) for c, n in zip(cand, nodes, strict=True))):
+            return self._score_built(cand, template)
+        return self._score(cand)
 
     # -- integers, each move followed by the floats re-optimised -------------------------------------------
     def _integer_walk(self, budget: int, per_move: int = 80, max_nodes: int = 6) -> None:
@@ -738,9 +769,17 @@ class ChoiceRefiner:
                     run_best, since = gen_best, 0
                 else:
                     since += 1
-        if math.isfinite(run_best) and budget >= 200:
+        # a run that stopped by itself (converged, stagnated) ended at a local optimum; one the budget cut did not
+        self.run_converged = self.evals < stop
+        if math.isfinite(run_best) and budget >= 200 and self.run_converged:
             self.run_ends.append((self.evals, run_best))
         return True
+
+    def consider(self, choices: tuple) -> float | None:
+        """Evaluate one sequence found elsewhere as a move of this refiner (its best if lower): its margin, or None
+        where it was seen before or the strategy does not draw it."""
+        r = self._score(tuple(choices))
+        return None if r is None else r[0]
 
     def restarts_disagree(self, since: int, spread: float = 1e-6) -> bool:
         """CMA-ES runs (of at least 200 evaluations) that ended after evaluation `since` ended at margins more than
@@ -803,10 +842,14 @@ class ChoiceRefiner:
             room = stop - self.evals - (0 if polished else polish)
             # a run that goes on from the best along a ridge (sigma_best below a restart's) keeps the base
             # population: a large one moves a narrow step a generation for many evaluations
+            # (and the whole round: where it had half and a restart from a uniform point the other half, the budget
+            # cut both, every round, and neither converged; the next round starts a run from the best again, with a
+            # fresh step, which crawls along a ridge where the cut run's collapsed step did not)
             continuing = kind == 0 and not rnd and sigma_best < 0.25
-            if continuing:
-                room = room // 2   # and at most half the round: restarts from uniform points get the rest
-            ran = self._cmaes(start, room, popsize=None if continuing else popsize, sigma0=sigma, random_start=rnd)
+            # a population that leaves a run fewer than 50 generations of the room buys a few steps of a huge sample
+            # (IPOP doubling across extension rounds reached 640 with 2500 evaluations left: 0.39 of a sup)
+            pop = None if continuing or popsize is None else max(4, min(popsize, room // 50))
+            ran = self._cmaes(start, room, popsize=pop, sigma0=sigma, random_start=rnd)
             if kind == 0 and not rnd:
                 # a run from the best that did not lower it: the best is a local optimum CMA-ES returns to, so
                 # the next runs that would start there start from a uniform point, until the best moves
@@ -822,8 +865,11 @@ class ChoiceRefiner:
             idle = 0
             if self.evals == before:
                 break
-            base = 4 + int(3 * math.log(max(self._n_floats, 2)))
-            popsize = self._ipop = min(2 * (popsize or base), 64 * base)
+            if self.run_converged:
+                # IPOP: a run that converged to a local optimum is followed by one with twice the population; one
+                # the budget cut keeps it
+                base = 4 + int(3 * math.log(max(self._n_floats, 2)))
+                popsize = self._ipop = min(2 * (popsize or base), 64 * base)
         if self.best is not None and stop - self.evals > polish:
             self._kicks(stop - polish - self.evals)
         if self.best is not None and stop - self.evals > 0:

@@ -12,6 +12,7 @@ and the smallest confirmed violation becomes the minimal counterexample.
 
 from __future__ import annotations
 
+import gc
 import math
 import time
 import traceback
@@ -23,7 +24,7 @@ from ..confirm import Confirmation, confirm
 from ..outcome import Outcome
 from ..profiles import Profile, sized
 from ..verdict import Example, Verdict
-from .choices import ChoiceRefiner, dense_covers, dense_redraw, record_choices
+from .choices import ChoiceRefiner, dense_choices, dense_covers, dense_redraw, record_choices
 from .common import digest
 from .constants import claim_constants
 from .evidence import Collector
@@ -188,27 +189,50 @@ class Search:
             self.progress(self.claim.id, self.col.examples, worst)
 
     # -- phases ------------------------------------------------------------------------
-    def _size_budget(self, probes: int = 3) -> None:
+    def _size_budget(self, probes: int = 5, probe_seconds: float = 0.25) -> None:
         """Scale the profile's counts to what one evaluation costs (profiles.sized).
 
-        The cost is the fastest of the timed probes (draw + evaluation, in CPU time of this process) after a
-        first, untimed one that pays compilation: CPU time and the minimum are the statistics least moved by
-        other load on a shared machine, so one machine sizes a claim the same way run after run. Probe instances come
-        from the strategy with a seeded random source and are not counted: they only measure."""
+        The cost is the lower median of the timed probes (draw + evaluation, in CPU time of this process) after a
+        first, untimed one that pays compilation: `probes` of them, or as many (at least two) as take
+        `probe_seconds` (an expensive claim). CPU time is the statistic least moved by other load on a shared
+        machine, and the median is not moved by the draw on which Hypothesis first takes a new path of a strategy
+        (10-100 times a cheap claim's draw) or by a stall of a few ms: with the fastest of two probes, both such
+        draws now and then, a cheap claim was sized to an eighth of its budget in one run of six. So one machine sizes a claim the same way run after run. Probe
+        instances come from the strategy with a seeded random source and are not counted: they only measure."""
         if self.profile.eval_seconds is None:
             return
         import random
 
         from hypothesis import strategies as st
+
+        strategy = st.fixed_dictionaries(self.strategies)
+        rng = random.Random(self.seed)
+        costs: list = []
+        # a collection of the whole heap (a few ms with Hypothesis, numpy and the catalogue loaded) inside a probe
+        # of a cheap claim read as ten times its cost: collected before, none during
+        collecting = gc.isenabled()
+        gc.collect()
+        gc.disable()
+        try:
+            self._probe(strategy, rng, costs, probes, probe_seconds)
+        finally:
+            if collecting:
+                gc.enable()
+        cost = sorted(costs)[(len(costs) - 1) // 2] if costs else None
+        self.times["probe_s_per_eval"] = cost or 0.0
+        self.profile, self.scale = sized(self.profile, cost)
+        # the probe paid compilation, which never counts: the seconds cap starts now
+        self.deadline = time.perf_counter() + self.profile.seconds
+        self.cpu0 = time.process_time()
+
+    def _probe(self, strategy, rng, costs: list, probes: int, probe_seconds: float) -> None:
         from hypothesis.control import BuildContext
         from hypothesis.errors import StopTest
         from hypothesis.internal.conjecture.data import ConjectureData
 
-        strategy = st.fixed_dictionaries(self.strategies)
-        rng = random.Random(self.seed)
-        costs, done = [], 0
-        for _ in range(4 * probes):   # a draw that a filter rejects is not a probe: try a few more
-            if done == probes:
+        done = 0
+        for _ in range(4 * (probes + 1)):   # a draw that a filter rejects is not a probe: try a few more
+            if len(costs) == probes or (len(costs) >= 2 and sum(costs) >= probe_seconds):
                 break
             t = time.process_time()
             try:
@@ -224,11 +248,6 @@ class Search:
             if done:
                 costs.append(time.process_time() - t)
             done += 1
-        self.times["probe_s_per_eval"] = min(costs) if costs else 0.0
-        self.profile, self.scale = sized(self.profile, min(costs) if costs else None)
-        # the probe paid compilation, which never counts: the seconds cap starts now
-        self.deadline = time.perf_counter() + self.profile.seconds
-        self.cpu0 = time.process_time()
 
     def _hypothesis(self, n_examples: int, hyp_seed: int):
         from hypothesis import HealthCheck, Phase, Verbosity, given, settings
@@ -414,7 +433,9 @@ class Search:
             if redraw is not None:
                 dense.refine(redraw[1], 3 * budget // 4)
             r.refine(seeds, budget - refiners[0].evals if redraw is not None else budget)
-            ahead = [x for x in refiners if x.best is not None]
+            if redraw is not None:
+                self._carry_over(r, dense)
+            ahead = [x for x in refiners if x.best is not None]   # the dense form first: it leads on a tie
             if ahead:
                 lead = min(ahead, key=lambda x: x.best.margin)
                 before = lead.evals
@@ -425,37 +446,52 @@ class Search:
                 "extended_evals": lead.evals - before if lead is not None else 0,
                 **({"dense_evals": dense.evals} if redraw is not None else {})}
 
+    def _carry_over(self, drawn, dense) -> None:
+        """Where the choices as drawn (`drawn`) reached a lower margin than the dense form (`dense`), give the dense
+        refiner that instance, encoded in its strategy (checked by a replay), so that an extension goes on from it
+        in the dense form. Moves of the choices as drawn leave a box input's edge entries (0, +-bound) where they
+        are: CMA-ES restarted there converges to the optimum of that face (7/8 of a Chebyshev sup, every run),
+        where the dense form moves every entry."""
+        if drawn.best is None or (dense.best is not None and not drawn.best.margin < dense.best.margin):
+            return
+        choices = dense_choices(self.strategies, dense.strategy, drawn.best.instance)
+        if choices is not None:
+            dense.consider(choices)
+
     def _extend(self, refiner, cpu0: float, done: int, budget: int, most: int = 8) -> None:
         """Refinement that still improves at its end, or whose CMA-ES restarts ended at different local optima,
-        goes on, in rounds that double what it has spent (the last one as many whole budgets as fit) while the
+        goes on, in rounds that double what it has spent (the last one as many quarter budgets as fit) while the
         search's CPU time fits the profile's `eval_seconds` at the refinement's own measured cost per evaluation
         and the total stays within `most` times `budget`. (A CMA-ES run on a minimax ridge -- the max of |p| at
         Chebyshev nodes -- needs 10-50 thousand evaluations; a search that has converged does not ask for more,
-        so the cost sizing of every other claim stands.) The rounds are whole budgets: as reproducible on one
-        machine as the cost sizing itself (see profiles.sized)."""
+        so the cost sizing of every other claim stands.) The rounds are whole quarters of the budget: as
+        reproducible on one machine as the cost sizing itself (see profiles.sized)."""
         if self.profile.eval_seconds is None or done <= 0:
             return
-        start, spent = 0, done
+        start, spent, round_cpu, round_evals = 0, done, cpu0, done
         while refiner.best is not None:
             count = refiner.evals - start
             gaining = refiner.last_gain >= start + 0.75 * count
             if count <= 0 or not (gaining or refiner.restarts_disagree(start)):
                 return   # no gain in the last quarter of the last round, and its restarts agree
-            cost = (time.process_time() - cpu0) / spent
-            # a round doubles what was spent; where that no longer fits, the last round is what does, in whole
-            # budgets (a doubling alone left up to half of the allowance unused)
+            # the cost of a move in the last round: a later round's moves are of its kind (CMA-ES, mostly built),
+            # where the first round's opening passes replay every move
+            cost = (time.process_time() - round_cpu) / max(round_evals, 1)
+            # a round doubles what was spent; where that no longer fits, the last round is what does, in quarters
+            # of the budget (a doubling alone left up to half of the allowance unused)
             room = (self.profile.eval_seconds - (time.process_time() - self.cpu0)) / max(cost, 1e-9)
-            extra = min(spent, most * budget - spent)
+            extra, unit = min(spent, most * budget - spent), max(1, budget // 4)
             if extra > room:
-                extra = budget * int(room // budget)
-            if extra < budget:
+                extra = unit * int(room // unit)
+            if extra < unit:
                 return
-            start = refiner.evals
+            start, round_cpu = refiner.evals, time.process_time()
             # still gaining: on from the best, with a step a fifth of a restart's (a CMA-ES run crawling along a
             # ridge, where a wide restart from the best wandered off: 0.88 of the sup stayed 0.88, reached 1.0);
             # else the best is one of several local optima: restarts from elsewhere
             refiner.refine([refiner.best.choices], extra, explore=not gaining, sigma_best=0.05 if gaining else 0.25)
-            spent += refiner.evals - start
+            round_evals = refiner.evals - start
+            spent += round_evals
 
     def _refine_eval(self, cand) -> float:
         self.last_instance = cand   # what the report shows if the body raises here
