@@ -469,3 +469,36 @@ def test_the_dense_form_takes_over_a_better_instance_the_choices_as_drawn_found(
     evals = near.evals
     driver.Search._carry_over(search, drawn, near)   # already lower: nothing to take
     assert near.evals == evals
+
+
+def test_a_walk_over_vertices_moves_two_floats_at_once_where_one_never_improves():
+    # margin x0 + x1 - 3 x0 x1 on [0, 1]^2 at the vertex (0, 0): 0, each neighbour one move away 1, the
+    # opposite vertex -1. A greedy walk of single moves stays at (0, 0); the pair move reaches (1, 1)
+    s = st.lists(st.floats(0.0, 1.0), min_size=3, max_size=3).map(np.array)
+
+    def margin(x):
+        return float(x[0] + x[1] - 3 * x[0] * x[1] + 5 * x[2])
+
+    start = (0.0, 0.0, 0.0)
+    assert draw_from_choices(s, start)[0].tolist() == [0.0, 0.0, 0.0]
+    single = ChoiceRefiner(s, margin, seed=0)
+    single._local(start, 200)
+    assert single.best.margin == 0.0
+    paired = ChoiceRefiner(s, margin, seed=0, peek=lambda x: (margin(x), False, None))
+    paired._flips(start, 200)
+    assert paired.best.margin == -1.0 and paired.best.instance.tolist() == [1.0, 1.0, 0.0]
+
+
+def test_a_vertex_walk_starts_where_a_float_with_no_effect_sits_inside_its_box():
+    # a max-cut whose best cut has a balanced node: its coordinate changes nothing and stays where CMA-ES left it;
+    # the walk over vertices must still start (it did only with every float at a bound)
+    s = st.lists(st.floats(0.0, 1.0), min_size=4, max_size=4).map(np.array)
+
+    def margin(x):   # x0 + x1 - 3 x0 x1 as above, x2 of no effect, x3 best at 0
+        return float(x[0] + x[1] - 3 * x[0] * x[1] + 5 * x[3])
+
+    r = ChoiceRefiner(s, margin, seed=0, peek=lambda x: (margin(x), False, None))
+    r.consider((0.0, 0.0, 0.37, 0.0))
+    assert r._at_vertex()
+    r._kicks(300)
+    assert r.best.margin == -1.0
