@@ -430,7 +430,7 @@ def test_extension_rounds_use_the_allowance_in_quarter_budgets(monkeypatch):
 
     clock = [1.0]   # CPU seconds: 1 s before the search, 1000 moves of 1 ms spent in refinement
     monkeypatch.setattr(driver.time, "process_time", lambda: clock[0])
-    search = SimpleNamespace(profile=SimpleNamespace(eval_seconds=8.5), cpu0=0.0)
+    search = SimpleNamespace(profile=SimpleNamespace(eval_seconds=6.0, extend_seconds=8.5), cpu0=0.0)
     r = _ClimbingRefiner(clock, 1000)
     clock[0] += 1.0
     driver.Search._extend(search, r, cpu0=1.0, done=1000, budget=1000, most=8)

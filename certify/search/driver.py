@@ -461,13 +461,14 @@ class Search:
     def _extend(self, refiner, cpu0: float, done: int, budget: int, most: int = 8) -> None:
         """Refinement that still improves at its end, or whose CMA-ES restarts ended at different local optima,
         goes on, in rounds that double what it has spent (the last one as many quarter budgets as fit) while the
-        search's CPU time fits the profile's `eval_seconds` at the refinement's own measured cost per evaluation
+        search's CPU time fits the profile's `extend_seconds` at the refinement's own measured cost per evaluation
         and the total stays within `most` times `budget`. (A CMA-ES run on a minimax ridge -- the max of |p| at
         Chebyshev nodes -- needs 10-50 thousand evaluations; a search that has converged does not ask for more,
         so the cost sizing of every other claim stands.) The rounds are whole quarters of the budget: as
         reproducible on one machine as the cost sizing itself (see profiles.sized)."""
         if self.profile.eval_seconds is None or done <= 0:
             return
+        allowance = self.profile.extend_seconds or self.profile.eval_seconds
         start, spent, round_cpu, round_evals = 0, done, cpu0, done
         while refiner.best is not None:
             count = refiner.evals - start
@@ -479,7 +480,7 @@ class Search:
             cost = (time.process_time() - round_cpu) / max(round_evals, 1)
             # a round doubles what was spent; where that no longer fits, the last round is what does, in quarters
             # of the budget (a doubling alone left up to half of the allowance unused)
-            room = (self.profile.eval_seconds - (time.process_time() - self.cpu0)) / max(cost, 1e-9)
+            room = (allowance - (time.process_time() - self.cpu0)) / max(cost, 1e-9)
             extra, unit = min(spent, most * budget - spent), max(1, budget // 4)
             if extra > room:
                 extra = unit * int(room // unit)
