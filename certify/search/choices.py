@@ -348,19 +348,10 @@ class _FloatTemplate:
         return t
 
 
-def _with(vals: list, i: int, x) -> tuple:
-    v = list(vals)
-    v[i] = x
-    return tuple(v)
-
-
-def _flipped(vals: list, nodes: tuple, which) -> tuple:
-    """`vals` with the floats `which`, each at a bound of its box, moved to the other bound."""
-    v = list(vals)
-    for i in which:
-        lo, hi = _float_bounds(nodes[i])
-        v[i] = lo if v[i] == hi else hi
-    return tuple(v)
+def _other_bound(node) -> float:
+    """The bound of a float choice's box it is not at (it is at one: `_at_bound`)."""
+    lo, hi = _float_bounds(node)
+    return lo if node.value == hi else hi
 
 
 def _bits(x: float) -> bytes:
@@ -637,9 +628,17 @@ class ChoiceRefiner:
             inside = [i for i in floats if i not in at and all(map(math.isfinite, _float_bounds(nodes[i])))]
             template = self._template(nodes, instance, floats)
             # a float inside its box (a balanced node) to either bound; then each float at a bound, then pairs
-            to_bound = (_with(vals, i, b) for i in inside for b in _float_bounds(nodes[i]))
-            flips = (_flipped(vals, nodes, ii) for ii in itertools.chain(([i] for i in at), itertools.combinations(at, 2)))
-            for cand in itertools.chain(to_bound, flips):
+            moves = itertools.chain((((i, b),) for i in inside for b in _float_bounds(nodes[i])),
+                                    (((i, _other_bound(nodes[i])),) for i in at),
+                                    (((i, _other_bound(nodes[i])), (j, _other_bound(nodes[j])))
+                                     for i, j in itertools.combinations(at, 2)))
+            for move in moves:
+                if not all(_valid_float(nodes[i], x) for i, x in move):
+                    continue
+                cand = list(vals)
+                for i, x in move:
+                    cand[i] = x
+                cand = tuple(cand)
                 if self.evals >= stop:
                     return
                 r = self._step(cand, nodes, template, cur)
