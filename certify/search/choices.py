@@ -871,8 +871,12 @@ class ChoiceRefiner:
             self._scan_one_float(min(budget // 3, stop - polish - self.evals))
         if self.best is not None and budget >= 400 and self._at_vertex():
             # the greedy pass ended at a vertex of the box (a maximum of a convex or bilinear form is at one):
-            # iterated local search over vertices first, where CMA-ES restarted from it only returns to it
-            self._kicks(min(budget // 2, stop - polish - self.evals))
+            # iterated local search over vertices first, where CMA-ES restarted from it only returns to it. Half
+            # the budget at a vertex; an eighth where some floats sit inside their box (a balanced max-cut node,
+            # or the greedy pass's move of all floats to a bound on a landscape whose violation is elsewhere:
+            # half of it there cost a thin cone around a null space 2 starts in 50)
+            share = 2 if self._at_vertex(every=True) else 8
+            self._kicks(min(budget // share, stop - polish - self.evals))
         popsize, run, polished, idle = self._ipop, 0, False, 0
         from_best_stale = explore   # explore: the best is a local optimum; restarts start from uniform points
         pending = list(seeds[1:])
@@ -987,15 +991,16 @@ class ChoiceRefiner:
             idle = idle + 1 if self.evals == before else 0   # every kick already seen: the space is spent
             stale = 0 if self.best.margin < incumbent else stale + 1
 
-    def _at_vertex(self) -> bool:
-        """The best sequence draws at least two floats, three quarters of them or more each at a bound of its box
-        (at a maximum of a max-cut, a node whose edges balance may sit anywhere between its bounds)."""
+    def _at_vertex(self, every: bool = False) -> bool:
+        """The best sequence draws at least two floats, three quarters of them or more (`every`: all) each at a
+        bound of its box (at a maximum of a max-cut, a node whose edges balance may sit anywhere between its
+        bounds)."""
         got = draw_from_choices(self.strategy, self.best.choices)
         if got is None:
             return False
         floats = [n for n in got[1] if n.type == "float"]
         at = sum(1 for n in floats if _at_bound(n))
-        return len(floats) >= 2 and at >= 2 and 4 * at >= 3 * len(floats)
+        return len(floats) >= 2 and at >= 2 and (at == len(floats) if every else 4 * at >= 3 * len(floats))
 
     _n_floats = 2
 
