@@ -562,6 +562,11 @@ class ChoiceRefiner:
                 yield with_([(i, not x)])
 
     def _local(self, start: tuple, budget: int) -> None:
+        self._walk(start, budget, self._moves)
+
+    def _walk(self, start: tuple, budget: int, moves_of) -> None:
+        """First-improvement walk from `start`: the sequences `moves_of(nodes)` yields, scored in turn (`_step`); the
+        walk moves to the first lower one and starts over from there, until none is lower or the budget is spent."""
         got = draw_from_choices(self.strategy, start)
         if got is None:
             return
@@ -576,7 +581,7 @@ class ChoiceRefiner:
             improved = False
             floats = [i for i, n in enumerate(nodes) if n.type == "float"]
             template = self._template(nodes, instance, floats)
-            for cand in self._moves(nodes):
+            for cand in moves_of(nodes):
                 if self.evals >= stop:
                     return
                 r = self._step(cand, nodes, template, cur)
@@ -609,43 +614,26 @@ class ChoiceRefiner:
         the other bound, then each pair of them at once. Where the greedy walk over one-coordinate moves stops at a
         vertex, a pair often still improves (a cut of a graph one vertex from a better one only two moves away:
         from random vertices of a 14-node max-cut, 13% of one-flip walks end at the maximum, 57% of these)."""
-        got = draw_from_choices(self.strategy, start)
-        if got is None:
-            return
-        instance, nodes = got
-        cur = self._seen.get(_key(start))
-        if cur is None:
-            r = self._score(start)
-            cur = r[0] if r else math.inf
-        stop = self.evals + budget
-        moved = True
-        while moved and self.evals < stop:
-            moved = False
-            vals = [n.value for n in nodes]
-            at = [i for i, n in enumerate(nodes) if _at_bound(n)]
-            self.rng.shuffle(at)
-            floats = [i for i, n in enumerate(nodes) if n.type == "float"]
-            inside = [i for i in floats if i not in at and all(map(math.isfinite, _float_bounds(nodes[i])))]
-            template = self._template(nodes, instance, floats)
-            # a float inside its box (a balanced node) to either bound; then each float at a bound, then pairs
-            moves = itertools.chain((((i, b),) for i in inside for b in _float_bounds(nodes[i])),
-                                    (((i, _other_bound(nodes[i])),) for i in at),
-                                    (((i, _other_bound(nodes[i])), (j, _other_bound(nodes[j])))
-                                     for i, j in itertools.combinations(at, 2)))
-            for move in moves:
-                if not all(_valid_float(nodes[i], x) for i, x in move):
-                    continue
+        self._walk(start, budget, self._vertex_moves)
+
+    def _vertex_moves(self, nodes: tuple):
+        """Sequences one vertex move from `nodes` (a generator): a float inside its box (a balanced node) to either
+        bound; then each float at a bound to the other one, then pairs of them."""
+        vals = [n.value for n in nodes]
+        at = [i for i, n in enumerate(nodes) if _at_bound(n)]
+        self.rng.shuffle(at)
+        inside = [i for i, n in enumerate(nodes) if n.type == "float" and i not in at
+                  and all(map(math.isfinite, _float_bounds(n)))]
+        moves = itertools.chain((((i, b),) for i in inside for b in _float_bounds(nodes[i])),
+                                (((i, _other_bound(nodes[i])),) for i in at),
+                                (((i, _other_bound(nodes[i])), (j, _other_bound(nodes[j])))
+                                 for i, j in itertools.combinations(at, 2)))
+        for move in moves:
+            if all(_valid_float(nodes[i], x) for i, x in move):
                 cand = list(vals)
                 for i, x in move:
                     cand[i] = x
-                cand = tuple(cand)
-                if self.evals >= stop:
-                    return
-                r = self._step(cand, nodes, template, cur)
-                if r is not None:
-                    cur, instance, nodes = r
-                    moved = True
-                    break
+                yield tuple(cand)
 
     # -- integers, each move followed by the floats re-optimised -------------------------------------------
     def _integer_walk(self, budget: int, per_move: int = 80, max_nodes: int = 6) -> None:
